@@ -1,0 +1,359 @@
+"""The titlefetch command: options, wiring, exit codes. The only module that uses click."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from types import FrameType
+from typing import IO, Any
+
+import click
+
+from titlefetch import __version__
+from titlefetch.batch import fetch_all, prepare_worker
+from titlefetch.errors import SourceError
+from titlefetch.executors import BACKENDS, default_workers, make_executor
+from titlefetch.fetch import DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT, FetchOptions
+from titlefetch.output import (
+    FORMATTERS,
+    LINE_ENDINGS,
+    csv_header,
+    summary_line,
+    trace_lines,
+)
+from titlefetch.results import TitleResult
+from titlefetch.scheduler import Schedule, Scheduler
+from titlefetch.sources import UrlLine, read_sources
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
+
+A SOURCE is a file with one URL per line, `-` for stdin, or a URL itself. With no SOURCE,
+URLs are read from stdin when it is not a terminal.
+
+\b
+Examples:
+  titlefetch urls.txt
+  titlefetch urls.txt --backend process --workers 4 --format jsonl | jq -r .title
+  titlefetch --demo --trace
+"""
+
+
+class UsageFailure(click.ClickException):
+    """A usage error told in one line (exit 2), such as an input file that cannot be read."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"titlefetch: error: {self.format_message()}", err=True)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Everything a run needs besides its input, gathered from the options."""
+
+    backend: str
+    workers: int
+    schedule: Schedule
+    options: FetchOptions
+    output_format: str
+    trace: bool
+    quiet: bool
+    fail_fast: bool
+
+
+@click.command(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+@click.option(
+    "--backend",
+    type=click.Choice(sorted(BACKENDS)),
+    default="thread",
+    show_default=True,
+    help="Run fetches in a pool of threads or of processes",
+)
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    help="Concurrent fetches [default: 32 threads, or one process per core]",
+)
+@click.option(
+    "--order",
+    type=click.Choice(["input", "completed"]),
+    default="input",
+    show_default=True,
+    help="Print results in input order, or as each fetch completes",
+)
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=click.Choice(list(FORMATTERS)),
+    default="text",
+    show_default=True,
+    help="Output format",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    default="-",
+    help="Write results to this file instead of stdout",
+)
+@click.option("--trace", is_flag=True, help="Log which process and thread fetched each URL")
+@click.option("--quiet", "-q", is_flag=True, help="No summary line on stderr")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failed URL")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds allowed for each URL attempt, redirects included",
+)
+@click.option(
+    "--connect-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="Seconds allowed to open a connection",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Retries after connection errors, timeouts, 408, 429, 502, 503 and 504",
+)
+@click.option(
+    "--max-redirects", type=click.IntRange(min=0), default=10, show_default=True,
+    help="Redirects to follow at most",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1024),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="Body bytes to read at most while looking for the title",
+)
+@click.option(
+    "--per-host",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Concurrent requests to one host at most",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Requests per second at most, overall  [default: no limit]",
+)
+@click.option("--user-agent", default=DEFAULT_USER_AGENT, help="User-Agent header to send")
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="Extra request header (repeatable)",
+)
+@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates")
+@click.option(
+    "--ca-bundle",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Verify TLS certificates against this CA bundle",
+)
+@click.option("--demo", is_flag=True, help="Fetch the pages of a built-in local demo site")
+@click.version_option(__version__, "--version", prog_name="titlefetch")
+def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
+    settings = _settings_from(params)
+    with contextlib.ExitStack() as stack:
+        sources = _sources_from(params["sources"], params["demo"], stack)
+        lines = _open_sources(sources)
+        out = stack.enter_context(_open_output(params["output"]))
+        code = _run(lines, settings, out)
+    sys.exit(code)
+
+
+def _settings_from(params: dict[str, Any]) -> RunSettings:
+    backend: str = params["backend"]
+    workers: int = params["workers"] or default_workers(backend)
+    options = FetchOptions(
+        timeout=params["timeout"],
+        connect_timeout=params["connect_timeout"],
+        retries=params["retries"],
+        max_redirects=params["max_redirects"],
+        max_bytes=params["max_bytes"],
+        user_agent=params["user_agent"],
+        headers=tuple(_parse_header(text) for text in params["headers"]),
+        verify=not params["insecure"],
+        ca_bundle=params["ca_bundle"],
+        per_host=params["per_host"],
+    )
+    in_flight = workers if params["rate"] else 2 * workers
+    schedule = Schedule(
+        order=params["order"],
+        in_flight=in_flight,
+        window=max(256, 8 * in_flight),
+        per_host=params["per_host"],
+        rate=params["rate"],
+    )
+    return RunSettings(
+        backend=backend,
+        workers=workers,
+        schedule=schedule,
+        options=options,
+        output_format=params["output_format"],
+        trace=params["trace"],
+        quiet=params["quiet"],
+        fail_fast=params["fail_fast"],
+    )
+
+
+def _parse_header(text: str) -> tuple[str, str]:
+    name, colon, value = text.partition(":")
+    if not colon or not name.strip():
+        raise click.BadParameter(f"{text!r} is not 'Name: value'", param_hint="'--header'")
+    return name.strip(), value.strip()
+
+
+def _sources_from(sources: Sequence[str], demo: bool, stack: contextlib.ExitStack) -> list[str]:
+    if demo:
+        from titlefetch.demo import serve_demo_site
+
+        return [*sources, *stack.enter_context(serve_demo_site())]
+    if sources:
+        return list(sources)
+    if sys.stdin is None or sys.stdin.isatty():
+        ctx = click.get_current_context()
+        click.echo(ctx.get_usage(), err=True)
+        click.echo("Try 'titlefetch -h' for help; give a SOURCE or pipe URLs in.", err=True)
+        ctx.exit(EXIT_USAGE)
+    return ["-"]
+
+
+def _open_sources(sources: Sequence[str]) -> Iterator[UrlLine]:
+    try:
+        return read_sources(sources)
+    except SourceError as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
+@contextlib.contextmanager
+def _open_output(path: str) -> Iterator[IO[str]]:
+    if path == "-":
+        yield click.get_text_stream("stdout")
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageFailure(f"cannot write {path}: {exc.strerror or exc}") from exc
+    with handle:
+        yield handle
+
+
+def _make_executor(settings: RunSettings) -> Executor:
+    initializer = prepare_worker if settings.backend == "process" else None
+    return make_executor(
+        settings.backend,
+        settings.workers,
+        initializer=initializer,
+        initargs=(settings.options,) if initializer else (),
+    )
+
+
+def _run(lines: Iterator[UrlLine], settings: RunSettings, out: IO[str]) -> int:
+    started = time.time()
+    executor = _make_executor(settings)
+    on_fetched = _tracer(started) if settings.trace else None
+    scheduler = fetch_all(
+        lines,
+        executor,
+        settings.options,
+        settings.schedule,
+        renew_executor=lambda: _make_executor(settings),
+        on_fetched=on_fetched,
+    )
+    counts = {True: 0, False: 0}
+    with _interrupts_stop(scheduler) as interrupts:
+        try:
+            _write_results(scheduler, settings, out, counts)
+        except SourceError as exc:  # a file that fails on its first read (a directory)
+            scheduler.close()
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise UsageFailure(str(exc)) from exc
+        finally:
+            scheduler.close()
+    executor.shutdown(wait=True, cancel_futures=True)
+    if not settings.quiet:
+        elapsed = time.time() - started
+        line = summary_line(counts[True], counts[False], elapsed, interrupted=interrupts.seen)
+        click.echo(line, err=True)
+    if interrupts.seen:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if counts[False] == 0 else EXIT_FAILED
+
+
+def _write_results(
+    scheduler: Scheduler, settings: RunSettings, out: IO[str], counts: dict[bool, int]
+) -> None:
+    formatter = FORMATTERS[settings.output_format]
+    ending = LINE_ENDINGS.get(settings.output_format, "\n")
+    try:
+        if settings.output_format == "csv":
+            out.write(csv_header() + ending)
+        for result in scheduler:
+            out.write(formatter(result) + ending)
+            out.flush()
+            counts[result.ok] += 1
+            if settings.fail_fast and not result.ok:
+                scheduler.stop()
+    except BrokenPipeError:
+        _exit_on_broken_pipe(scheduler)
+
+
+def _exit_on_broken_pipe(scheduler: Scheduler) -> None:
+    # The reader (head, a closed pager) is gone: stop fetching and leave without a traceback.
+    scheduler.close()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os._exit(EXIT_FAILED)
+
+
+def _tracer(run_started: float) -> Any:
+    def trace(result: TitleResult) -> None:
+        for line in trace_lines(result, run_started):
+            click.echo(line, err=True)
+
+    return trace
+
+
+@dataclass(slots=True)
+class _Interrupts:
+    seen: bool = False
+
+
+@contextlib.contextmanager
+def _interrupts_stop(scheduler: Scheduler) -> Iterator[_Interrupts]:
+    """First Ctrl-C: stop gracefully (finish running fetches). Second: leave at once."""
+    interrupts = _Interrupts()
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        if interrupts.seen:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stdout.flush()
+            os._exit(EXIT_INTERRUPTED)
+        interrupts.seen = True
+        click.echo("titlefetch: interrupted, finishing running fetches (Ctrl-C again quits)",
+                   err=True)
+        scheduler.stop()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield interrupts
+    finally:
+        signal.signal(signal.SIGINT, previous)

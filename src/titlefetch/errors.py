@@ -1,0 +1,40 @@
+"""Exceptions, and the stable error kinds a failed URL reports."""
+
+# The kinds a result's error can carry. They are part of the output format: scripts grep for
+# them, so a kind is never renamed. README.md documents each one.
+ERROR_KINDS = (
+    "invalid_url",  # the input line is not an http(s) URL
+    "dns",  # the host name does not resolve
+    "refused",  # nothing listens on the port
+    "reset",  # the connection broke (reset, closed early, malformed response)
+    "timeout",  # connect or the whole request took longer than allowed
+    "tls",  # certificate or TLS handshake failure
+    "too_many_redirects",  # a redirect loop or a chain longer than --max-redirects
+    "bad_redirect",  # a redirect to a scheme other than http(s)
+    "http_4xx",  # the final response had a 4xx status
+    "http_5xx",  # the final response had a 5xx status
+    "http_status",  # any other non-2xx final status
+    "too_large",  # the body passed --max-bytes before the title was complete
+    "not_html",  # the content type has no title (image, PDF, JSON, text/plain, ...)
+    "no_title",  # an HTML document without a <title>
+    "worker_crashed",  # the worker process running the fetch died
+    "cancelled",  # the run stopped before this URL was fetched
+    "internal",  # a bug in titlefetch; please report it
+)
+
+
+class TitlefetchError(Exception):
+    """Base class of every error titlefetch raises."""
+
+
+class SourceError(TitlefetchError):
+    """An input source (file or stdin) cannot be read."""
+
+
+class FetchError(TitlefetchError):
+    """A URL could not be fetched or has no title; `kind` is one of ERROR_KINDS."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message

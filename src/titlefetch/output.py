@@ -1,0 +1,122 @@
+"""TitleResult -> output lines for each --format, and the trace and summary lines for stderr.
+
+Pure functions: cli.py decides where the lines go. No format lets a control character from a
+page or an input file reach a terminal raw.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import re
+from collections.abc import Callable
+
+from titlefetch.results import TitleResult
+
+FORMATS = ("text", "tsv", "csv", "jsonl")
+COLUMNS = ("url", "title", "status", "error")
+
+# C0 controls, DEL and C1 controls: a terminal may act on any of them (ESC starts a sequence,
+# U+009B is a one-character CSI).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_TAB_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f]")  # json.dumps already escapes C0
+_TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(character: re.Match[str]) -> str:
+    char = character.group()
+    return _TSV_ESCAPES.get(char) or f"\\x{ord(char):02x}"
+
+
+def visible(text: str) -> str:
+    """`text` with every control character written as an escape (`\\t`, `\\n`, `\\x1b`)."""
+    return _CONTROLS.sub(_escape, text)
+
+
+def error_text(result: TitleResult) -> str:
+    """`kind: message` for a failed result, "" for a successful one."""
+    if result.error is None:
+        return ""
+    return f"{result.error.kind}: {result.error.message}"
+
+
+def _columns(result: TitleResult) -> list[str]:
+    status = "" if result.status is None else str(result.status)
+    return [result.url, result.title or "", status, error_text(result)]
+
+
+def format_text(result: TitleResult) -> str:
+    """For people: the URL, then its title or what went wrong."""
+    if result.error is None:
+        return f"{visible(result.url)}  {visible(result.title or '')}"
+    return f"{visible(result.url)}  ! {visible(error_text(result))}"
+
+
+def format_tsv(result: TitleResult) -> str:
+    r"""`url<TAB>title<TAB>status<TAB>error`; backslash, tab, CR and LF escaped as \\ \t \r \n."""
+    return "\t".join(visible(value.replace("\\", "\\\\")) for value in _columns(result))
+
+
+def format_csv(result: TitleResult) -> str:
+    """The TSV columns as one RFC 4180 record (quoted where needed, CRLF-terminated)."""
+    values = [_CONTROLS_BUT_TAB_NEWLINE.sub(_escape, value) for value in _columns(result)]
+    return _csv_record(values).rstrip("\r\n")
+
+
+def csv_header() -> str:
+    """The CSV header row."""
+    return _csv_record(list(COLUMNS)).rstrip("\r\n")
+
+
+def _csv_record(values: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()
+
+
+def format_jsonl(result: TitleResult) -> str:
+    """One JSON object with every field of the record; `error` is {kind, message} or null."""
+    record = dataclasses.asdict(result)
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+FORMATTERS: dict[str, Callable[[TitleResult], str]] = {
+    "text": format_text,
+    "tsv": format_tsv,
+    "csv": format_csv,
+    "jsonl": format_jsonl,
+}
+LINE_ENDINGS = {"csv": "\r\n"}
+
+
+def _where(result: TitleResult) -> str:
+    place = f"pid={result.pid} process={result.process} thread={result.thread}"
+    if result.worker:
+        place += f" worker={result.worker}"
+    return place
+
+
+def trace_lines(result: TitleResult, run_started: float) -> tuple[str, str]:
+    """The `--trace` lines for one fetch: when and where it started, and how it ended.
+
+    Both are written by the parent when the fetch's result arrives, from what the worker
+    recorded; the start line gives the start time relative to the run.
+    """
+    url = visible(result.url)
+    offset = result.started - run_started
+    outcome = "ok" if result.error is None else result.error.kind
+    start = f"trace: start {url} {_where(result)} at +{offset:.3f}s"
+    end = f"trace: end   {url} {_where(result)} {result.elapsed_ms / 1000:.3f}s {outcome}"
+    return start, end
+
+
+def summary_line(ok: int, failed: int, elapsed: float, *, interrupted: bool = False) -> str:
+    """The one-line summary written to stderr at the end of a run."""
+    total = ok + failed
+    noun = "URL" if total == 1 else "URLs"
+    text = f"titlefetch: {total} {noun}: {ok} ok, {failed} failed in {elapsed:.2f}s"
+    return text + (" (interrupted)" if interrupted else "")

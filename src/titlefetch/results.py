@@ -1,0 +1,40 @@
+"""The result records that cross the pool: TitleResult and its Failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why a URL has no title: a stable `kind` (see errors.ERROR_KINDS) and a message."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class TitleResult:
+    """The outcome for one URL: its title, or the failure that kept it from having one."""
+
+    url: str
+    final_url: str | None = None
+    status: int | None = None
+    content_type: str | None = None
+    title: str | None = None
+    error: Failure | None = None
+    redirects: int = 0
+    bytes_read: int = 0
+    started: float = 0.0  # wall-clock seconds (time.time()) when the fetch began
+    elapsed_ms: float = 0.0
+    pid: int | None = None
+    process: str | None = None
+    thread: str | None = None
+    worker: str | None = None  # the cluster worker's address, with the dask backend
+    source: str | None = None  # the input file the URL came from ("<stdin>", "argument")
+    line: int | None = None  # its line number there
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx response with a title."""
+        return self.error is None

@@ -1,0 +1,275 @@
+"""Scheduler: input lines -> futures -> results, with a bounded window, dedupe and host caps.
+
+One thread (the caller's) does all the bookkeeping; executors only run the work function.
+Finished futures report through a queue, so each completion costs O(1) however many are
+in flight.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
+from dataclasses import dataclass, field, replace
+from typing import Literal
+from urllib.parse import urlsplit
+
+from titlefetch.fetch import FetchOptions
+from titlefetch.results import Failure, TitleResult
+from titlefetch.sources import UrlLine
+
+Work = Callable[[str, FetchOptions], TitleResult]
+_POLL_SECONDS = 0.25  # how often a waiting scheduler looks at its stop flag
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """How lines become futures: order of results, read-ahead, concurrency and politeness."""
+
+    order: Literal["input", "completed"] = "input"
+    in_flight: int = 64  # futures submitted and not finished, at most
+    window: int = 256  # lines read but not yet handed out, at most
+    per_host: int = 8  # futures for one host at once, at most
+    rate: float | None = None  # submissions per second, overall
+
+
+@dataclass(slots=True)
+class _Job:
+    """One distinct URL: the input lines waiting for it and its future once submitted."""
+
+    url: str
+    host: str
+    lines: list[tuple[int, UrlLine]] = field(default_factory=list)
+    future: Future[TitleResult] | None = None
+    executor: Executor | None = None  # the one it was submitted to
+    attempts: int = 0
+
+
+class Scheduler(Iterator[TitleResult]):
+    """Iterates over one TitleResult per input line, in the schedule's order."""
+
+    def __init__(
+        self,
+        lines: Iterable[UrlLine],
+        executor: Executor,
+        work: Work,
+        options: FetchOptions,
+        schedule: Schedule,
+        *,
+        renew_executor: Callable[[], Executor] | None = None,
+        on_fetched: Callable[[TitleResult], None] | None = None,
+    ) -> None:
+        self._lines = iter(lines)
+        self._executor = executor
+        self._work = work
+        self._options = options
+        self._schedule = schedule
+        self._renew_executor = renew_executor
+        self._finished: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._jobs: dict[str, _Job] = {}  # url -> job, waiting for its host or running
+        self._waiting: defaultdict[str, deque[_Job]] = defaultdict(deque)  # host -> jobs
+        self._running: Counter[str] = Counter()  # host -> submitted jobs
+        self._submitted = 0
+        self._known: dict[str, TitleResult] = {}  # url -> result, for repeated URLs
+        self._ready: dict[int, TitleResult] = {}  # seq -> result, not yet handed out
+        self._out: deque[TitleResult] = deque()
+        self._dropped: set[int] = set()  # seqs that will never have a result (stopped)
+        self._read = 0  # lines read so far; the next line's seq
+        self._handed = 0  # lines handed out or dropped; in input order also the next seq
+        self._exhausted = False
+        self._stopping = False
+        self._next_slot = 0.0
+        self._on_fetched = on_fetched
+
+    # -- public --------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Finish gracefully: read and submit nothing more, cancel what has not started.
+
+        Safe to call from a signal handler; running fetches still deliver their results.
+        """
+        self._stopping = True
+        self._finished.put(None)  # wake the waiting loop at once
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopping
+
+    def __next__(self) -> TitleResult:
+        while not self._out:
+            if self._stopping:
+                self._cancel_unstarted()
+            else:
+                self._read_lines()
+                self._submit_ready_jobs()
+            self._collect_in_order()
+            if self._out:
+                break
+            if not self._jobs and (self._exhausted or self._stopping):
+                raise StopIteration
+            self._wait()
+        return self._out.popleft()
+
+    def close(self) -> None:
+        """Abandon the run: cancel every future that has not started."""
+        self._stopping = True
+        self._cancel_unstarted()
+
+    # -- reading and submitting ----------------------------------------------------------
+
+    def _read_lines(self) -> None:
+        while not self._exhausted and self._read - self._handed < self._schedule.window:
+            line = next(self._lines, None)
+            if line is None:
+                self._exhausted = True
+                return
+            seq = self._read
+            self._read += 1
+            self._admit(seq, line)
+
+    def _admit(self, seq: int, line: UrlLine) -> None:
+        if line.problem is not None:
+            where = f"{line.source}:{line.line}"
+            failure = Failure("invalid_url", f"{where}: {line.problem}")
+            self._deliver(seq, line, TitleResult(url=line.url, error=failure))
+            return
+        known = self._known.get(line.url)
+        if known is not None:
+            self._deliver(seq, line, known)
+            return
+        job = self._jobs.get(line.url)
+        if job is None:
+            job = self._jobs[line.url] = _Job(line.url, _host_of(line.url))
+            self._waiting[job.host].append(job)
+        job.lines.append((seq, line))
+
+    def _submit_ready_jobs(self) -> None:
+        for host in list(self._waiting):
+            jobs = self._waiting[host]
+            while jobs and self._running[host] < self._schedule.per_host:
+                if not self._may_submit_now():
+                    return
+                self._submit(jobs.popleft())
+            if not jobs:
+                del self._waiting[host]
+
+    def _may_submit_now(self) -> bool:
+        if self._submitted >= self._schedule.in_flight:
+            return False
+        if self._schedule.rate is None:
+            return True
+        now = time.monotonic()
+        if now < self._next_slot:
+            return False
+        self._next_slot = max(now, self._next_slot) + 1 / self._schedule.rate
+        return True
+
+    def _submit(self, job: _Job) -> None:
+        job.attempts += 1
+        job.executor = self._executor
+        self._running[job.host] += 1
+        self._submitted += 1
+        try:
+            job.future = self._executor.submit(self._work, job.url, self._options)
+        except BrokenExecutor as exc:
+            job.future = Future()
+            job.future.set_exception(exc)
+        job.future.add_done_callback(lambda _: self._finished.put(job))
+
+    # -- waiting and collecting ----------------------------------------------------------
+
+    def _wait(self) -> None:
+        timeout = _POLL_SECONDS
+        if self._schedule.rate is not None and self._waiting:
+            timeout = max(0.0, min(timeout, self._next_slot - time.monotonic()))
+        try:
+            job = self._finished.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            if job is not None:
+                self._complete(job)
+            try:
+                job = self._finished.get_nowait()
+            except queue.Empty:
+                return
+
+    def _complete(self, job: _Job) -> None:
+        assert job.future is not None
+        self._running[job.host] -= 1
+        self._submitted -= 1
+        try:
+            result = job.future.result()
+        except CancelledError:
+            self._drop(job)
+            return
+        except BrokenExecutor as exc:
+            if self._retry_on_fresh_executor(job):
+                return
+            result = TitleResult(url=job.url, error=Failure("worker_crashed", _describe(exc)))
+        except Exception as exc:  # a bug in the work function: report it, keep the others
+            result = TitleResult(url=job.url, error=Failure("internal", _describe(exc)))
+        del self._jobs[job.url]
+        self._known[job.url] = result
+        if self._on_fetched is not None:
+            self._on_fetched(result)
+        for seq, line in job.lines:
+            self._deliver(seq, line, result)
+
+    def _retry_on_fresh_executor(self, job: _Job) -> bool:
+        """Resubmit a job whose worker died, once, on a new executor if one can be made."""
+        if self._renew_executor is None or job.attempts > 1 or self._stopping:
+            return False
+        if job.executor is self._executor:  # the first casualty replaces the broken pool
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._renew_executor()
+        self._submit(job)
+        return True
+
+    def _deliver(self, seq: int, line: UrlLine, result: TitleResult) -> None:
+        result = replace(result, source=line.source, line=line.line)
+        if self._schedule.order == "input":
+            self._ready[seq] = result
+        else:
+            self._out.append(result)
+            self._handed += 1
+
+    def _drop(self, job: _Job) -> None:
+        del self._jobs[job.url]
+        for seq, _ in job.lines:
+            self._dropped.add(seq)
+            if self._schedule.order == "completed":
+                self._handed += 1
+
+    def _collect_in_order(self) -> None:
+        if self._schedule.order != "input":
+            return
+        while True:
+            if self._handed in self._dropped:
+                self._dropped.discard(self._handed)
+            elif self._handed in self._ready:
+                self._out.append(self._ready.pop(self._handed))
+            else:
+                return
+            self._handed += 1
+
+    def _cancel_unstarted(self) -> None:
+        for host, jobs in list(self._waiting.items()):
+            for job in jobs:
+                self._drop(job)
+            del self._waiting[host]
+        for job in list(self._jobs.values()):
+            if job.future is not None:
+                job.future.cancel()  # its callback drops it; a running one finishes
+
+
+def _host_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or parts.scheme}"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or "no details"
+    return f"{type(exc).__name__}: {text}"

@@ -1,0 +1,107 @@
+"""URLs from files, stdin (`-`) or the command line: one UrlLine per meaningful input line."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from titlefetch.errors import SourceError
+
+STDIN = "-"
+_URL_PREFIXES = ("http://", "https://")
+
+
+@dataclass(frozen=True, slots=True)
+class UrlLine:
+    """One URL as the input gave it, with where it came from."""
+
+    url: str
+    source: str
+    line: int
+    problem: str | None = None  # why this line is not a usable URL
+
+
+def is_url_argument(argument: str) -> bool:
+    """Whether a command-line SOURCE is a URL itself rather than a file name."""
+    return argument.lower().startswith(_URL_PREFIXES)
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not a fetchable http(s) URL, or None when it is."""
+    if not url.lower().startswith(_URL_PREFIXES):
+        return "not an http(s) URL"
+    if any(character.isspace() or ord(character) < 0x20 for character in url):
+        return "contains whitespace or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"malformed URL ({exc})"
+    if not parts.hostname:
+        return "no host name"
+    if port == 0:
+        return "port 0"
+    return None
+
+
+def parse_lines(lines: Iterable[str], source: str) -> Iterator[UrlLine]:
+    """UrlLines from text lines: strip, skip blanks and `#` comments, keep numbering."""
+    for number, raw in enumerate(lines, start=1):
+        text = raw.strip()
+        if number == 1:
+            text = text.removeprefix("\ufeff").strip()
+        if not text or text.startswith("#"):
+            continue
+        yield UrlLine(text, source, number, url_problem(text))
+
+
+def read_source(source: str) -> Iterator[UrlLine]:
+    """Lazily read one SOURCE: a URL, `-` for stdin, or a file of URLs.
+
+    Raises:
+        SourceError: the file cannot be opened (raised at once, before any line is read).
+    """
+    if is_url_argument(source):
+        return iter([UrlLine(source, "argument", 1, url_problem(source))])
+    if source == STDIN:
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        return parse_lines(stream, "<stdin>")
+    try:
+        handle = open(source, encoding="utf-8", errors="replace", newline=None)  # noqa: SIM115
+    except OSError as exc:
+        raise SourceError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    return _lines_then_close(handle, source)
+
+
+def _lines_then_close(handle: io.TextIOWrapper, source: str) -> Iterator[UrlLine]:
+    with handle:
+        try:
+            yield from parse_lines(handle, source)
+        except OSError as exc:  # EISDIR and friends surface on the first read
+            raise SourceError(f"cannot read {source}: {exc.strerror or exc}") from exc
+
+
+def read_sources(sources: Iterable[str]) -> Iterator[UrlLine]:
+    """All SOURCEs in order. Every file is opened up front so a typo fails before any fetch."""
+    opened = [read_source(source) for source in sources]
+    for lines in opened:
+        yield from lines
+
+
+def count_lines(sources: Iterable[str]) -> int | None:
+    """How many URL lines the SOURCEs hold, or None when one is stdin (unknown in advance)."""
+    total = 0
+    for source in sources:
+        if source == STDIN:
+            return None
+        if is_url_argument(source):
+            total += 1
+            continue
+        with open(source, "rb") as handle:
+            decoder = codecs.getincrementaldecoder("utf-8")("replace")
+            total += sum(1 for _ in parse_lines((decoder.decode(b) for b in handle), source))
+    return total
