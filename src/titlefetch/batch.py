@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 
 from titlefetch.errors import FetchError
@@ -16,6 +16,7 @@ from titlefetch.results import Failure, TitleResult
 from titlefetch.scheduler import Schedule, Scheduler
 from titlefetch.sources import UrlLine
 from titlefetch.titles import can_have_title, extract_title, is_title_settled, media_type
+
 
 def get_title(url: str, options: FetchOptions) -> TitleResult:
     """Fetch `url` and find its title. Never raises for network or HTTP trouble.

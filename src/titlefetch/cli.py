@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import FrameType
 from typing import IO, Any
@@ -16,9 +16,9 @@ from typing import IO, Any
 import click
 
 from titlefetch import __version__
-from titlefetch.batch import fetch_all, prepare_worker
+from titlefetch.api import TitleRun, fetch_titles
 from titlefetch.errors import SourceError
-from titlefetch.executors import BACKENDS, default_workers, make_executor
+from titlefetch.executors import BACKENDS
 from titlefetch.fetch import DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT, FetchOptions
 from titlefetch.output import (
     FORMATTERS,
@@ -28,7 +28,6 @@ from titlefetch.output import (
     trace_lines,
 )
 from titlefetch.results import TitleResult
-from titlefetch.scheduler import Schedule, Scheduler
 from titlefetch.sources import UrlLine, read_sources
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -59,9 +58,10 @@ class RunSettings:
     """Everything a run needs besides its input, gathered from the options."""
 
     backend: str
-    workers: int
-    schedule: Schedule
+    workers: int | None
+    order: str
     options: FetchOptions
+    rate: float | None
     output_format: str
     trace: bool
     quiet: bool
@@ -131,7 +131,10 @@ class RunSettings:
     help="Retries after connection errors, timeouts, 408, 429, 502, 503 and 504",
 )
 @click.option(
-    "--max-redirects", type=click.IntRange(min=0), default=10, show_default=True,
+    "--max-redirects",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
     help="Redirects to follow at most",
 )
 @click.option(
@@ -180,8 +183,6 @@ def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
 
 
 def _settings_from(params: dict[str, Any]) -> RunSettings:
-    backend: str = params["backend"]
-    workers: int = params["workers"] or default_workers(backend)
     options = FetchOptions(
         timeout=params["timeout"],
         connect_timeout=params["connect_timeout"],
@@ -194,19 +195,12 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         ca_bundle=params["ca_bundle"],
         per_host=params["per_host"],
     )
-    in_flight = workers if params["rate"] else 2 * workers
-    schedule = Schedule(
-        order=params["order"],
-        in_flight=in_flight,
-        window=max(256, 8 * in_flight),
-        per_host=params["per_host"],
-        rate=params["rate"],
-    )
     return RunSettings(
-        backend=backend,
-        workers=workers,
-        schedule=schedule,
+        backend=params["backend"],
+        workers=params["workers"],
+        order=params["order"],
         options=options,
+        rate=params["rate"],
         output_format=params["output_format"],
         trace=params["trace"],
         quiet=params["quiet"],
@@ -246,7 +240,7 @@ def _open_sources(sources: Sequence[str]) -> Iterator[UrlLine]:
 @contextlib.contextmanager
 def _open_output(path: str) -> Iterator[IO[str]]:
     if path == "-":
-        yield click.get_text_stream("stdout")
+        yield sys.stdout
         return
     try:
         handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -256,39 +250,23 @@ def _open_output(path: str) -> Iterator[IO[str]]:
         yield handle
 
 
-def _make_executor(settings: RunSettings) -> Executor:
-    initializer = prepare_worker if settings.backend == "process" else None
-    return make_executor(
-        settings.backend,
-        settings.workers,
-        initializer=initializer,
-        initargs=(settings.options,) if initializer else (),
-    )
-
-
 def _run(lines: Iterator[UrlLine], settings: RunSettings, out: IO[str]) -> int:
     started = time.time()
-    executor = _make_executor(settings)
-    on_fetched = _tracer(started) if settings.trace else None
-    scheduler = fetch_all(
+    run = fetch_titles(
         lines,
-        executor,
-        settings.options,
-        settings.schedule,
-        renew_executor=lambda: _make_executor(settings),
-        on_fetched=on_fetched,
+        backend=settings.backend,
+        workers=settings.workers,
+        order="completed" if settings.order == "completed" else "input",
+        rate=settings.rate,
+        on_fetched=_tracer(started) if settings.trace else None,
+        **dataclasses.asdict(settings.options),
     )
     counts = {True: 0, False: 0}
-    with _interrupts_stop(scheduler) as interrupts:
+    with run, _interrupts_stop(run) as interrupts:
         try:
-            _write_results(scheduler, settings, out, counts)
+            _write_results(run, settings, out, counts)
         except SourceError as exc:  # a file that fails on its first read (a directory)
-            scheduler.close()
-            executor.shutdown(wait=False, cancel_futures=True)
             raise UsageFailure(str(exc)) from exc
-        finally:
-            scheduler.close()
-    executor.shutdown(wait=True, cancel_futures=True)
     if not settings.quiet:
         elapsed = time.time() - started
         line = summary_line(counts[True], counts[False], elapsed, interrupted=interrupts.seen)
@@ -299,32 +277,32 @@ def _run(lines: Iterator[UrlLine], settings: RunSettings, out: IO[str]) -> int:
 
 
 def _write_results(
-    scheduler: Scheduler, settings: RunSettings, out: IO[str], counts: dict[bool, int]
+    run: TitleRun, settings: RunSettings, out: IO[str], counts: dict[bool, int]
 ) -> None:
     formatter = FORMATTERS[settings.output_format]
     ending = LINE_ENDINGS.get(settings.output_format, "\n")
     try:
         if settings.output_format == "csv":
             out.write(csv_header() + ending)
-        for result in scheduler:
+        for result in run:
             out.write(formatter(result) + ending)
             out.flush()
             counts[result.ok] += 1
             if settings.fail_fast and not result.ok:
-                scheduler.stop()
+                run.stop()
     except BrokenPipeError:
-        _exit_on_broken_pipe(scheduler)
+        _exit_on_broken_pipe()
 
 
-def _exit_on_broken_pipe(scheduler: Scheduler) -> None:
-    # The reader (head, a closed pager) is gone: stop fetching and leave without a traceback.
-    scheduler.close()
+def _exit_on_broken_pipe() -> None:
+    # The reader (head, a closed pager) is gone: leave at once, without a traceback and
+    # without waiting for running fetches, whose results nobody would read.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os._exit(EXIT_FAILED)
 
 
-def _tracer(run_started: float) -> Any:
+def _tracer(run_started: float) -> Callable[[TitleResult], None]:
     def trace(result: TitleResult) -> None:
         for line in trace_lines(result, run_started):
             click.echo(line, err=True)
@@ -338,7 +316,7 @@ class _Interrupts:
 
 
 @contextlib.contextmanager
-def _interrupts_stop(scheduler: Scheduler) -> Iterator[_Interrupts]:
+def _interrupts_stop(run: TitleRun) -> Iterator[_Interrupts]:
     """First Ctrl-C: stop gracefully (finish running fetches). Second: leave at once."""
     interrupts = _Interrupts()
 
@@ -348,9 +326,10 @@ def _interrupts_stop(scheduler: Scheduler) -> Iterator[_Interrupts]:
                 sys.stdout.flush()
             os._exit(EXIT_INTERRUPTED)
         interrupts.seen = True
-        click.echo("titlefetch: interrupted, finishing running fetches (Ctrl-C again quits)",
-                   err=True)
-        scheduler.stop()
+        click.echo(
+            "titlefetch: interrupted, finishing running fetches (Ctrl-C again quits)", err=True
+        )
+        run.stop()
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:

@@ -15,8 +15,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DEMO_LATENCY = 0.2  # seconds each response is held back, like a slow remote server
 _TOPICS = (
-    "Threads", "Processes", "Futures", "Executors", "Latency", "Throughput", "Sockets",
-    "Keep-alive", "Encodings", "Entities", "Redirects", "Timeouts",
+    "Threads",
+    "Processes",
+    "Futures",
+    "Executors",
+    "Latency",
+    "Throughput",
+    "Sockets",
+    "Keep-alive",
+    "Encodings",
+    "Entities",
+    "Redirects",
+    "Timeouts",
 )
 _LANGUAGES = (
     ("English", "utf-8", "A page about {topic}"),

@@ -72,9 +72,7 @@ def _new_session(options: FetchOptions) -> requests.Session:
     return session
 
 
-def fetch_page(
-    url: str, options: FetchOptions, *, is_enough: BodyCheck
-) -> Page:
+def fetch_page(url: str, options: FetchOptions, *, is_enough: BodyCheck) -> Page:
     """GET `url`, reading a 2xx body until `is_enough(body_so_far, content_types)` or max_bytes.
 
     `is_enough(b"", content_types)` is asked first: True there means the body is not needed.
@@ -101,7 +99,9 @@ def fetch_page(
                 truncated=truncated,
             )
     except requests.TooManyRedirects as exc:
-        raise FetchError("too_many_redirects", f"more than {options.max_redirects} redirects") from exc
+        raise FetchError(
+            "too_many_redirects", f"more than {options.max_redirects} redirects"
+        ) from exc
     except requests.Timeout as exc:
         raise FetchError("timeout", f"timed out after {options.timeout:g}s") from exc
     except requests.ConnectionError as exc:

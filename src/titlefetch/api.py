@@ -1,0 +1,143 @@
+"""The library API: fetch_titles() over any iterable of URLs. The CLI is a thin layer over it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor
+from types import TracebackType
+from typing import Any, Literal
+
+from titlefetch.batch import fetch_all, prepare_worker
+from titlefetch.executors import default_workers, make_executor
+from titlefetch.fetch import FetchOptions
+from titlefetch.results import TitleResult
+from titlefetch.scheduler import Schedule, Scheduler
+from titlefetch.sources import UrlLine, url_problem
+
+_FETCH_FIELDS = frozenset(field.name for field in dataclasses.fields(FetchOptions))
+
+
+class TitleRun(Iterator[TitleResult]):
+    """An iterator over the results of one run, which can also be stopped.
+
+    Iterating to the end, or leaving a `with` block, shuts down the executor the run made
+    (never one the caller passed in).
+    """
+
+    def __init__(self, scheduler: Scheduler, owned_executor: Callable[[], Executor | None]):
+        self._scheduler = scheduler
+        self._owned_executor = owned_executor
+
+    def __next__(self) -> TitleResult:
+        try:
+            return next(self._scheduler)
+        except StopIteration:
+            self._shutdown(wait=True)
+            raise
+
+    def stop(self) -> None:
+        """Finish gracefully: start nothing new; running fetches still yield their results.
+
+        Safe to call from a signal handler.
+        """
+        self._scheduler.stop()
+
+    @property
+    def stopped(self) -> bool:
+        """Whether stop() or close() was called."""
+        return self._scheduler.stopped
+
+    def close(self) -> None:
+        """Abandon the run: cancel what has not started and let running fetches finish."""
+        self._scheduler.close()
+        self._shutdown(wait=True)
+
+    def _shutdown(self, *, wait: bool) -> None:
+        executor = self._owned_executor()
+        if executor is not None:
+            executor.shutdown(wait=wait, cancel_futures=True)
+
+    def __enter__(self) -> TitleRun:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def fetch_titles(
+    urls: Iterable[str | UrlLine],
+    *,
+    backend: str = "thread",
+    workers: int | None = None,
+    order: Literal["input", "completed"] = "input",
+    executor: Executor | None = None,
+    **options: Any,
+) -> TitleRun:
+    """Fetch the title of every URL concurrently; one TitleResult per URL, in `order`.
+
+    `executor` may be any concurrent.futures.Executor the caller owns: it is used as it is and
+    not shut down. Otherwise a `backend` pool ("thread" or "process") of `workers` is made and
+    shut down when the run ends. `options` are FetchOptions fields (timeout, retries, ...)
+    plus `rate` (requests per second), `on_fetched` (a callback for each fetch as it ends)
+    and `window` (lines read ahead at most).
+
+    Example:
+        >>> for result in fetch_titles(["https://example.com/"], timeout=5):  # doctest: +SKIP
+        ...     print(result.url, result.title, result.error)
+    """
+    on_fetched = options.pop("on_fetched", None)
+    fetch_options = _fetch_options(options)
+    size = workers or default_workers(backend)
+    schedule = _schedule(order, size, fetch_options.per_host, options)
+    owned: list[Executor] = []
+
+    def new_executor() -> Executor:
+        initializer = prepare_worker if backend == "process" else None
+        initargs = (fetch_options,) if initializer else ()
+        owned[:] = [make_executor(backend, size, initializer=initializer, initargs=initargs)]
+        return owned[0]
+
+    scheduler = fetch_all(
+        _as_lines(urls),
+        executor if executor is not None else new_executor(),
+        fetch_options,
+        schedule,
+        renew_executor=None if executor else new_executor,
+        on_fetched=on_fetched,
+    )
+    return TitleRun(scheduler, lambda: owned[0] if owned else None)
+
+
+def _fetch_options(options: dict[str, Any]) -> FetchOptions:
+    unknown = set(options) - _FETCH_FIELDS - {"rate", "window"}
+    if unknown:
+        raise TypeError(f"fetch_titles() got unexpected options: {', '.join(sorted(unknown))}")
+    return FetchOptions(**{name: options[name] for name in _FETCH_FIELDS & set(options)})
+
+
+def _schedule(order: str, workers: int, per_host: int, options: dict[str, Any]) -> Schedule:
+    rate: float | None = options.get("rate")
+    # Rate-limited runs keep no queue in the executor, so a submission starts at once and
+    # the spacing the scheduler keeps is the spacing the servers see.
+    in_flight = workers if rate else 2 * workers
+    window: int = options.get("window") or max(256, 8 * in_flight)
+    if order not in ("input", "completed"):
+        raise ValueError(f"order must be 'input' or 'completed', not {order!r}")
+    return Schedule(
+        order="input" if order == "input" else "completed",
+        in_flight=in_flight,
+        window=window,
+        per_host=per_host,
+        rate=rate,
+    )
+
+
+def _as_lines(urls: Iterable[str | UrlLine]) -> Iterator[UrlLine]:
+    for number, url in enumerate(urls, start=1):
+        yield url if isinstance(url, UrlLine) else UrlLine(url, "<urls>", number, url_problem(url))
