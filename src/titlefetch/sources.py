@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -63,33 +64,38 @@ def read_source(source: str) -> Iterator[UrlLine]:
     """Lazily read one SOURCE: a URL, `-` for stdin, or a file of URLs.
 
     Raises:
-        SourceError: the file cannot be opened (raised at once, before any line is read).
+        SourceError: the file cannot be read.
     """
     if is_url_argument(source):
-        return iter([UrlLine(source, "argument", 1, url_problem(source))])
-    if source == STDIN:
+        yield UrlLine(source, "argument", 1, url_problem(source))
+    elif source == STDIN:
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
-        return parse_lines(stream, "<stdin>")
-    try:
-        handle = open(source, encoding="utf-8", errors="replace", newline=None)  # noqa: SIM115
-    except OSError as exc:
-        raise SourceError(f"cannot read {source}: {exc.strerror or exc}") from exc
-    return _lines_then_close(handle, source)
-
-
-def _lines_then_close(handle: io.TextIOWrapper, source: str) -> Iterator[UrlLine]:
-    with handle:
+        yield from parse_lines(stream, "<stdin>")
+    else:
         try:
-            yield from parse_lines(handle, source)
-        except OSError as exc:  # EISDIR and friends surface on the first read
+            with open(source, encoding="utf-8", errors="replace") as handle:
+                yield from parse_lines(handle, source)
+        except OSError as exc:
             raise SourceError(f"cannot read {source}: {exc.strerror or exc}") from exc
 
 
+def check_readable(source: str) -> None:
+    """Raise SourceError now if the file SOURCE cannot be opened for reading."""
+    if source == STDIN or is_url_argument(source):
+        return
+    try:
+        with open(source, "rb") as handle:
+            handle.read(0)
+    except OSError as exc:
+        raise SourceError(f"cannot read {source}: {exc.strerror or exc}") from exc
+
+
 def read_sources(sources: Iterable[str]) -> Iterator[UrlLine]:
-    """All SOURCEs in order. Every file is opened up front so a typo fails before any fetch."""
-    opened = [read_source(source) for source in sources]
-    for lines in opened:
-        yield from lines
+    """All SOURCEs in order. Every file is checked up front so a typo fails before any fetch."""
+    sources = list(sources)
+    for source in sources:
+        check_readable(source)
+    return itertools.chain.from_iterable(read_source(source) for source in sources)
 
 
 def count_lines(sources: Iterable[str]) -> int | None:

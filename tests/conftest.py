@@ -1,0 +1,22 @@
+"""Shared fixtures: a real HTTP server on 127.0.0.1 whose pages each test defines."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.page_server import PageServer
+
+# No test may read proxy settings: every request goes straight to 127.0.0.1.
+for _name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+    os.environ.pop(_name, None)
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "*"
+
+
+@pytest.fixture
+def server() -> Iterator[PageServer]:
+    """A page server on a free port of 127.0.0.1, shut down after the test."""
+    with PageServer() as running:
+        yield running

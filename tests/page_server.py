@@ -1,0 +1,86 @@
+"""A small real HTTP server for tests: pages with chosen bodies, headers, statuses and delays."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+
+
+@dataclass(frozen=True)
+class Page:
+    body: bytes = b""
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = (("Content-Type", "text/html; charset=utf-8"),)
+    delay: float = 0.0
+
+
+def html_page(title: str, *, delay: float = 0.0, status: int = 200) -> Page:
+    body = f"<!doctype html><html><head><title>{title}</title></head><body>x</body></html>"
+    return Page(body.encode("utf-8"), status=status, delay=delay)
+
+
+@dataclass
+class PageServer:
+    """Serves `pages[path]`; counts requests per path. Use as a context manager."""
+
+    pages: dict[str, Page] = field(default_factory=dict)
+    hits: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._lock = threading.Lock()
+
+    @property
+    def base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def add(self, path: str, page: Page) -> str:
+        self.pages[path] = page
+        return self.url(path)
+
+    def record(self, path: str) -> None:
+        with self._lock:
+            self.hits[path] += 1
+
+    def __enter__(self) -> PageServer:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler_for(site: PageServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802
+            site.record(self.path)
+            page = site.pages.get(self.path, Page(b"<title>Not Found</title>", status=404))
+            time.sleep(page.delay)
+            self.send_response(page.status)
+            for name, value in page.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(page.body)))
+            self.end_headers()
+            self.wfile.write(page.body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    return Handler

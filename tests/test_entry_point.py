@@ -1,0 +1,55 @@
+"""The installed `titlefetch` command and `python -m titlefetch`, run as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.page_server import PageServer, html_page
+
+TITLEFETCH = shutil.which("titlefetch", path=os.path.dirname(sys.executable)) or "titlefetch"
+
+
+@pytest.mark.parametrize("command", [[TITLEFETCH], [sys.executable, "-m", "titlefetch"]])
+def test_command_fetches_titles_from_stdin(server: PageServer, command):
+    url = server.add("/p", html_page("Über & more"))
+    done = subprocess.run(
+        [*command, "--format", "jsonl"],
+        input=url + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["title"] == "Über & more"
+    assert done.stderr.startswith("titlefetch: 1 URL: 1 ok, 0 failed")
+
+
+def test_version_and_short_help():
+    assert subprocess.run(
+        [TITLEFETCH, "--version"], capture_output=True, text=True
+    ).stdout.startswith("titlefetch, version ")
+    assert (
+        "Usage: titlefetch"
+        in subprocess.run([TITLEFETCH, "-h"], capture_output=True, text=True).stdout
+    )
+
+
+def test_no_source_on_a_terminal_prints_usage_and_exits_2():
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [TITLEFETCH], stdin=terminal, capture_output=True, text=True, timeout=30
+        )
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Usage: titlefetch")
+    assert done.stdout == ""

@@ -1,0 +1,185 @@
+"""The scheduler: order, dedupe, per-host caps, the read-ahead window, stop and crashes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from titlefetch.fetch import FetchOptions
+from titlefetch.results import TitleResult
+from titlefetch.scheduler import Schedule, Scheduler
+from titlefetch.sources import UrlLine, url_problem
+
+OPTIONS = FetchOptions()
+
+
+def lines(*urls: str) -> list[UrlLine]:
+    return [UrlLine(url, "t.txt", n, url_problem(url)) for n, url in enumerate(urls, start=1)]
+
+
+class FakeWork:
+    """A work function with per-URL delays that records calls and concurrency per host."""
+
+    def __init__(self, delays: dict[str, float] | None = None) -> None:
+        self.delays = delays or {}
+        self.calls: list[str] = []
+        self.running: dict[str, int] = {}
+        self.most_running: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, url: str, options: FetchOptions) -> TitleResult:
+        host = url.split("/")[2]
+        with self.lock:
+            self.calls.append(url)
+            self.running[host] = self.running.get(host, 0) + 1
+            self.most_running[host] = max(self.most_running.get(host, 0), self.running[host])
+        time.sleep(self.delays.get(url, 0.01))
+        with self.lock:
+            self.running[host] -= 1
+        return TitleResult(url=url, status=200, title=f"title of {url}")
+
+
+DEFAULT_SCHEDULE = Schedule()
+
+
+def run(
+    urls: list[UrlLine], work, schedule=DEFAULT_SCHEDULE, executor: Executor | None = None, **kw
+):
+    pool = executor or ThreadPoolExecutor(max_workers=8)
+    try:
+        return list(Scheduler(urls, pool, work, OPTIONS, schedule, **kw))
+    finally:
+        pool.shutdown()
+
+
+def test_input_order_is_kept_even_when_later_urls_finish_first():
+    urls = lines("http://a.test/slow", "http://b.test/fast", "http://c.test/fast")
+    work = FakeWork({"http://a.test/slow": 0.3})
+    assert [r.url for r in run(urls, work)] == [line.url for line in urls]
+
+
+def test_completed_order_hands_out_fast_results_first():
+    urls = lines("http://a.test/slow", "http://b.test/fast")
+    work = FakeWork({"http://a.test/slow": 0.3})
+    results = run(urls, work, Schedule(order="completed"))
+    assert [r.url for r in results] == ["http://b.test/fast", "http://a.test/slow"]
+
+
+def test_repeated_url_is_fetched_once_and_reported_on_every_line():
+    urls = lines("http://a.test/x", "http://b.test/", "http://a.test/x", "http://a.test/x")
+    work = FakeWork()
+    results = run(urls, work)
+    assert work.calls.count("http://a.test/x") == 1
+    assert [(r.url, r.line) for r in results] == [(u.url, u.line) for u in urls]
+    assert all(r.title == f"title of {r.url}" for r in results)
+
+
+def test_invalid_lines_become_results_with_their_line_numbers():
+    results = run(lines("http://a.test/", "nonsense"), FakeWork())
+    assert results[1].error is not None
+    assert results[1].error.kind == "invalid_url"
+    assert results[1].error.message.startswith("t.txt:2: ")
+
+
+def test_per_host_cap_limits_concurrency_for_one_host_only():
+    urls = lines(*[f"http://one.test/{n}" for n in range(12)], "http://other.test/")
+    work = FakeWork(
+        {line.url: 0.05 for line in lines(*[f"http://one.test/{n}" for n in range(12)])}
+    )
+    results = run(urls, work, Schedule(per_host=2, in_flight=8))
+    assert work.most_running["one.test"] == 2
+    assert len(results) == 13
+
+
+def test_window_bounds_how_far_reading_runs_ahead_of_a_slow_line():
+    read = []
+
+    def source():
+        for n, line in enumerate(lines(*[f"http://h{n}.test/" for n in range(50)])):
+            read.append(n)
+            yield line
+
+    work = FakeWork({"http://h0.test/": 0.3})
+    scheduler = Scheduler(source(), ThreadPoolExecutor(4), work, OPTIONS, Schedule(window=10))
+    first = next(scheduler)
+    assert first.url == "http://h0.test/"
+    assert len(read) <= 11
+    assert len(list(scheduler)) == 49
+
+
+def test_stop_cancels_unstarted_work_and_flushes_finished_results():
+    urls = lines(*[f"http://h{n}.test/" for n in range(40)])
+    work = FakeWork({line.url: 0.1 for line in urls})
+    pool = ThreadPoolExecutor(max_workers=2)
+    scheduler = Scheduler(urls, pool, work, OPTIONS, Schedule(in_flight=4, window=8))
+    results = [next(scheduler)]
+    scheduler.stop()
+    results += list(scheduler)
+    pool.shutdown()
+    assert len(work.calls) < 10
+    assert {r.url for r in results} <= set(work.calls)
+    assert [r.url for r in results] == sorted((r.url for r in results), key=urls_index(urls))
+
+
+def urls_index(urls):
+    order = {line.url: n for n, line in enumerate(urls)}
+    return order.__getitem__
+
+
+class BreakingExecutor(Executor):
+    """Fails every future of its first `broken` submissions as a crashed process pool does."""
+
+    def __init__(self, broken: int) -> None:
+        self.broken = broken
+        self.pool = ThreadPoolExecutor(2)
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        if self.broken > 0:
+            self.broken -= 1
+            future: Future[TitleResult] = Future()
+            future.set_exception(BrokenProcessPool("a worker died"))
+            return future
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+@pytest.mark.parametrize(("renew", "crashed"), [(True, 0), (False, 3)])
+def test_a_broken_pool_loses_no_url(renew, crashed):
+    urls = lines("http://a.test/", "http://b.test/", "http://c.test/")
+    fresh = []
+
+    def renew_executor():
+        fresh.append(ThreadPoolExecutor(2))
+        return fresh[-1]
+
+    results = run(
+        urls,
+        FakeWork(),
+        executor=BreakingExecutor(broken=3),
+        renew_executor=renew_executor if renew else None,
+    )
+    assert [r.url for r in results] == [line.url for line in urls]
+    kinds = [r.error.kind for r in results if r.error]
+    assert kinds == ["worker_crashed"] * crashed
+    for pool in fresh:
+        pool.shutdown()
+
+
+def test_rate_spaces_submissions():
+    urls = lines(*[f"http://h{n}.test/" for n in range(5)])
+    starts: list[float] = []
+
+    def work(url, options):
+        starts.append(time.monotonic())
+        return TitleResult(url=url, title="t")
+
+    run(urls, work, Schedule(rate=20, in_flight=4))
+    ordered = sorted(starts)
+    gaps = [later - earlier for earlier, later in zip(ordered, ordered[1:], strict=False)]
+    assert min(gaps) >= 0.04
