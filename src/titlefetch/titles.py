@@ -1,43 +1,175 @@
-"""Page bytes -> title, as a browser shows it. The only module that uses BeautifulSoup."""
+"""Page bytes -> title, as a browser shows it. The only module that uses BeautifulSoup.
+
+HTML is not parsed into a tree: markup.find_title follows the parser's rules to the first real
+`<title>`, and only that element's bytes are decoded (its content is RCDATA: text and character
+references, never tags). XHTML and SVG are parsed as XML with BeautifulSoup's lxml-xml builder.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import html
 import re
 from collections.abc import Sequence
 
 from bs4 import BeautifulSoup
+from bs4.builder._lxml import LXMLTreeBuilderForXML
+from bs4.element import CData, NavigableString, Tag
+from lxml import etree
 
-_ASCII_WHITESPACE = re.compile(r"[\t\n\f\r ]+")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_HTML_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml")
+from titlefetch.decoding import (
+    content_type_parts,
+    declared_encoding,
+    decode,
+    guess_encoding,
+    is_ascii_compatible,
+)
+from titlefetch.markup import find_title
+
+_HTML = "text/html"
+_XML_TYPES = ("application/xhtml+xml", "image/svg+xml")
+_XHTML_NS = "http://www.w3.org/1999/xhtml"
+_SVG_NS = "http://www.w3.org/2000/svg"
+# Chromium turns C0 controls and DEL into spaces, then strips and collapses ASCII whitespace.
+_SPACES = re.compile(r"[\x00-\x20\x7f]+")
+_CHARACTER_REFERENCE = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
+_CLOSE_CANDIDATE = re.compile(rb"</title", re.I)
+# is_title_settled looks for a new "</title" only in this many final bytes: the body grows by a
+# chunk per call, so each candidate is still seen, and a long page costs O(chunk) per call.
+_TAIL = 64 * 1024
 
 
 def media_type(content_types: Sequence[str]) -> str:
-    """The media type the last Content-Type header names, lower-cased ("" when none)."""
-    if not content_types:
-        return ""
-    return content_types[-1].split(";", 1)[0].strip().lower()
+    """The media type the Content-Type headers name, lower-cased ("" when none)."""
+    return content_type_parts(content_types)[0]
 
 
 def can_have_title(content_types: Sequence[str]) -> bool:
-    """Whether a response of this content type has a title at all."""
-    kind = media_type(content_types)
-    return kind in ("", *_HTML_TYPES)
+    """Whether a response of this content type has a title at all (no type: sniffed as HTML)."""
+    return media_type(content_types) in ("", _HTML, *_XML_TYPES)
 
 
 def is_title_settled(body: bytes, content_types: Sequence[str]) -> bool:
-    """Whether `body` (a prefix of the document) settles the title: no more bytes needed."""
-    return not can_have_title(content_types) or b"</title" in body.lower()
+    """Whether `body` (a prefix of the document) settles the title: no more bytes needed.
+
+    True at once for types without a title; otherwise only once a `</title` that really closes
+    the title element has arrived (not one inside a comment or script).
+    """
+    kind = media_type(content_types)
+    if kind not in ("", _HTML, *_XML_TYPES):
+        return True
+    if kind in _XML_TYPES:
+        return (
+            _has_candidate(body)
+            and _xml_title(_cut_after_last_close(body), content_types) is not None
+        )
+    encoding, bom = declared_encoding(body, content_types, html=True) if body else (None, 0)
+    if encoding == "replacement":
+        return True  # the whole page decodes to one U+FFFD: there is no title to wait for
+    if encoding is not None and not is_ascii_compatible(encoding):
+        text = decode(body[bom:], encoding)
+        span = find_title(text) if "</" in text else None
+    else:
+        span = find_title(body.decode("latin-1")) if _has_candidate(body) else None
+    return span is not None and span.closed
 
 
-def collapse_whitespace(text: str) -> str:
-    # Browsers collapse ASCII whitespace only; a no-break space stays in the title.
-    return _ASCII_WHITESPACE.sub(" ", _CONTROLS.sub(" ", text)).strip(" ")
+def _has_candidate(body: bytes) -> bool:
+    return _CLOSE_CANDIDATE.search(body, max(0, len(body) - _TAIL)) is not None
 
 
 def extract_title(body: bytes, content_types: Sequence[str]) -> str | None:
-    """The document's title, or None when it has none."""
-    soup = BeautifulSoup(body, "html.parser")
-    if soup.title is None:
+    """The document's title as a browser shows it, or None when it has none (or it is empty)."""
+    kind = media_type(content_types)
+    if kind in _XML_TYPES:
+        title = _xml_title(body, content_types)
+    elif kind in ("", _HTML):
+        title = _html_title(body, content_types)
+    else:
         return None
-    return collapse_whitespace(soup.title.get_text())
+    return normalize_title(title) or None if title is not None else None
+
+
+def normalize_title(text: str) -> str:
+    """Controls and runs of ASCII whitespace become one space; ends stripped; NBSP kept."""
+    return _SPACES.sub(" ", text).strip(" ")
+
+
+def _html_title(body: bytes, content_types: Sequence[str]) -> str | None:
+    encoding, bom = declared_encoding(body, content_types, html=True)
+    if encoding is not None and not is_ascii_compatible(encoding):
+        text = decode(body[bom:], encoding)
+        span = find_title(text)
+        return None if span is None else decode_rcdata(text[span.start : span.end])
+    # In every ASCII-compatible encoding markup is ASCII bytes that no multi-byte character
+    # contains, so the title is found on a byte-for-byte view and only its bytes are decoded.
+    span = find_title(body[bom:].decode("latin-1"))
+    if span is None:
+        return None
+    raw = body[bom + span.start : bom + span.end]
+    return decode_rcdata(decode(raw, encoding or guess_encoding(body)))
+
+
+def decode_rcdata(text: str) -> str:
+    """The text an RCDATA element holds: NUL is U+FFFD, character references decoded."""
+    return _CHARACTER_REFERENCE.sub(_character_reference, text.replace("\0", "\ufffd"))
+
+
+def _character_reference(match: re.Match[str]) -> str:
+    ref = match.group(1)
+    if ref[0] != "#":
+        return html.unescape(match.group())  # named, including legacy ones without ";"
+    hexadecimal = ref[1] in "xX"
+    digits = ref[1 + hexadecimal :].rstrip(";").lstrip("0") or "0"
+    number = int(digits, 16 if hexadecimal else 10) if len(digits) <= 8 else 0x110000
+    if number == 0 or number > 0x10FFFF or 0xD800 <= number <= 0xDFFF:
+        return "\ufffd"
+    if 0x80 <= number <= 0x9F:  # the windows-1252 meaning, where it has one
+        return bytes([number]).decode("cp1252", "ignore") or chr(number)
+    return chr(number)  # other controls and noncharacters stay (normalize_title spaces C0)
+
+
+def _cut_after_last_close(body: bytes) -> bytes:
+    """`body` up to the `>` of its last `</title...>`, so a half-read title is not taken."""
+    matches = list(_CLOSE_CANDIDATE.finditer(body))
+    end = body.find(b">", matches[-1].end()) if matches else -1
+    return body[: end + 1] if end >= 0 else b""
+
+
+def _xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
+    """document.title of an XML document: parsing stops at the first well-formedness error."""
+    encoding, bom = declared_encoding(body, content_types, html=False)
+    text = decode(body[bom:], encoding or "utf-8")  # UTF-8 is XML's default
+    builder = _StrictXmlBuilder()
+    with contextlib.suppress(etree.XMLSyntaxError):  # what was parsed before the error stays
+        BeautifulSoup(text, builder=builder)
+    soup = builder.soup
+    if soup is None:
+        return None
+    root = next((child for child in soup.children if isinstance(child, Tag)), None)
+    if root is not None and root.name == "svg" and root.namespace == _SVG_NS:
+        title = root.find("title", recursive=False)
+        title = title if isinstance(title, Tag) and title.namespace == _SVG_NS else None
+    else:
+        title = soup.find(lambda tag: tag.name == "title" and tag.namespace == _XHTML_NS)
+    if not isinstance(title, Tag):
+        return None
+    return "".join(
+        str(child) for child in title.children if type(child) in (NavigableString, CData)
+    )
+
+
+class _StrictXmlBuilder(LXMLTreeBuilderForXML):
+    """bs4's lxml-xml builder, stopping at the first well-formedness error as browsers do."""
+
+    def default_parser(self, encoding: str | None) -> etree.XMLParser:
+        # No network, no external entities: a page must not pull local files into its title.
+        parser: etree.XMLParser = etree.XMLParser(  # type: ignore[call-overload]
+            target=self,  # bs4's builder is an lxml parser target, which the stubs cannot see
+            recover=False,
+            encoding=encoding,
+            resolve_entities="internal",
+            no_network=True,
+            load_dtd=False,
+        )
+        return parser
