@@ -217,9 +217,10 @@ def guess_encoding(body: bytes) -> str:
 
 def _is_utf8(body: bytes) -> bool:
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(body, final=False)  # may end mid-character
-    except UnicodeDecodeError:
-        return False
+        body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A body cut at --max-bytes may end inside a character; the rest must show UTF-8.
+        return error.reason == "unexpected end of data" and not body[: error.start].isascii()
     return True
 
 
@@ -234,17 +235,18 @@ def decode(data: bytes, encoding: str) -> str:
         return "\ufffd" if data else ""
     if encoding == "euc-jp":
         return _decode_euc_jp(data)
-    codec = _PYTHON_CODECS.get(encoding) or _webencodings_codec(encoding)
+    python_name = _PYTHON_CODECS.get(encoding)
+    codec = codecs.lookup(python_name) if python_name else _webencodings_codec(encoding)
     if _is_single_byte(encoding):
-        return codecs.charmap_decode(data, "strict", _single_byte_table(codec, encoding))[0]
-    return data.decode(codec, _ERRORS)
+        return codecs.charmap_decode(data, "strict", _single_byte_table(codec.name, encoding))[0]
+    return str(codec.decode(data, _ERRORS)[0])
 
 
-def _webencodings_codec(encoding: str) -> str:
+def _webencodings_codec(encoding: str) -> codecs.CodecInfo:
     found = webencodings.lookup(encoding)
     if found is None:
         raise LookupError(f"not a WHATWG encoding: {encoding}")
-    return str(found.codec_info.name)
+    return found.codec_info
 
 
 def _is_single_byte(encoding: str) -> bool:

@@ -19,7 +19,7 @@ _TAG_NAME = re.compile(r"[^\t\n\f\r />]*")
 # slashes. Atomic groups keep a long unterminated tag from backtracking.
 _TAG_REST = re.compile(
     r"""(?>[\t\n\f\r /]+|[^\t\n\f\r />][^\t\n\f\r /=>]*+"""
-    r"""(?>[\t\n\f\r ]*+=[\t\n\f\r ]*+(?>"[^"]*+"|'[^']*+'|[^\t\n\f\r >]*+))?+)*+>"""
+    r"""(?>[\t\n\f\r ]*+=[\t\n\f\r ]*+(?>"[^"]*+(?:"|\Z)|'[^']*+(?:'|\Z)|[^\t\n\f\r >]*+))?+)*+>"""
 )
 _ATTRIBUTE = re.compile(
     r"""([^\t\n\f\r />][^\t\n\f\r /=>]*)"""

@@ -7,7 +7,6 @@ references, never tags). XHTML and SVG are parsed as XML with BeautifulSoup's lx
 
 from __future__ import annotations
 
-import contextlib
 import html
 import re
 from collections.abc import Sequence
@@ -141,9 +140,11 @@ def _xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
     encoding, bom = declared_encoding(body, content_types, html=False)
     text = decode(body[bom:], encoding or "utf-8")  # UTF-8 is XML's default
     builder = _StrictXmlBuilder()
-    with contextlib.suppress(etree.XMLSyntaxError):  # what was parsed before the error stays
-        BeautifulSoup(text, builder=builder)
-    soup = builder.soup
+    soup: BeautifulSoup | None
+    try:
+        soup = BeautifulSoup(text, builder=builder)
+    except etree.XMLSyntaxError:
+        soup = builder.soup  # what was parsed before the error stays, as in a browser
     if soup is None:
         return None
     root = next((child for child in soup.children if isinstance(child, Tag)), None)
