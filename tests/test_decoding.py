@@ -197,6 +197,16 @@ def test_undeclared_legacy_title_is_readable() -> None:
     assert title_of(body) == text
 
 
+def test_guess_is_not_drowned_by_a_long_ascii_head() -> None:
+    text = (
+        "Сегодня в городе "
+        "тепло и солнечно"
+    )
+    css = "".join(f".c{n} {{ color: #{n:06x}; }}\n" for n in range(3000))
+    page = f"<head><style>{css}</style><title>{text}</title></head><p>{text}. {text}.</p>"
+    assert title_of(page.encode("cp1251")) == text
+
+
 @pytest.mark.parametrize(
     ("content_types", "expected"),
     [

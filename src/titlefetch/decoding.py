@@ -20,7 +20,7 @@ from titlefetch.markup import TEXT_ELEMENTS, next_tag, skip_text_element
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xfe\xff", "utf-16be"), (b"\xff\xfe", "utf-16le"))
 _PRESCAN_BYTES = 1024
-_GUESS_BYTES = 64 * 1024  # enough text for a confident guess, bounded cost
+_GUESS_BYTES = 16 * 1024  # enough text for a confident guess, bounded cost
 # Python codecs for the WHATWG encodings whose webencodings codec differs from the standard.
 _PYTHON_CODECS = {
     "shift_jis": "cp932",  # the standard's Shift_JIS is Windows-31J
@@ -211,7 +211,9 @@ def guess_encoding(body: bytes) -> str:
     """The encoding of an undeclared page: UTF-8 if valid, else the likeliest legacy one."""
     if body.isascii() or _is_utf8(body):
         return "utf-8"
-    best = charset_normalizer.from_bytes(body[:_GUESS_BYTES], cp_isolation=list(_GUESSES)).best()
+    # Only lines with non-ASCII bytes tell encodings apart; CSS and scripts would drown them.
+    text = b"\n".join(line for line in body.split(b"\n") if not line.isascii())[:_GUESS_BYTES]
+    best = charset_normalizer.from_bytes(text, cp_isolation=list(_GUESSES)).best()
     return "windows-1252" if best is None else _GUESSES.get(best.encoding, "windows-1252")
 
 
