@@ -20,6 +20,7 @@ from titlefetch.decoding import (
     content_type_parts,
     declared_encoding,
     decode,
+    encoding_for_label,
     guess_encoding,
     is_ascii_compatible,
 )
@@ -32,7 +33,8 @@ _SVG_NS = "http://www.w3.org/2000/svg"
 # Chromium turns C0 controls and DEL into spaces, then strips and collapses ASCII whitespace.
 _SPACES = re.compile(r"[\x00-\x20\x7f]+")
 _CHARACTER_REFERENCE = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
-_CLOSE_CANDIDATE = re.compile(rb"</title", re.I)
+# "</title" in ASCII and in UTF-16 (either byte order), in any letter case.
+_CLOSE_CANDIDATE = re.compile(rb"<\0?/\0?[Tt]\0?[Ii]\0?[Tt]\0?[Ll]\0?[Ee]")
 # is_title_settled looks for a new "</title" only in this many final bytes: the body grows by a
 # chunk per call, so each candidate is still seen, and a long page costs O(chunk) per call.
 _TAIL = 64 * 1024
@@ -52,29 +54,27 @@ def is_title_settled(body: bytes, content_types: Sequence[str]) -> bool:
     """Whether `body` (a prefix of the document) settles the title: no more bytes needed.
 
     True at once for types without a title; otherwise only once a `</title` that really closes
-    the title element has arrived (not one inside a comment or script).
+    the title element has arrived (not one inside a comment or script). Cheap on a long body:
+    the markup is walked only when a "</title" candidate is in its last _TAIL bytes.
     """
-    kind = media_type(content_types)
-    if kind not in ("", _HTML, *_XML_TYPES):
+    kind, charset = content_type_parts(content_types)
+    if kind not in ("", _HTML, *_XML_TYPES) or _means_no_text(charset):
         return True
+    if not _CLOSE_CANDIDATE.search(body, max(0, len(body) - _TAIL)):
+        return False
     if kind in _XML_TYPES:
-        return (
-            _has_candidate(body)
-            and _xml_title(_cut_after_last_close(body), content_types) is not None
-        )
-    encoding, bom = declared_encoding(body, content_types, html=True) if body else (None, 0)
-    if encoding == "replacement":
-        return True  # the whole page decodes to one U+FFFD: there is no title to wait for
+        return _xml_title(_cut_after_last_close(body), content_types) is not None
+    encoding, bom = declared_encoding(body, content_types, html=True)
     if encoding is not None and not is_ascii_compatible(encoding):
-        text = decode(body[bom:], encoding)
-        span = find_title(text) if "</" in text else None
+        span = find_title(decode(body[bom:], encoding))
     else:
-        span = find_title(body.decode("latin-1")) if _has_candidate(body) else None
+        span = find_title(body[bom:].decode("latin-1"))
     return span is not None and span.closed
 
 
-def _has_candidate(body: bytes) -> bool:
-    return _CLOSE_CANDIDATE.search(body, max(0, len(body) - _TAIL)) is not None
+def _means_no_text(charset: str | None) -> bool:
+    # The replacement decoder (iso-2022-kr, hz-gb-2312, ...) turns any page into one U+FFFD.
+    return charset is not None and encoding_for_label(charset) == "replacement"
 
 
 def extract_title(body: bytes, content_types: Sequence[str]) -> str | None:
