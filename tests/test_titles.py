@@ -117,6 +117,12 @@ def test_raw_text_and_template_content_hold_no_title(markup: str, expected: str 
         ("<svg><font><title>No</title></font></svg>", None),
         ("<svg><![CDATA[ <title>No</title> ]]></svg><title>Real</title>", "Real"),
         ("<svg><script><title>No</title></script></svg><title>Real</title>", "Real"),
+        ("<svg><title>Icon</title><path d='x'/></svg>" * 3 + "<title>Real</title>", "Real"),
+        ("<svg><title>An <title>HTML one</title></title></svg>", "HTML one"),
+        ("<svg><title>Icon</title><foreignObject><title>Real</title>", "Real"),
+        ("<svg><title>Icon</title><div><title>Real</title>", "Real"),
+        ("<svg><title>Icon</title></svg><math><mi><title>Real</title></mi></math>", "Real"),
+        ("<svg><title>Icon</title>", None),  # SVG never closed
     ],
 )
 def test_svg_and_mathml_titles_do_not_count(markup: str, expected: str | None) -> None:
@@ -298,6 +304,18 @@ def test_is_title_settled_as_the_body_grows() -> None:
     )
     close = page.index(b"<title>Real</title>") + len(b"<title>Real</title>")
     assert close <= settled_at < close + 16_384
+
+
+ICON = b'<a href="/"><svg viewBox="0 0 9 9"><title>Home</title><path d="M0 0h9"/></svg></a>\n'
+
+
+@pytest.mark.parametrize("icons", [10, 5_000])  # a short body, and one past the quick walks
+def test_is_title_settled_after_svg_icon_titles(icons: int) -> None:
+    page = ICON * icons + b"<title>Real</title>" + ICON * 2_000
+    close = page.index(b"</title>", page.index(b"Real"))
+    assert is_title_settled(page[:close], HTML) is False
+    assert is_title_settled(page[: close + 8], HTML) is True
+    assert is_title_settled(ICON * icons, HTML) is False
 
 
 @pytest.mark.parametrize("bom, codec", [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")])

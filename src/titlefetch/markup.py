@@ -17,10 +17,11 @@ _WS = "\t\n\f\r "
 _TAG_NAME = re.compile(r"[^\t\n\f\r />]*")
 # Everything from after a tag name to its closing ">": attribute names and values, stray
 # slashes. Atomic groups keep a long unterminated tag from backtracking.
-_TAG_REST = re.compile(
+_TAG_REST_PATTERN = (
     r"""(?>[\t\n\f\r /]+|[^\t\n\f\r />][^\t\n\f\r /=>]*+"""
     r"""(?>[\t\n\f\r ]*+=[\t\n\f\r ]*+(?>"[^"]*+(?:"|\Z)|'[^']*+(?:'|\Z)|[^\t\n\f\r >]*+))?+)*+>"""
 )
+_TAG_REST = re.compile(_TAG_REST_PATTERN)
 _ATTRIBUTE = re.compile(
     r"""([^\t\n\f\r />][^\t\n\f\r /=>]*)"""
     r"""(?:[\t\n\f\r ]*=[\t\n\f\r ]*("[^"]*"|'[^']*'|[^\t\n\f\r >]*))?"""
@@ -39,6 +40,36 @@ _BREAKOUT_NAMES = """b big blockquote body br center code dd div dl dt em embed 
     head hr i img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table
     tt u ul var"""
 _BREAKOUT = frozenset(_BREAKOUT_NAMES.split())
+# In plain HTML content (no SVG/MathML or template open) only these start tags matter; a run
+# of text, other tags, end tags, comments and doctypes is skipped by one regex match, in C.
+_D = r"(?=[\t\n\f\r />]|\Z)"  # the end of a tag name
+_ANY_NAME = r"[A-Za-z][^\t\n\f\r />]*+"
+_TAGS_THAT_MATTER = "title|script|style|textarea|xmp|iframe|noembed|noframes|plaintext|template"
+_BOGUS = r"<!--(?>>|->|.*?--!?>)|<\?[^>]*+>|</[^A-Za-z>][^>]*+>|</>|<(?![A-Za-z!/?])"
+# An <svg> or <math> element that cannot hold an HTML title: no integration point other than an
+# SVG <title> holding only text, no breakout tag, no nested <svg>/<math> (inline icons).
+_NOT_SIMPLE_FOREIGN = "svg|math|foreignobject|desc|title|annotation-xml|mi|mo|mn|ms|mtext|font|" + (
+    "|".join(sorted(_BREAKOUT))
+)
+
+
+def _simple_foreign(root: str) -> str:
+    return (
+        rf"<{root}{_D}{_TAG_REST_PATTERN}(?:(?<=/>)|(?:[^<]++"
+        rf"|<(?!(?:{_NOT_SIMPLE_FOREIGN}){_D}){_ANY_NAME}{_TAG_REST_PATTERN}"
+        rf"|</(?!(?:{_NOT_SIMPLE_FOREIGN}){_D}){_ANY_NAME}{_TAG_REST_PATTERN}"
+        rf"|<title{_D}{_TAG_REST_PATTERN}(?:(?<=/>)|[^<]*+</title{_D}{_TAG_REST_PATTERN})"
+        rf"|<!\[CDATA\[.*?\]\]>|<!(?!--|\[CDATA\[)[^>]*+>|{_BOGUS})*+"
+        rf"</{root}{_D}{_TAG_REST_PATTERN})"
+    )
+
+
+_UNIMPORTANT_RUN = re.compile(
+    rf"""(?:[^<]++|{_simple_foreign("svg")}|{_simple_foreign("math")}"""
+    rf"""|<(?!(?:{_TAGS_THAT_MATTER}|svg|math){_D}){_ANY_NAME}{_TAG_REST_PATTERN}"""
+    rf"""|</{_ANY_NAME}{_TAG_REST_PATTERN}|<!(?!--)[^>]*+>|{_BOGUS})*+""",
+    re.I | re.A | re.S,
+)
 _FONT_BREAKOUT = frozenset({"color", "face", "size"})
 _INTEGRATION_POINTS = frozenset(
     {("svg", "foreignobject"), ("svg", "desc"), ("svg", "title")}
@@ -207,7 +238,7 @@ def find_title(text: str) -> TitleSpan | None:
     """Where the first HTML title element's content is, as a browser's parser decides."""
     stack: list[_Open] = []  # empty while in plain HTML content
     templates = 0  # a title in template contents is not in the document
-    tag = next_tag(text, 0)
+    tag = next_tag(text, _UNIMPORTANT_RUN.match(text).end())  # type: ignore[union-attr]
     while tag is not None:
         if not _is_html_context(stack, tag):
             _foreign_tag(stack, tag)
@@ -228,6 +259,8 @@ def find_title(text: str) -> TitleSpan | None:
             pos = tag.end
         if pos < 0:
             return None
+        if not stack and not templates:
+            pos = _UNIMPORTANT_RUN.match(text, pos).end()  # type: ignore[union-attr]
         tag = next_tag(text, pos, foreign=bool(stack) and stack[-1].namespace != "html")
     return None
 

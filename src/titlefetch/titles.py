@@ -7,6 +7,7 @@ references, never tags). XHTML and SVG are parsed as XML with BeautifulSoup's lx
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from titlefetch.decoding import (
     declared_encoding,
     decode,
     encoding_for_label,
+    find_bom,
     guess_encoding,
     is_ascii_compatible,
 )
@@ -34,7 +36,14 @@ _SVG_NS = "http://www.w3.org/2000/svg"
 _SPACES = re.compile(r"[\x00-\x20\x7f]+")
 _CHARACTER_REFERENCE = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
 # "</title" in ASCII and in UTF-16 (either byte order), in any letter case.
-_CLOSE_CANDIDATE = re.compile(rb"<\0?/\0?[Tt]\0?[Ii]\0?[Tt]\0?[Ll]\0?[Ee]")
+_CLOSE_CANDIDATE = re.compile(rb"</title", re.I)
+_OPEN_CANDIDATE = re.compile(rb"<title", re.I)
+# The same in UTF-16, either byte order: NULs between the letters (slower, so only for UTF-16).
+_WIDE_CLOSE_CANDIDATE = re.compile(rb"<\0?/\0?[Tt]\0?[Ii]\0?[Tt]\0?[Ll]\0?[Ee]")
+_WIDE_OPEN_CANDIDATE = re.compile(rb"<\0?[Tt]\0?[Ii]\0?[Tt]\0?[Ll]\0?[Ee]")
+_ALWAYS_WALK = 128 * 1024  # bodies this short are walked whenever a "</title" arrives
+_FOREIGN_EDGE = re.compile(rb"<(/?)(?:svg|math)", re.I)
+_LOOK_BACK = 64 * 1024  # how far before the tail a long body's title start is looked for
 # is_title_settled looks for a new "</title" only in this many final bytes: the body grows by a
 # chunk per call, so each candidate is still seen, and a long page costs O(chunk) per call.
 _TAIL = 64 * 1024
@@ -60,16 +69,48 @@ def is_title_settled(body: bytes, content_types: Sequence[str]) -> bool:
     kind, charset = content_type_parts(content_types)
     if kind not in ("", _HTML, *_XML_TYPES) or _means_no_text(charset):
         return True
-    if not _CLOSE_CANDIDATE.search(body, max(0, len(body) - _TAIL)):
+    wide = _is_utf16(body, charset)
+    candidate = _WIDE_CLOSE_CANDIDATE if wide else _CLOSE_CANDIDATE
+    closes = [match.start() for match in candidate.finditer(body, len(body) - _TAIL)]
+    if not closes:
         return False
     if kind in _XML_TYPES:
         return _xml_title(_cut_after_last_close(body), content_types) is not None
+    if not wide and not _may_close_html_title(body, closes):
+        return False
     encoding, bom = declared_encoding(body, content_types, html=True)
     if encoding is not None and not is_ascii_compatible(encoding):
         span = find_title(decode(body[bom:], encoding))
     else:
         span = find_title(body[bom:].decode("latin-1"))
     return span is not None and span.closed
+
+
+def _may_close_html_title(body: bytes, closes: list[int]) -> bool:
+    """Cheap checks before walking the markup; a wrong False only means reading on."""
+    if len(body) <= _ALWAYS_WALK:  # a "</title" with no "<title" before it closes nothing
+        return _OPEN_CANDIDATE.search(body, 0, closes[-1]) is not None
+    # On a long body, walk only for a "</title" whose nearest "<title" is not inside an unclosed
+    # <svg> or <math> (inline icons): walking megabytes for every chunk would cost seconds. All
+    # searches stay within the last _TAIL + _LOOK_BACK bytes.
+    window = len(body) - _TAIL - _LOOK_BACK
+    starts = [match.start() for match in _OPEN_CANDIDATE.finditer(body, window, closes[-1])]
+    edges = list(_FOREIGN_EDGE.finditer(body, window, closes[-1]))
+    positions = [edge.start() for edge in edges]
+    for close in closes:
+        nearest = bisect.bisect_left(starts, close) - 1
+        if nearest >= 0:
+            edge = bisect.bisect_left(positions, starts[nearest]) - 1
+            if edge < 0 or edges[edge].group(1):  # "</svg" or "</math": not inside
+                return True
+    return False
+
+
+def _is_utf16(body: bytes, charset: str | None) -> bool:
+    wide = ("utf-16le", "utf-16be")
+    return find_bom(body)[0] in wide or (
+        charset is not None and encoding_for_label(charset) in wide
+    )
 
 
 def _means_no_text(charset: str | None) -> bool:
@@ -130,7 +171,7 @@ def _character_reference(match: re.Match[str]) -> str:
 
 def _cut_after_last_close(body: bytes) -> bytes:
     """`body` up to the `>` of its last `</title...>`, so a half-read title is not taken."""
-    matches = list(_CLOSE_CANDIDATE.finditer(body))
+    matches = list(_WIDE_CLOSE_CANDIDATE.finditer(body))
     end = body.find(b">", matches[-1].end()) if matches else -1
     return body[: end + 1] if end >= 0 else b""
 
