@@ -245,6 +245,12 @@ def test_svg_document_title_is_the_root_svg_title_child(markup: str, expected: s
         (f"<html {XHTML_NS}><title>Kept</title><p>a & b</p></html>", "Kept"),
         (f"<html {XHTML_NS}><p>a & b</p><title>Lost</title></html>", None),
         ("<html><title>No XHTML namespace</title></html>", None),
+        # with an XHTML DOCTYPE, HTML's named entities are known
+        (
+            '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x.dtd">'
+            f"<html {XHTML_NS}><title>A&nbsp;B &copy; &amp;&lt;</title></html>",
+            "A\u00a0B \u00a9 &<",
+        ),
         (
             '<?xml version="1.0" encoding="windows-1251"?>'
             f"<html {XHTML_NS}><title>\u0414\u0430</title></html>",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import html.entities
 import re
 from collections.abc import Sequence
 
@@ -44,6 +45,8 @@ _WIDE_OPEN_CANDIDATE = re.compile(rb"<\0?[Tt]\0?[Ii]\0?[Tt]\0?[Ll]\0?[Ee]")
 _ALWAYS_WALK = 128 * 1024  # bodies this short are walked whenever a "</title" arrives
 _FOREIGN_EDGE = re.compile(rb"<(/?)(?:svg|math)", re.I)
 _LOOK_BACK = 64 * 1024  # how far before the tail a long body's title start is looked for
+_XHTML_DOCTYPE = re.compile(r"<!DOCTYPE[^>]*//DTD XHTML", re.I)
+_NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 # is_title_settled looks for a new "</title" only in this many final bytes: the body grows by a
 # chunk per call, so each candidate is still seen, and a long page costs O(chunk) per call.
 _TAIL = 64 * 1024
@@ -180,6 +183,8 @@ def _xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
     """document.title of an XML document: parsing stops at the first well-formedness error."""
     encoding, bom = declared_encoding(body, content_types, html=False)
     text = decode(body[bom:], encoding or "utf-8")  # UTF-8 is XML's default
+    if _XHTML_DOCTYPE.search(text, 0, 4096):
+        text = _NAMED_REFERENCE.sub(_xhtml_entity, text)
     builder = _StrictXmlBuilder()
     soup: BeautifulSoup | None
     try:
@@ -199,6 +204,16 @@ def _xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
     return "".join(
         str(child) for child in title.children if type(child) in (NavigableString, CData)
     )
+
+
+def _xhtml_entity(match: re.Match[str]) -> str:
+    # Browsers know HTML's named entities in a document with an XHTML DOCTYPE (its DTD is never
+    # loaded); as character references they parse anywhere. XML's own five stay as they are.
+    name = match.group(1)
+    value = html.entities.html5.get(f"{name};")
+    if value is None or name in ("amp", "lt", "gt", "quot", "apos"):
+        return match.group()
+    return "".join(f"&#{ord(char)};" for char in value)
 
 
 class _StrictXmlBuilder(LXMLTreeBuilderForXML):
