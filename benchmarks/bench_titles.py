@@ -24,7 +24,8 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 
-from titlefetch.decoding import declared_encoding, decode, guess_encoding
+from titlefetch.decoders import decode
+from titlefetch.decoding import declared_encoding, guess_encoding
 from titlefetch.titles import can_have_title, extract_title, is_title_settled, normalize_title
 
 CHUNK = 16 * 1024

@@ -1,44 +1,25 @@
-"""Bytes -> str the way a browser decodes a page: which encoding, and each encoding's decoder.
+"""Which encoding a page is in, decided the way a browser decides it.
 
-The order is the browser's: byte order mark, the HTTP charset, then (HTML only) `<meta>` in the
-first 1024 bytes and a leading `<?xml encoding?>`, then a guess. Labels map as the WHATWG
-Encoding Standard says (the `webencodings` table); where a Python codec differs from the
-standard's decoder, the difference is patched here.
+The order is the browser's: byte order mark, the HTTP charset, then (HTML only) a leading
+`<?xml encoding?>` and `<meta>` in the first 1024 bytes, then a guess (valid UTF-8, else
+charset-normalizer among legacy encodings). Labels map as the WHATWG Encoding Standard says,
+through the `webencodings` table. decoders.py turns the bytes into text.
 """
 
 from __future__ import annotations
 
-import codecs
-import functools
 import re
 from collections.abc import Sequence
 
 import charset_normalizer
 import webencodings
 
-from titlefetch.markup import TEXT_ELEMENTS, next_tag, skip_text_element
+from titlefetch.tokenizer import TEXT_ELEMENTS, next_tag, skip_text_element
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xfe\xff", "utf-16be"), (b"\xff\xfe", "utf-16le"))
 _PRESCAN_BYTES = 1024
 _GUESS_BYTES = 16 * 1024  # enough text for a confident guess, bounded cost
 # Python codecs for the WHATWG encodings whose webencodings codec differs from the standard.
-_PYTHON_CODECS = {
-    "shift_jis": "cp932",  # the standard's Shift_JIS is Windows-31J
-    "euc-kr": "cp949",  # the standard's EUC-KR is windows-949 (Unified Hangul Code)
-    "gbk": "gb18030",  # the standard decodes GBK with the gb18030 decoder
-    "gb18030": "gb18030",
-    "big5": "big5hkscs",  # the standard's Big5 includes the HKSCS extensions
-    "iso-2022-jp": "iso2022_jp_ext",  # also decodes half-width katakana (ESC ( I)
-    "utf-16le": "utf-16-le",
-    "utf-16be": "utf-16-be",
-}
-# Single bytes the standard decodes differently from Python's codec.
-_BYTE_FIXES = {
-    "koi8-u": {0xAE: "\u040e", 0xBE: "\u045e"},  # the standard's KOI8-U is KOI8-RU
-    "windows-1255": {0xCA: "\u05ba"},
-}
-_ASCII_INCOMPATIBLE = frozenset({"utf-16le", "utf-16be", "iso-2022-jp", "replacement"})
-# Encodings a guess may choose: the legacy ones pages really use, as Python codec names.
 _GUESSES = {
     "cp1252": "windows-1252",
     "cp1250": "windows-1250",
@@ -72,15 +53,11 @@ _GUESSES = {
     "big5hkscs": "big5",
     "cp950": "big5",
 }
-_CHARSET_PARAM = re.compile(r";[\t\n\r ]*charset[\t\n\r ]*=", re.I | re.A)
 _META_CHARSET = re.compile(
     r"""charset[\t\n\f\r ]*=[\t\n\f\r ]*("[^"]*"|'[^']*'|[^\t\n\f\r ;"'][^\t\n\f\r ;]*)""",
     re.I | re.A,
 )
 _XML_DECLARATION = re.compile(rb"""<\?xml[^>]*?encoding[\t\n\r ]*=[\t\n\r ]*["']([^"'>]*)["']""")
-_EUC_JP = re.compile(
-    rb"[\xa1-\xfe][\xa1-\xfe]|\x8e[\xa1-\xdf]|\x8f[\xa1-\xfe][\xa1-\xfe]|[\x00-\x7f]+|.", re.S
-)
 
 
 def encoding_for_label(label: str) -> str | None:
@@ -224,94 +201,3 @@ def _is_utf8(body: bytes) -> bool:
         # A body cut at --max-bytes may end inside a character; the rest must show UTF-8.
         return error.reason == "unexpected end of data" and not body[: error.start].isascii()
     return True
-
-
-def is_ascii_compatible(encoding: str) -> bool:
-    """Whether ASCII bytes always mean ASCII characters, so markup can be found bytewise."""
-    return encoding not in _ASCII_INCOMPATIBLE
-
-
-def decode(data: bytes, encoding: str) -> str:
-    """`data` decoded by the WHATWG decoder for `encoding`, errors becoming U+FFFD."""
-    if encoding == "replacement":
-        return "\ufffd" if data else ""
-    if encoding == "euc-jp":
-        return _decode_euc_jp(data)
-    python_name = _PYTHON_CODECS.get(encoding)
-    codec = codecs.lookup(python_name) if python_name else _webencodings_codec(encoding)
-    if _is_single_byte(encoding):
-        return codecs.charmap_decode(data, "strict", _single_byte_table(codec.name, encoding))[0]
-    return str(codec.decode(data, _ERRORS)[0])
-
-
-def _webencodings_codec(encoding: str) -> codecs.CodecInfo:
-    found = webencodings.lookup(encoding)
-    if found is None:
-        raise LookupError(f"not a WHATWG encoding: {encoding}")
-    return found.codec_info
-
-
-def _is_single_byte(encoding: str) -> bool:
-    return encoding.startswith(("windows-", "iso-8859-")) or encoding in (
-        "ibm866",
-        "koi8-r",
-        "koi8-u",
-        "macintosh",
-        "x-mac-cyrillic",
-    )
-
-
-@functools.cache
-def _single_byte_table(codec: str, encoding: str) -> str:
-    # Where Python's codec has no character, the standard's index has the C1 control of the
-    # same number (windows-125x), or there is none (U+FFFD).
-    fixes = _BYTE_FIXES.get(encoding, {})
-    chars = []
-    for byte in range(256):
-        try:
-            char = bytes([byte]).decode(codec)
-        except UnicodeDecodeError:
-            char = chr(byte) if 0x80 <= byte <= 0x9F else "\ufffd"
-        chars.append(fixes.get(byte, char))
-    return "".join(chars)
-
-
-def _replace_like_browser(error: UnicodeError) -> tuple[str, int]:
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    data, start = error.object, error.start
-    if error.encoding == "gb18030" and data[start] == 0x80:
-        return "\u20ac", start + 1  # the standard's gb18030 decodes a lone 0x80 as the euro sign
-    # A byte that cannot continue a multi-byte character is never swallowed if it is ASCII.
-    end = start + 1 if error.end - start > 1 and data[start + 1] < 0x80 else error.end
-    return "\ufffd", end
-
-
-_ERRORS = "titlefetch-browser"
-codecs.register_error(_ERRORS, _replace_like_browser)
-
-
-def _decode_euc_jp(data: bytes) -> str:
-    # Python's euc_jp uses the JIS X 0208 mapping; the standard uses the Windows one (its
-    # index-jis0208 is Shift_JIS's, e.g. 0xA1DD is U+FF0D), so JIS X 0208 pairs go via cp932.
-    parts = []
-    for match in _EUC_JP.finditer(data):
-        chunk = match.group()
-        if chunk[0] < 0x80:
-            parts.append(chunk.decode("ascii"))
-        elif chunk[0] == 0x8E and len(chunk) == 2:
-            parts.append(chr(0xFF61 + chunk[1] - 0xA1))
-        elif len(chunk) == 2:
-            parts.append(_jis0208_pair(chunk[0], chunk[1]))
-        elif len(chunk) == 3:
-            parts.append(chunk.decode("euc_jp", "replace"))  # JIS X 0212
-        else:
-            parts.append("\ufffd")
-    return "".join(parts)
-
-
-def _jis0208_pair(lead: int, trail: int) -> str:
-    pointer = (lead - 0xA1) * 94 + trail - 0xA1
-    row, cell = divmod(pointer, 188)
-    sjis = bytes((row + (0x81 if row < 0x1F else 0xC1), cell + (0x40 if cell < 0x3F else 0x41)))
-    return sjis.decode("cp932", "replace")

@@ -1,11 +1,10 @@
-"""Where the title is in HTML text: a scan of the tokenizer and tree-builder states that matter.
+"""Where the title is in HTML text: the tree-builder rules that decide which <title> counts.
 
-Instead of building a whole DOM, this follows the WHATWG HTML tokenizer only as far as it decides
-where the first HTML `<title>` element is: comments, bogus comments and doctypes, tags (quoted
-attribute values may hold `>`), raw text (script with its escape states, style, xmp, iframe,
-noembed, noframes), RCDATA (title, textarea), plaintext, template contents, and SVG/MathML
-foreign content with its integration points and breakout tags. Scripting counts as disabled, as
-in a browser with JavaScript off, so `<noscript>` content is ordinary markup.
+Instead of building a whole DOM, this follows the WHATWG HTML parser only as far as it decides
+where the first HTML `<title>` element is: raw text and RCDATA elements, plaintext, template
+contents, and SVG/MathML foreign content with its integration points and breakout tags.
+Scripting counts as disabled, as in a browser with JavaScript off, so `<noscript>` content is
+ordinary markup.
 """
 
 from __future__ import annotations
@@ -13,28 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_WS = "\t\n\f\r "
-_TAG_NAME = re.compile(r"[^\t\n\f\r />]*")
-# Everything from after a tag name to its closing ">": attribute names and values, stray
-# slashes. Atomic groups keep a long unterminated tag from backtracking.
-_TAG_REST_PATTERN = (
-    r"""(?>[\t\n\f\r /]+|[^\t\n\f\r />][^\t\n\f\r /=>]*+"""
-    r"""(?>[\t\n\f\r ]*+=[\t\n\f\r ]*+(?>"[^"]*+(?:"|\Z)|'[^']*+(?:'|\Z)|[^\t\n\f\r >]*+))?+)*+>"""
+from titlefetch.tokenizer import (
+    END_TAGS,
+    TAG_REST_PATTERN,
+    TEXT_ELEMENTS,
+    Tag,
+    next_tag,
+    skip_text_element,
 )
-_TAG_REST = re.compile(_TAG_REST_PATTERN)
-_ATTRIBUTE = re.compile(
-    r"""([^\t\n\f\r />][^\t\n\f\r /=>]*)"""
-    r"""(?:[\t\n\f\r ]*=[\t\n\f\r ]*("[^"]*"|'[^']*'|[^\t\n\f\r >]*))?"""
-)
-_COMMENT_END = re.compile(r"--!?>")
-_RAW_TEXT = frozenset({"style", "xmp", "iframe", "noembed", "noframes", "textarea", "title"})
-TEXT_ELEMENTS = _RAW_TEXT | {"script"}  # elements whose content is text, not markup
-_SCRIPT_DATA = re.compile(r"<!--|</script[\t\n\f\r />]", re.I | re.A)
-_SCRIPT_ESCAPED = re.compile(r"-->|</script[\t\n\f\r />]|<script[\t\n\f\r />]", re.I | re.A)
-_SCRIPT_DOUBLE_ESCAPED = re.compile(r"-->|</script[\t\n\f\r />]", re.I | re.A)
-_END_TAGS: dict[str, re.Pattern[str]] = {
-    name: re.compile(rf"</{name}[\t\n\f\r />]", re.I | re.A) for name in TEXT_ELEMENTS
-}
+
 # Start tags that end SVG/MathML content (HTML "breakout" tags); <font> only with these attributes.
 _BREAKOUT_NAMES = """b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6
     head hr i img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table
@@ -55,19 +41,19 @@ _NOT_SIMPLE_FOREIGN = "svg|math|foreignobject|desc|title|annotation-xml|mi|mo|mn
 
 def _simple_foreign(root: str) -> str:
     return (
-        rf"<{root}{_D}{_TAG_REST_PATTERN}(?:(?<=/>)|(?:[^<]++"
-        rf"|<(?!(?:{_NOT_SIMPLE_FOREIGN}){_D}){_ANY_NAME}{_TAG_REST_PATTERN}"
-        rf"|</(?!(?:{_NOT_SIMPLE_FOREIGN}){_D}){_ANY_NAME}{_TAG_REST_PATTERN}"
-        rf"|<title{_D}{_TAG_REST_PATTERN}(?:(?<=/>)|[^<]*+</title{_D}{_TAG_REST_PATTERN})"
+        rf"<{root}{_D}{TAG_REST_PATTERN}(?:(?<=/>)|(?:[^<]++"
+        rf"|<(?!(?:{_NOT_SIMPLE_FOREIGN}){_D}){_ANY_NAME}{TAG_REST_PATTERN}"
+        rf"|</(?!(?:{_NOT_SIMPLE_FOREIGN}){_D}){_ANY_NAME}{TAG_REST_PATTERN}"
+        rf"|<title{_D}{TAG_REST_PATTERN}(?:(?<=/>)|[^<]*+</title{_D}{TAG_REST_PATTERN})"
         rf"|<!\[CDATA\[.*?\]\]>|<!(?!--|\[CDATA\[)[^>]*+>|{_BOGUS})*+"
-        rf"</{root}{_D}{_TAG_REST_PATTERN})"
+        rf"</{root}{_D}{TAG_REST_PATTERN})"
     )
 
 
 _UNIMPORTANT_RUN = re.compile(
     rf"""(?:[^<]++|{_simple_foreign("svg")}|{_simple_foreign("math")}"""
-    rf"""|<(?!(?:{_TAGS_THAT_MATTER}|svg|math){_D}){_ANY_NAME}{_TAG_REST_PATTERN}"""
-    rf"""|</{_ANY_NAME}{_TAG_REST_PATTERN}|<!(?!--)[^>]*+>|{_BOGUS})*+""",
+    rf"""|<(?!(?:{_TAGS_THAT_MATTER}|svg|math){_D}){_ANY_NAME}{TAG_REST_PATTERN}"""
+    rf"""|</{_ANY_NAME}{TAG_REST_PATTERN}|<!(?!--)[^>]*+>|{_BOGUS})*+""",
     re.I | re.A | re.S,
 )
 _FONT_BREAKOUT = frozenset({"color", "face", "size"})
@@ -81,148 +67,12 @@ _VOID = frozenset(_VOID_NAMES.split())
 
 
 @dataclass(frozen=True, slots=True)
-class Tag:
-    """A start or end tag found by the scan; `end` is the offset just past its ">"."""
-
-    name: str
-    start: int
-    end: int
-    is_end_tag: bool
-    text: str  # the whole tag, for reading attributes
-
-    @property
-    def is_self_closing(self) -> bool:
-        return self.text.endswith("/>")
-
-    def attributes(self) -> dict[str, str]:
-        """Attribute names (lower-cased) and raw values; the first of duplicates wins."""
-        found: dict[str, str] = {}
-        rest = self.text[1 + self.is_end_tag + len(self.name) : -1]
-        for match in _ATTRIBUTE.finditer(rest):
-            value = match.group(2) or ""
-            if value[:1] in ("'", '"'):
-                value = value[1:-1]
-            found.setdefault(match.group(1).lower(), value)
-        return found
-
-
-@dataclass(frozen=True, slots=True)
 class TitleSpan:
     """Where the title's RCDATA content is; `closed` is False when it runs to the end."""
 
     start: int
     end: int
     closed: bool
-
-
-def next_tag(text: str, pos: int, *, foreign: bool = False) -> Tag | None:
-    """The first start or end tag at or after pos, skipping comments and other non-tag markup.
-
-    None at end of input or in an unterminated construct (a comment or tag running to the end).
-    Raw text and RCDATA content is not skipped here: the caller knows whether it applies and
-    resumes after `skip_text_element`. With `foreign`, `<![CDATA[` opens a CDATA section (as in
-    SVG/MathML content) instead of a bogus comment.
-    """
-    pos = text.find("<", pos)
-    while pos >= 0:
-        if foreign and text.startswith("<![CDATA[", pos):
-            after = cdata_end(text, pos + 9)
-            tag = None
-        else:
-            after, tag = _markup_at(text, pos)
-        if tag is not None:
-            return tag
-        if after < 0:
-            return None
-        pos = text.find("<", after)
-    return None
-
-
-def _markup_at(text: str, pos: int) -> tuple[int, Tag | None]:
-    """Classify the markup starting at `<` (pos): (offset after it or -1 for EOF, tag or None)."""
-    nxt = text[pos + 1 : pos + 2]
-    if nxt.isascii() and nxt.isalpha():
-        return _tag_at(text, pos, is_end_tag=False)
-    if nxt == "/":
-        close = text[pos + 2 : pos + 3]
-        if close.isascii() and close.isalpha():
-            return _tag_at(text, pos, is_end_tag=True)
-        if close == ">":
-            return pos + 3, None
-        return _bogus_comment_end(text, pos + 2), None
-    if nxt == "!":
-        if text.startswith("--", pos + 2):
-            return _comment_end(text, pos + 4), None
-        return _bogus_comment_end(text, pos + 2), None
-    if nxt == "?":
-        return _bogus_comment_end(text, pos + 1), None
-    return pos + 1, None
-
-
-def _tag_at(text: str, pos: int, *, is_end_tag: bool) -> tuple[int, Tag | None]:
-    name_start = pos + 1 + is_end_tag
-    name_match = _TAG_NAME.match(text, name_start)
-    assert name_match is not None  # the pattern also matches an empty name
-    rest = _TAG_REST.match(text, name_match.end())
-    if rest is None:
-        return -1, None  # EOF inside a tag: the tokenizer drops it, and nothing follows
-    name = name_match.group().lower().replace("\0", "\ufffd")
-    tag = Tag(name, pos, rest.end(), is_end_tag, text[pos : rest.end()])
-    return tag.end, tag
-
-
-def _comment_end(text: str, pos: int) -> int:
-    # "<!-->" and "<!--->" are complete (empty) comments; otherwise "-->" or "--!>" ends it.
-    if text.startswith(">", pos):
-        return pos + 1
-    if text.startswith("->", pos):
-        return pos + 2
-    match = _COMMENT_END.search(text, pos)
-    return -1 if match is None else match.end()
-
-
-def _bogus_comment_end(text: str, pos: int) -> int:
-    end = text.find(">", pos)
-    return -1 if end < 0 else end + 1
-
-
-def cdata_end(text: str, pos: int) -> int:
-    """Offset after the `]]>` closing a CDATA section opened before pos (-1: runs to EOF)."""
-    end = text.find("]]>", pos)
-    return -1 if end < 0 else end + 3
-
-
-def skip_text_element(text: str, tag: Tag) -> int:
-    """Offset after the end tag closing raw text / RCDATA element `tag` (-1: runs to EOF)."""
-    if tag.name == "script":
-        close = _script_close(text, tag.end)
-    else:
-        match = _END_TAGS[tag.name].search(text, tag.end)
-        close = -1 if match is None else match.start()
-    if close < 0:
-        return -1
-    rest = _TAG_REST.match(text, close + 2 + len(tag.name))
-    return -1 if rest is None else rest.end()
-
-
-def _script_close(text: str, pos: int) -> int:
-    """Start of the `</script` that ends script data at pos, following the escape states."""
-    state = _SCRIPT_DATA
-    while True:
-        match = state.search(text, pos)
-        if match is None:
-            return -1
-        found = match.group()
-        if found[:2] == "</" and state is not _SCRIPT_DOUBLE_ESCAPED:
-            return match.start()
-        if found == "<!--":
-            state, pos = _SCRIPT_ESCAPED, match.start() + 2  # its dashes can end it: "<!-->"
-        elif found == "-->":
-            state, pos = _SCRIPT_DATA, match.end()
-        elif found[:2] == "</":  # "</script" in double-escaped text only returns to escaped
-            state, pos = _SCRIPT_ESCAPED, match.end()
-        else:  # "<script" inside "<!--": double-escaped
-            state, pos = _SCRIPT_DOUBLE_ESCAPED, match.end()
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +116,7 @@ def find_title(text: str) -> TitleSpan | None:
 
 
 def _title_span(text: str, start: int) -> TitleSpan:
-    match = _END_TAGS["title"].search(text, start)
+    match = END_TAGS["title"].search(text, start)
     if match is None:
         return TitleSpan(start, len(text), closed=False)
     return TitleSpan(start, match.start(), closed=True)

@@ -18,14 +18,13 @@ from bs4.builder._lxml import LXMLTreeBuilderForXML
 from bs4.element import CData, NavigableString, Tag
 from lxml import etree
 
+from titlefetch.decoders import decode, is_ascii_compatible
 from titlefetch.decoding import (
     content_type_parts,
     declared_encoding,
-    decode,
     encoding_for_label,
     find_bom,
     guess_encoding,
-    is_ascii_compatible,
 )
 from titlefetch.markup import find_title
 
