@@ -84,7 +84,17 @@ def test_unusable_http_charsets_are_ignored(charset: str) -> None:
         ("<meta charset=utf-16le>", "utf-8"),  # a meta cannot mean UTF-16
         ("<meta charset=utf-16>", "utf-8"),
         ("<meta charset=x-user-defined>", "windows-1252"),
-        ("<p>" + " " * 1100 + "<meta charset=koi8-r>", None),  # past the first 1024 bytes
+        # past the first 1024 bytes, a meta counts only while just <head> tags came before
+        ("<p>" + " " * 1100 + "<meta charset=koi8-r>", None),
+        ("<head></head>" + " " * 1100 + "<meta charset=koi8-r>", None),
+        (
+            "<html><head><title>t</title><style>" + "p{}" * 400 + "</style><meta charset=koi8-r>",
+            "koi8-r",
+        ),
+        ("<head><script>" + "f();" * 300 + "</script><link rel=x><meta charset=koi8-r>", "koi8-r"),
+        ("<head><div></div>" + "<!-- -->" * 150 + "<meta charset=koi8-r>", None),
+        ("<head><my-element>" + " " * 1100 + "<meta charset=koi8-r>", None),
+        ("<head><p>x</p><meta charset=koi8-r>", "koi8-r"),  # out of <head>, but within 1024
     ],
 )
 def test_meta_prescan(head: str, expected: str | None) -> None:

@@ -1,9 +1,10 @@
 """Which encoding a page is in, decided the way a browser decides it.
 
 The order is the browser's: byte order mark, the HTTP charset, then (HTML only) a leading
-`<?xml encoding?>` and `<meta>` in the first 1024 bytes, then a guess (valid UTF-8, else
-charset-normalizer among legacy encodings). Labels map as the WHATWG Encoding Standard says,
-through the `webencodings` table. decoders.py turns the bytes into text.
+`<?xml encoding?>` and `<meta>` (in the first 1024 bytes, or later while still in <head>), then
+a guess (valid UTF-8, else charset-normalizer among legacy encodings). Labels map as the
+WHATWG Encoding Standard says, through the `webencodings` table. decoders.py turns the bytes
+into text.
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ import webencodings
 from titlefetch.tokenizer import TEXT_ELEMENTS, next_tag, skip_text_element
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xfe\xff", "utf-16be"), (b"\xff\xfe", "utf-16le"))
-_PRESCAN_BYTES = 1024
+_PRESCAN_BYTES = 1024  # a meta starting in these bytes counts wherever it is
+_META_SCAN_BYTES = 256 * 1024  # past 1024 bytes, a meta must still be in <head>: stop somewhere
+# Tags that keep Chromium's meta scanner "in <head>" (start tags; end tags without html/head).
+_HEAD_END_TAGS = frozenset(
+    {"script", "noscript", "style", "link", "meta", "object", "title", "base"}
+)
+_HEAD_TAGS = _HEAD_END_TAGS | {"html", "head"}
 _GUESS_BYTES = 16 * 1024  # enough text for a confident guess, bounded cost
 # Python codecs for the WHATWG encodings whose webencodings codec differs from the standard.
 _GUESSES = {
@@ -147,22 +154,27 @@ def _in_document(name: str) -> str:
 
 
 def find_meta_encoding(body: bytes) -> str | None:
-    """The encoding a `<meta>` in the first 1024 bytes declares (not one in a comment or script)."""
-    text = body[: _PRESCAN_BYTES * 4].decode("latin-1")
-    tag = next_tag(text, 0)
-    while tag is not None and tag.start < _PRESCAN_BYTES:
+    """The encoding a `<meta>` declares, found as Chromium's meta charset scanner finds it.
+
+    Tags are tokenized (a meta in a comment, script, style or title does not count). Every tag
+    that starts in the first 1024 bytes is looked at, and later ones too while only tags that
+    belong in <head> have been seen (Chromium's HTMLMetaCharsetParser; the WHATWG prescan
+    stops at 1024 bytes, but Chromium is the reference for titles).
+    """
+    text = body[:_META_SCAN_BYTES].decode("latin-1")
+    in_head, tag = True, next_tag(text, 0)
+    while tag is not None and (in_head or tag.start < _PRESCAN_BYTES):
         pos = tag.end
+        in_head = in_head and tag.name in (_HEAD_END_TAGS if tag.is_end_tag else _HEAD_TAGS)
         if tag.is_end_tag:
             pass
-        elif tag.name == "meta":
-            name = _meta_encoding(tag.attributes())
-            if name is not None:
-                return _in_document(name)
+        elif tag.name == "meta" and (name := _meta_encoding(tag.attributes())) is not None:
+            return _in_document(name)
         elif tag.name in TEXT_ELEMENTS:
             pos = skip_text_element(text, tag)
-            if pos < 0:
-                return None
-        tag = next_tag(text, pos)
+        elif tag.name == "plaintext":
+            return None
+        tag = next_tag(text, pos) if pos >= 0 else None
     return None
 
 
