@@ -11,7 +11,7 @@ from titlefetch.decoding import (
     find_meta_encoding,
     guess_encoding,
 )
-from titlefetch.titles import extract_title
+from titlefetch.titles import extract_title, is_title_settled
 
 RUSSIAN = "\u041f\u0440\u0438\u0432\u0435\u0442"  # "Privet"
 
@@ -110,6 +110,19 @@ def test_xml_declaration_names_the_encoding_of_text_html() -> None:
     body = f'<?xml version="1.0" encoding="koi8-r"?><title>{RUSSIAN}</title>'.encode("koi8-r")
     assert title_of(body) == RUSSIAN
     assert declared_encoding(body, ("text/html",), html=True) == ("koi8-r", 0)
+
+
+def test_meta_overrides_the_xml_declaration_as_in_chromium() -> None:
+    body = b'<?xml version="1.0" encoding="koi8-r"?><meta charset="windows-1251">'
+    assert declared_encoding(body, ("text/html",), html=True) == ("windows-1251", 0)
+    assert declared_encoding(body, ("application/xhtml+xml",), html=False) == ("koi8-r", 0)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_xml_declaration_in_utf16_without_bom_means_utf16(codec: str) -> None:
+    body = f'<?xml version="1.0"?><title>{RUSSIAN}</title>'.encode(codec)
+    assert title_of(body) == RUSSIAN
+    assert is_title_settled(body, ("text/html",)) is True
 
 
 @pytest.mark.parametrize(

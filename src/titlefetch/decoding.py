@@ -64,7 +64,9 @@ _META_CHARSET = re.compile(
     r"""charset[\t\n\f\r ]*=[\t\n\f\r ]*("[^"]*"|'[^']*'|[^\t\n\f\r ;"'][^\t\n\f\r ;]*)""",
     re.I | re.A,
 )
-_XML_DECLARATION = re.compile(rb"""<\?xml[^>]*?encoding[\t\n\r ]*=[\t\n\r ]*["']([^"'>]*)["']""")
+_XML_DECLARATION = re.compile(
+    rb"""<\?xml[^>]*?encoding[\t\n\f\r ]*=[\t\n\f\r ]*["']([^"'>]*)["']"""
+)
 
 
 def encoding_for_label(label: str) -> str | None:
@@ -124,7 +126,9 @@ def declared_encoding(
 ) -> tuple[str | None, int]:
     """(encoding, BOM length) from the BOM, the HTTP charset, then XML declaration and meta.
 
-    The encoding is None when the page declares none and must be guessed.
+    The encoding is None when the page declares none and must be guessed. As in Chromium's
+    TextResourceDecoder, a `<meta>` overrides a leading `<?xml encoding?>` in HTML, and an
+    XML declaration in UTF-16 without a BOM means UTF-16.
     """
     name, bom = find_bom(body)
     if name is not None:
@@ -133,9 +137,13 @@ def declared_encoding(
     name = encoding_for_label(charset) if charset else None  # unknown, utf-7, empty: ignored
     if name is not None:
         return name, 0
+    if body.startswith(b"<\0?\0x\0"):
+        return "utf-16le", 0
+    if body.startswith(b"\0<\0?\0x"):
+        return "utf-16be", 0
     name = _xml_declared_encoding(body)
-    if name is None and html:
-        name = find_meta_encoding(body)
+    if html:
+        name = find_meta_encoding(body) or name
     return name, 0
 
 

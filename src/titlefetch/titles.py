@@ -110,9 +110,9 @@ def _may_close_html_title(body: bytes, closes: list[int]) -> bool:
 
 def _is_utf16(body: bytes, charset: str | None) -> bool:
     wide = ("utf-16le", "utf-16be")
-    return find_bom(body)[0] in wide or (
-        charset is not None and encoding_for_label(charset) in wide
-    )
+    if charset is not None and encoding_for_label(charset) in wide:
+        return True
+    return find_bom(body)[0] in wide or body.startswith((b"<\0?\0x\0", b"\0<\0?\0x"))
 
 
 def _means_no_text(charset: str | None) -> bool:
