@@ -75,6 +75,11 @@ def test_unusable_http_charsets_are_ignored(charset: str) -> None:
         ("<meta http-equiv=Content-Type content='text/html; charset=koi8-r'>", "koi8-r"),
         ('<meta content="text/html;charset = \'koi8-r\'" http-equiv="content-type">', "koi8-r"),
         ("<meta content='text/html; charset=koi8-r'>", None),  # content needs the http-equiv
+        ("<meta http-equiv=content-type content='charset=\"koi8-r'><meta charset=utf-8>", "utf-8"),
+        ("<meta http-equiv=content-type content='charset;charset=koi8-r'>", "koi8-r"),
+        ("<meta http-equiv=content-type content='charset=koi8-r;x'>", "koi8-r"),
+        # a charset attribute, even an unusable one, wins over content (Chromium)
+        ("<meta http-equiv=content-type content='charset=koi8-r' charset=bogus>", None),
         ("<meta charset=no-such-label><meta charset=koi8-r>", "koi8-r"),
         ("<meta charset=koi8-r charset=utf-8>", "koi8-r"),  # first of duplicates
         ("<!-- <meta charset=utf-8> --><meta charset=koi8-r>", "koi8-r"),

@@ -60,10 +60,10 @@ _GUESSES = {
     "big5hkscs": "big5",
     "cp950": "big5",
 }
-_META_CHARSET = re.compile(
-    r"""charset[\t\n\f\r ]*=[\t\n\f\r ]*("[^"]*"|'[^']*'|[^\t\n\f\r ;"'][^\t\n\f\r ;]*)""",
-    re.I | re.A,
-)
+# In a meta content value: the first "charset" followed by "=", then its value, quoted or bare
+# (to whitespace, a quote or ";"). Chromium's ExtractCharset takes every byte <= 0x20 as space.
+_META_CHARSET_KEY = re.compile(r"charset[\x00-\x20]*=[\x00-\x20]*", re.I | re.A)
+_META_CHARSET_VALUE = re.compile(r""""([^"]*)"|'([^']*)'|([^\x00-\x20"';]+)""")
 _XML_DECLARATION = re.compile(
     rb"""<\?xml[^>]*?encoding[\t\n\f\r ]*=[\t\n\f\r ]*["']([^"'>]*)["']"""
 )
@@ -187,21 +187,20 @@ def find_meta_encoding(body: bytes) -> str | None:
 
 
 def _meta_encoding(attributes: dict[str, str]) -> str | None:
-    """What one `<meta>` declares, per the prescan's charset / http-equiv + content rules."""
-    got_pragma = attributes.get("http-equiv", "").lower() == "content-type"
-    charset: str | None = None
-    need_pragma: bool | None = None
-    for name, value in attributes.items():  # in document order
-        if name == "content" and charset is None:
-            match = _META_CHARSET.search(value)
-            label = match.group(1).strip("\"'") if match else None
-            if label is not None and encoding_for_label(label) is not None:
-                charset, need_pragma = encoding_for_label(label), True
-        elif name == "charset":
-            charset, need_pragma = encoding_for_label(value), False
-    if need_pragma is None or (need_pragma and not got_pragma):
+    """What one `<meta>` declares, as Chromium's EncodingFromMetaAttributes reads it.
+
+    A charset attribute wins (even an unusable one); otherwise the charset in content counts
+    when http-equiv is "content-type".
+    """
+    if "charset" in attributes:
+        return encoding_for_label(attributes["charset"])
+    if attributes.get("http-equiv", "").lower() != "content-type":
         return None
-    return charset
+    content = attributes.get("content", "")
+    key = _META_CHARSET_KEY.search(content)
+    value = _META_CHARSET_VALUE.match(content, key.end()) if key else None
+    label = next((group for group in value.groups() if group), None) if value else None
+    return None if label is None else encoding_for_label(label)
 
 
 def guess_encoding(body: bytes) -> str:
