@@ -123,6 +123,9 @@ def test_raw_text_and_template_content_hold_no_title(markup: str, expected: str 
         ("<svg><title>Icon</title><div><title>Real</title>", "Real"),
         ("<svg><title>Icon</title></svg><math><mi><title>Real</title></mi></math>", "Real"),
         ("<svg><title>Icon</title>", None),  # SVG never closed
+        ("<div><svg><path></div><title>Real</title>", "Real"),  # </div> closes the SVG in it
+        ("<a href=/><svg><title>Home</title></a><title>Real</title>", "Real"),
+        ("<svg><g/></g><title>No</title></svg>", None),  # a stray </g> closes nothing
     ],
 )
 def test_svg_and_mathml_titles_do_not_count(markup: str, expected: str | None) -> None:

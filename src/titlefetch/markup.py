@@ -34,8 +34,14 @@ _TAGS_THAT_MATTER = "title|script|style|textarea|xmp|iframe|noembed|noframes|pla
 _BOGUS = r"<!--(?>>|->|.*?--!?>)|<\?[^>]*+>|</[^A-Za-z>][^>]*+>|</>|<(?![A-Za-z!/?])"
 # An <svg> or <math> element that cannot hold an HTML title: no integration point other than an
 # SVG <title> holding only text, no breakout tag, no nested <svg>/<math> (inline icons).
+# End tags of HTML elements that usually hold inline SVG/MathML: inside foreign content with no
+# element of that name open in it, such an end tag closes the HTML ancestor (assumed open: we
+# do not track HTML elements) and with it everything inside.
+_CONTAINER_NAMES = """a article aside button details figcaption figure footer form header label
+    main nav section summary td th tr"""
+_CLOSES_FOREIGN = _BREAKOUT | frozenset(_CONTAINER_NAMES.split())
 _NOT_SIMPLE_FOREIGN = "svg|math|foreignobject|desc|title|annotation-xml|mi|mo|mn|ms|mtext|font|" + (
-    "|".join(sorted(_BREAKOUT))
+    "|".join(sorted(_CLOSES_FOREIGN))
 )
 
 
@@ -166,6 +172,8 @@ def _foreign_tag(stack: list[_Open], tag: Tag) -> None:
             if stack[index].namespace == "html":
                 _html_end_tag(stack, tag.name)
                 return
+        if tag.name in _CLOSES_FOREIGN:  # closes an HTML ancestor, and the SVG/MathML in it
+            stack.clear()
         return
     if tag.name in _BREAKOUT or (tag.name == "font" and _FONT_BREAKOUT & tag.attributes().keys()):
         _break_out(stack)
