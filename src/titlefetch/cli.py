@@ -19,6 +19,7 @@ from titlefetch import __version__
 from titlefetch.api import TitleRun, fetch_titles
 from titlefetch.errors import SourceError
 from titlefetch.executors import BACKENDS
+from titlefetch.expectations import parse_statuses
 from titlefetch.fetch import DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT, FetchOptions
 from titlefetch.output import (
     FORMATTERS,
@@ -68,6 +69,7 @@ class RunSettings:
     quiet: bool
     fail_fast: bool
     progress: bool | None
+    expect_status: frozenset[int] | None = None
 
 
 @click.command(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -182,6 +184,12 @@ class RunSettings:
     default=None,
     help="Show progress on stderr  [default: when stderr is a terminal and results are not]",
 )
+@click.option(
+    "--expect-status",
+    metavar="CODES",
+    callback=lambda ctx, param, value: _statuses(value),
+    help="Final statuses (after redirects) that count as success, e.g. 200,404  [default: any 2xx]",
+)
 @click.option("--demo", is_flag=True, help="Fetch the pages of a built-in local demo site")
 @click.version_option(__version__, "--version", prog_name="titlefetch")
 def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
@@ -271,7 +279,17 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         quiet=params["quiet"],
         fail_fast=params["fail_fast"],
         progress=params["progress"],
+        expect_status=params["expect_status"],
     )
+
+
+def _statuses(text: str | None) -> frozenset[int] | None:
+    if text is None:
+        return None
+    try:
+        return parse_statuses(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 def _parse_header(text: str) -> tuple[str, str]:
@@ -335,6 +353,7 @@ def _run(
             rate=settings.rate,
             on_fetched=_tracer(started) if settings.trace else None,
             answered=answered,
+            expect_status=settings.expect_status,
             **dataclasses.asdict(settings.options),
         )
         with run, _interrupts_stop(run) as interrupts:

@@ -3,7 +3,7 @@
 # The kinds a result's error can carry. They are part of the output format: scripts grep for
 # them, so a kind is never renamed. README.md documents each one.
 ERROR_KINDS = (
-    "invalid_url",  # the input line is not an http(s) URL
+    "invalid_url",  # the input line is not an http(s) URL, or its title pattern is invalid
     "dns",  # the host name does not resolve
     "refused",  # nothing listens on the port
     "reset",  # the connection broke (reset, closed early, malformed response)
@@ -18,6 +18,8 @@ ERROR_KINDS = (
     "not_html",  # the content type has no title (image, PDF, JSON, text/plain, ...)
     "no_title",  # an HTML document without a <title>
     "worker_crashed",  # the worker process running the fetch died
+    "status_mismatch",  # the final status is not one of --expect-status
+    "title_mismatch",  # the title does not match the line's expected pattern (URL<TAB>REGEX)
     "cancelled",  # the run stopped before this URL was fetched
     "internal",  # a bug in titlefetch; please report it
 )

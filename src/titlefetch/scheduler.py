@@ -22,6 +22,7 @@ from titlefetch.sources import UrlLine
 from titlefetch.store import UrlStore
 
 Work = Callable[[str, FetchOptions], TitleResult]
+Check = Callable[[TitleResult, UrlLine], TitleResult]
 _POLL_SECONDS = 0.25  # how often a waiting scheduler looks at its stop flag
 
 
@@ -62,6 +63,7 @@ class Scheduler(Iterator[TitleResult]):
         renew_executor: Callable[[], Executor] | None = None,
         on_fetched: Callable[[TitleResult], None] | None = None,
         answered: Iterable[str] = (),
+        check: Check | None = None,
     ) -> None:
         self._lines = iter(lines)
         self._executor = executor
@@ -85,6 +87,7 @@ class Scheduler(Iterator[TitleResult]):
         self._stopping = False
         self._next_slot = 0.0
         self._on_fetched = on_fetched
+        self._check = check  # judges a result against its line's expectation
 
     # -- public --------------------------------------------------------------------------
 
@@ -237,6 +240,8 @@ class Scheduler(Iterator[TitleResult]):
 
     def _deliver(self, seq: int, line: UrlLine, result: TitleResult) -> None:
         result = replace(result, source=line.source, line=line.line)
+        if self._check is not None:
+            result = self._check(result, line)
         if self._schedule.order == "input":
             self._ready[seq] = result
         else:
