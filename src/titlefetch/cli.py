@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import os
 import signal
 import sys
@@ -21,6 +22,7 @@ from titlefetch.errors import SourceError
 from titlefetch.executors import BACKENDS
 from titlefetch.expectations import parse_statuses
 from titlefetch.fetch import DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT, FetchOptions
+from titlefetch.junit import junit_report
 from titlefetch.output import (
     FORMATTERS,
     LINE_ENDINGS,
@@ -98,10 +100,10 @@ class RunSettings:
     "--format",
     "-f",
     "output_format",
-    type=click.Choice(list(FORMATTERS)),
+    type=click.Choice([*FORMATTERS, "junit"]),
     default="text",
     show_default=True,
-    help="Output format",
+    help="Output format; junit writes one JUnit XML report at the end",
 )
 @click.option(
     "--output",
@@ -376,6 +378,9 @@ def _write_results(
     counts: dict[bool, int],
     progress: Progress,
 ) -> None:
+    if settings.output_format == "junit":
+        _write_report(run, settings, out, counts, progress)
+        return
     formatter = FORMATTERS[settings.output_format]
     ending = LINE_ENDINGS.get(settings.output_format, "\n")
     try:
@@ -408,6 +413,33 @@ def _progress_bar(run: TitleRun, progress: Progress) -> Iterator[Iterable[TitleR
         item_show_func=progress.describe,
     ) as bar:
         yield bar
+
+
+def _write_report(
+    run: TitleRun,
+    settings: RunSettings,
+    out: IO[str],
+    counts: dict[bool, int],
+    progress: Progress,
+) -> None:
+    """Collect every result, then write the whole JUnit document (also after Ctrl-C)."""
+    started = datetime.datetime.now().astimezone()
+    collected = []
+    with _progress_bar(run, progress) as results:
+        for result in results:
+            collected.append(result)
+            counts[result.ok] += 1
+            progress.done += 1
+            progress.failed += not result.ok
+            if settings.fail_fast and not result.ok:
+                run.stop()
+    elapsed = (datetime.datetime.now().astimezone() - started).total_seconds()
+    timestamp = started.isoformat("T", "seconds")
+    try:
+        out.write(junit_report(collected, elapsed=elapsed, timestamp=timestamp))
+        out.flush()
+    except BrokenPipeError:
+        _exit_on_broken_pipe()
 
 
 def _exit_on_broken_pipe() -> None:
