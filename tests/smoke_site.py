@@ -53,7 +53,9 @@ def serve_site() -> Iterator[str]:
     """Serve PAGES on 127.0.0.1 at a free port; yields the base URL without a final slash."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="smoke-site", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="smoke-site", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

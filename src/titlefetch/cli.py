@@ -24,11 +24,14 @@ from titlefetch.expectations import parse_statuses
 from titlefetch.fetch import DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT, FetchOptions
 from titlefetch.junit import junit_report
 from titlefetch.output import (
+    COLOR_MODES,
     FORMATTERS,
     LINE_ENDINGS,
     csv_header,
+    format_text_in_color,
     summary_line,
     trace_lines,
+    wants_color,
 )
 from titlefetch.results import TitleResult
 from titlefetch.resume import answered_urls, trim_partial_line
@@ -40,11 +43,17 @@ HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
 A SOURCE is a file with one URL per line, `-` for stdin, or a URL itself. With no SOURCE,
 URLs are read from stdin when it is not a terminal.
 
+A line `URL<TAB>REGEX` is a smoke check: the title must match REGEX.
+
 \b
 Examples:
   titlefetch urls.txt
   titlefetch urls.txt --backend process --workers 4 --format jsonl | jq -r .title
+  titlefetch checks.txt --expect-status 200 --format junit -o report.xml
   titlefetch --demo --trace
+
+Exit status: 0 every URL ok, 1 any failed, 2 usage error, 130 interrupted. Any option's
+default can come from the environment: TITLEFETCH_WORKERS=8, TITLEFETCH_FORMAT=jsonl.
 """
 
 
@@ -72,10 +81,18 @@ class RunSettings:
     fail_fast: bool
     progress: bool | None
     expect_status: frozenset[int] | None = None
+    color: str = "auto"
 
 
-@click.command(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; options win
+
+
+@click.command(
+    help=HELP,
+    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": ENV_PREFIX},
+)
+# A Path type (never checked here) lets shell completion offer file names for SOURCE.
+@click.argument("sources", nargs=-1, metavar="[SOURCE]...", type=click.Path(allow_dash=True))
 @click.option(
     "--backend",
     type=click.Choice(sorted(BACKENDS)),
@@ -100,6 +117,7 @@ class RunSettings:
     "--format",
     "-f",
     "output_format",
+    envvar=f"{ENV_PREFIX}_FORMAT",
     type=click.Choice([*FORMATTERS, "junit"]),
     default="text",
     show_default=True,
@@ -168,6 +186,7 @@ class RunSettings:
     "headers",
     multiple=True,
     metavar="'NAME: VALUE'",
+    allow_from_autoenv=False,  # an environment variable would split 'Name: value' at the space
     help="Extra request header (repeatable)",
 )
 @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates")
@@ -179,6 +198,7 @@ class RunSettings:
 @click.option(
     "--resume",
     type=click.Path(dir_okay=False),
+    allow_from_autoenv=False,  # a mode for one run, not a default for every run
     help="Continue an interrupted run: skip URLs answered in this jsonl output, append the rest",
 )
 @click.option(
@@ -192,8 +212,20 @@ class RunSettings:
     callback=lambda ctx, param, value: _statuses(value),
     help="Final statuses (after redirects) that count as success, e.g. 200,404  [default: any 2xx]",
 )
-@click.option("--demo", is_flag=True, help="Fetch the pages of a built-in local demo site")
-@click.version_option(__version__, "--version", prog_name="titlefetch")
+@click.option(
+    "--color",
+    type=click.Choice(COLOR_MODES),
+    default="auto",
+    show_default=True,
+    help="Colour errors in text output: auto means on a terminal, unless NO_COLOR is set",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    allow_from_autoenv=False,
+    help="Fetch the pages of a built-in local demo site",
+)
+@click.version_option(__version__, "--version", prog_name="titlefetch", allow_from_autoenv=False)
 def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
     settings = _settings_from(params)
     with contextlib.ExitStack() as stack:
@@ -282,6 +314,7 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         fail_fast=params["fail_fast"],
         progress=params["progress"],
         expect_status=params["expect_status"],
+        color=params["color"],
     )
 
 
@@ -381,7 +414,7 @@ def _write_results(
     if settings.output_format == "junit":
         _write_report(run, settings, out, counts, progress)
         return
-    formatter = FORMATTERS[settings.output_format]
+    formatter = _formatter(settings, out)
     ending = LINE_ENDINGS.get(settings.output_format, "\n")
     try:
         if settings.output_format == "csv":
@@ -413,6 +446,15 @@ def _progress_bar(run: TitleRun, progress: Progress) -> Iterator[Iterable[TitleR
         item_show_func=progress.describe,
     ) as bar:
         yield bar
+
+
+def _formatter(settings: RunSettings, out: IO[str]) -> Callable[[TitleResult], str]:
+    # Only the text format, for people, is ever coloured; machine formats never are.
+    if settings.output_format == "text":
+        is_terminal = out.isatty()
+        if wants_color(settings.color, is_terminal=is_terminal, environ=os.environ):
+            return format_text_in_color
+    return FORMATTERS[settings.output_format]
 
 
 def _write_report(

@@ -11,7 +11,7 @@ import dataclasses
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from titlefetch.results import TitleResult
 
@@ -82,6 +82,31 @@ def format_jsonl(result: TitleResult) -> str:
     record = dataclasses.asdict(result)
     text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_RED, _RESET = "\x1b[31m", "\x1b[0m"
+COLOR_MODES = ("auto", "always", "never")
+
+
+def format_text_in_color(result: TitleResult) -> str:
+    """format_text() with the error part in red, for a terminal."""
+    if result.error is None:
+        return format_text(result)
+    return f"{visible(result.url)}  {_RED}! {visible(error_text(result))}{_RESET}"
+
+
+def wants_color(mode: str, *, is_terminal: bool, environ: Mapping[str, str]) -> bool:
+    """Whether `--color MODE` colours text output.
+
+    `auto` colours a terminal only, and not when NO_COLOR is set (https://no-color.org) or
+    TERM is `dumb`; `always` and `never` are the user's explicit choice.
+
+    >>> wants_color("auto", is_terminal=True, environ={"NO_COLOR": "1"})
+    False
+    """
+    if mode != "auto":
+        return mode == "always"
+    return is_terminal and not environ.get("NO_COLOR") and environ.get("TERM") != "dumb"
 
 
 FORMATTERS: dict[str, Callable[[TitleResult], str]] = {
