@@ -44,6 +44,10 @@ class TitleRun(Iterator[TitleResult]):
 
     Iterating to the end, or leaving a `with` block, shuts down the executor the run made
     (never one the caller passed in).
+
+    Example:
+        >>> with fetch_titles(["https://example.com/"]) as run:  # doctest: +SKIP
+        ...     titles = {result.url: result.title for result in run}
     """
 
     def __init__(self, scheduler: Scheduler, owned_executor: Callable[[], Executor | None]):
@@ -61,16 +65,32 @@ class TitleRun(Iterator[TitleResult]):
         """Finish gracefully: start nothing new; running fetches still yield their results.
 
         Safe to call from a signal handler.
+
+        Example:
+            >>> for result in (run := fetch_titles(urls)):  # doctest: +SKIP
+            ...     if result.error is not None:
+            ...         run.stop()  # like --fail-fast: what is running still arrives
         """
         self._scheduler.stop()
 
     @property
     def stopped(self) -> bool:
-        """Whether stop() or close() was called."""
+        """Whether stop() or close() was called.
+
+        Example:
+            >>> run.stop(); run.stopped  # doctest: +SKIP
+            True
+        """
         return self._scheduler.stopped
 
     def close(self) -> None:
-        """Abandon the run: cancel what has not started and let running fetches finish."""
+        """Abandon the run: cancel what has not started and let running fetches finish.
+
+        Example:
+            >>> run = fetch_titles(urls)  # doctest: +SKIP
+            >>> first = next(run)  # doctest: +SKIP
+            >>> run.close()  # the rest is never fetched  # doctest: +SKIP
+        """
         self._scheduler.close()
         self._shutdown(wait=True)
 
@@ -109,7 +129,8 @@ def fetch_titles(
     `window` (lines read ahead at most), `answered` (URLs an earlier run printed, one per
     line printed: as many occurrences are skipped) and `expect_status` (the final statuses,
     after redirects, that count as success; default any 2xx). A UrlLine with `expect` set fails
-    with `title_mismatch` unless its title matches that regex (re.search).
+    with `title_mismatch` unless its title matches that regex (re.search). Results come as
+    they are ready; a failed URL is a result with `error` set, never an exception.
 
     Example:
         >>> for result in fetch_titles(["https://example.com/"], timeout=5):  # doctest: +SKIP
