@@ -47,7 +47,6 @@ A line `URL<TAB>REGEX` is a smoke check: the title must match REGEX.
 
 \b
 Examples:
-  titlefetch urls.txt
   titlefetch urls.txt --backend process --workers 4 --format jsonl | jq -r .title
   titlefetch checks.txt --expect-status 200 --format junit -o report.xml
   titlefetch --demo --trace
