@@ -151,6 +151,21 @@ def test_a_bad_environment_default_is_a_usage_error(name, value, option):
     assert f"Invalid value for {option}" in result.stderr
 
 
+def test_an_environment_format_does_not_block_resume(site, tmp_path):
+    output = tmp_path / "out.jsonl"
+    result = invoke("-q", "--resume", str(output), f"{site}/", env={"TITLEFETCH_FORMAT": "tsv"})
+    assert result.exit_code == 0, result.stderr
+    assert output.read_text().startswith('{"url":')
+
+
+def test_resume_is_not_taken_from_the_environment(site, tmp_path):
+    output = tmp_path / "out.jsonl"
+    result = invoke("-q", "-f", "tsv", f"{site}/", env={"TITLEFETCH_RESUME": str(output)})
+    assert result.exit_code == 0
+    assert result.stdout == f"{site}/\tHome page\t200\t\n"
+    assert not output.exists()
+
+
 @pytest.mark.parametrize("name", ["TITLEFETCH_VERSION", "TITLEFETCH_DEMO", "TITLEFETCH_HEADERS"])
 def test_modes_are_not_taken_from_the_environment(site, name):
     result = invoke("-q", "-f", "tsv", f"{site}/", env={name: "X-Test: 1"})

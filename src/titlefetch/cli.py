@@ -258,8 +258,8 @@ def _resume_plan(params: dict[str, Any]) -> tuple[Iterator[str], str, str]:
 
 
 def _given(ctx: click.Context, name: str) -> bool:
-    source = ctx.get_parameter_source(name)
-    return source not in (None, click.core.ParameterSource.DEFAULT)
+    # On the command line only: a TITLEFETCH_FORMAT default must not block --resume.
+    return ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
 
 
 def _progress_total(sources: Sequence[str], settings: RunSettings, out: IO[str]) -> Progress:
