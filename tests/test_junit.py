@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -152,9 +153,14 @@ def test_cli_writes_the_report_to_stdout_in_one_piece(site):
     assert ET.fromstring(result.stdout).get("failures") == "0"
 
 
-def test_installed_command_writes_a_report(site, tmp_path):
+def installed():
     command = shutil.which("titlefetch", path=str(Path(sys.executable).parent))
     assert command is not None
+    return command
+
+
+def test_installed_command_writes_a_report(site, tmp_path):
+    command = installed()
     report = tmp_path / "report.xml"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TITLEFETCH_")}
     completed = subprocess.run(
@@ -168,3 +174,23 @@ def test_installed_command_writes_a_report(site, tmp_path):
     assert completed.stdout == ""
     assert "1 URL: 1 ok, 0 failed" in completed.stderr
     assert ET.parse(report).getroot().get("failures") == "0"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child needs POSIX")
+def test_ctrl_c_still_writes_a_report_of_what_finished(site, tmp_path):
+    report = tmp_path / "report.xml"
+    urls = [f"{site}/slow?{n}" for n in range(20)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TITLEFETCH_")}
+    command = [installed(), "-f", "junit", "-o", str(report), "-w", "2", "--trace", *urls]
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env) as process:
+        assert process.stderr is not None
+        for line in process.stderr:  # wait until a fetch has finished
+            if line.startswith("trace: end"):
+                break
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "(interrupted)" in rest
+    root = ET.parse(report).getroot()
+    assert 1 <= int(root.get("tests")) < 20
+    assert root.get("failures") == "0"
