@@ -8,8 +8,8 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# path -> (status, content type, body, extra headers)
-PAGES: dict[str, tuple[int, str, bytes, dict[str, str]]] = {
+Page = tuple[int, str, bytes, dict[str, str]]  # status, content type, body, extra headers
+PAGES: dict[str, Page] = {
     "/": (200, "text/html; charset=utf-8", b"<title>Home page</title>", {}),
     "/about": (200, "text/html; charset=utf-8", b"<title>About us</title>", {}),
     "/moved": (301, "text/html", b"", {"Location": "/about"}),
@@ -32,7 +32,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
         if self.path.startswith("/slow"):
             time.sleep(SLOW_SECONDS)
-            page = (200, "text/html", b"<title>Slow page</title>", {})
+            page: Page = (200, "text/html", b"<title>Slow page</title>", {})
         else:
             page = PAGES.get(self.path, (404, "text/html", b"", {}))
         status, content_type, body, headers = page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import os
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.smoke_site import serve_site
-from titlefetch import __version__
+from titlefetch import __version__, output
 from titlefetch.cli import main
 from titlefetch.output import wants_color
 
@@ -59,6 +60,11 @@ def installed_command():
 )
 def test_wants_color(mode, is_terminal, environ, expected):
     assert wants_color(mode, is_terminal=is_terminal, environ=environ) is expected
+
+
+def test_colour_docstring_examples_hold():
+    failures, tried = doctest.testmod(output, raise_on_error=False)
+    assert (failures, tried > 0) == (0, True)
 
 
 def test_color_always_colours_only_the_errors_of_text_output(site):

@@ -89,7 +89,12 @@ COLOR_MODES = ("auto", "always", "never")
 
 
 def format_text_in_color(result: TitleResult) -> str:
-    """format_text() with the error part in red, for a terminal."""
+    """format_text() with the error part in red, for a terminal.
+
+    >>> from titlefetch.results import Failure
+    >>> format_text_in_color(TitleResult("https://a.test/", error=Failure("dns", "no host")))
+    'https://a.test/  \\x1b[31m! dns: no host\\x1b[0m'
+    """
     if result.error is None:
         return format_text(result)
     return f"{visible(result.url)}  {_RED}! {visible(error_text(result))}{_RESET}"

@@ -52,7 +52,11 @@ def url_problem(url: str) -> str | None:
 
 
 def expect_problem(pattern: str) -> str | None:
-    """Why `pattern` is not a usable title expectation (a Python regex), or None when it is."""
+    """Why `pattern` is not a usable title expectation (a Python regex), or None when it is.
+
+    >>> expect_problem("^Home( page)?$") is None
+    True
+    """
     try:
         re.compile(pattern)
     except re.error as exc:
