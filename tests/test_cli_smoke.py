@@ -49,10 +49,11 @@ def test_a_title_mismatch_fails_with_expected_and_got(site, tmp_path):
     assert second["error"] is None
 
 
-def test_a_repeated_url_is_judged_against_each_line(site, tmp_path):
+@pytest.mark.parametrize("backend", ["thread", "process"])
+def test_a_repeated_url_is_judged_against_each_line(site, tmp_path, backend):
     checks = tmp_path / "checks.txt"
     checks.write_text(f"{site}/\tHome\n{site}/\tAway\n{site}/\n")
-    result = run("-f", "jsonl", str(checks))
+    result = run("-f", "jsonl", "--backend", backend, "-w", "2", str(checks))
     kinds = [r["error"] and r["error"]["kind"] for r in records(result.stdout)]
     assert kinds == [None, "title_mismatch", None]
     assert result.exit_code == 1
