@@ -82,13 +82,17 @@ def write_urls(path: Path, base_url: str, count: int, pages: int) -> dict[str, i
 
 def count_correct(output: Path, expected: dict[str, str]) -> int:
     """How many URLs have, in titlefetch's JSON Lines output, the title the server generated."""
-    correct = 0
-    with output.open(encoding="utf-8") as lines:
+    correct: set[str] = set()
+    with output.open(encoding="utf-8", errors="replace") as lines:
         for line in lines:
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a half-written last line, if titlefetch died
             title = _ASCII_WHITESPACE.sub(" ", record.get("title") or "").strip(" ")
-            correct += expected.get(record["url"]) == title
-    return correct
+            if expected.get(record.get("url")) == title:
+                correct.add(record["url"])
+    return len(correct)
 
 
 def measure(command: list[str], output: Path, *, base_url: str) -> Usage:
@@ -124,6 +128,11 @@ def run_one(args: argparse.Namespace, backend: str, workers: int, **paths: Path)
     return Measurement(backend, workers, len(args.expected), correct, usage)
 
 
+def median_run(runs: list[Measurement]) -> Measurement:
+    """The run with the median wall time (the upper one of two middles)."""
+    return sorted(runs, key=lambda run: run.usage.wall)[len(runs) // 2]
+
+
 HEADER = (
     f"{'backend':<8} {'workers':>7} {'wall s':>7} {'URLs/s':>7} {'CPU s':>6} {'ms/URL':>6} "
     f"{'RSS MB':>6} {'PSS MB':>6} {'conns':>5} {'correct':>7} {'rc':>3}"
@@ -153,6 +162,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--per-host", type=int, help="titlefetch --per-host (default: the worker count)"
     )
+    parser.add_argument("--repeat", type=int, default=1, help="runs each; the median is shown")
     parser.add_argument("--extra", default="", help="more titlefetch options, one string")
     parser.add_argument("--titlefetch", default=None, help="the titlefetch to run")
     parser.add_argument("--keep", type=Path, help="copy the outputs to this folder")
@@ -175,8 +185,11 @@ def main(argv: list[str] | None = None) -> None:
             args.expected = {url: site.titles[page] for url, page in pages.items()}
             for backend in args.backends.split(","):
                 for workers in (args.workers or DEFAULT_WORKERS[backend]).split(","):
-                    row = run_one(args, backend, int(workers), urls=work / "urls.txt", work=work)
-                    print(format_row(row), flush=True)
+                    runs = [
+                        run_one(args, backend, int(workers), urls=work / "urls.txt", work=work)
+                        for _ in range(args.repeat)
+                    ]
+                    print(format_row(median_run(runs)), flush=True)
             if args.keep:
                 shutil.copytree(work, args.keep, dirs_exist_ok=True)
 
