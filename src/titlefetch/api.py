@@ -115,6 +115,7 @@ def fetch_titles(
     urls: Iterable[str | UrlLine],
     *,
     backend: str = "thread",
+    scheduler_address: str | None = None,
     workers: int | None = None,
     order: Literal["input", "completed"] = "input",
     executor: Executor | None = None,
@@ -123,12 +124,14 @@ def fetch_titles(
     """Fetch the title of every URL concurrently; one TitleResult per URL, in `order`.
 
     `executor` may be any concurrent.futures.Executor the caller owns: it is used as it is and
-    not shut down. Otherwise a `backend` pool ("thread" or "process") of `workers` is made and
-    shut down when the run ends. `options` are FetchOptions fields (timeout, retries, ...)
-    plus `rate` (requests per second), `on_fetched` (a callback for each fetch as it ends),
-    `window` (lines read ahead at most), `answered` (URLs an earlier run printed, one per
-    line printed: as many occurrences are skipped) and `expect_status` (the final statuses,
-    after redirects, that count as success; default any 2xx). A UrlLine with `expect` set fails
+    not shut down. Otherwise a `backend` pool ("thread", "process" or "dask": a Dask cluster
+    at `scheduler_address`, or a local one) of `workers` is made and shut down when the run
+    ends (ClusterError when the cluster cannot be reached). `options` are FetchOptions
+    fields (timeout, retries, ...) plus `rate` (requests per second), `on_fetched` (a
+    callback for each fetch as it ends), `window` (lines read ahead at most), `answered`
+    (URLs an earlier run printed, one per line printed: as many occurrences are skipped) and
+    `expect_status` (the final statuses, after redirects, that count as success; default any
+    2xx). A UrlLine with `expect` set fails
     with `title_mismatch` unless its title matches that regex (re.search). Results come as
     they are ready; a failed URL is a result with `error` set, never an exception.
 
@@ -147,7 +150,15 @@ def fetch_titles(
     def new_executor() -> Executor:
         initializer = prepare_worker if backend == "process" else None
         initargs = (fetch_options,) if initializer else ()
-        owned[:] = [make_executor(backend, size, initializer=initializer, initargs=initargs)]
+        owned[:] = [
+            make_executor(
+                backend,
+                size,
+                initializer=initializer,
+                initargs=initargs,
+                scheduler_address=scheduler_address,
+            )
+        ]
         return owned[0]
 
     scheduler = fetch_all(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -38,8 +39,20 @@ def get_title(url: str, options: FetchOptions) -> TitleResult:
         pid=os.getpid(),
         process=multiprocessing.current_process().name,
         thread=threading.current_thread().name,
+        worker=_cluster_worker(),
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _cluster_worker() -> str | None:
+    """The address of the Dask worker running this call, if it runs in one."""
+    distributed = sys.modules.get("distributed")  # never imported by the other backends
+    if distributed is None:
+        return None
+    try:
+        return str(distributed.get_worker().address)
+    except ValueError:  # distributed is loaded, but this is not one of its workers
+        return None
 
 
 def _describe(page: Page) -> dict[str, object]:

@@ -18,8 +18,8 @@ import click
 
 from titlefetch import __version__
 from titlefetch.api import TitleRun, fetch_titles
-from titlefetch.errors import SourceError
-from titlefetch.executors import BACKENDS
+from titlefetch.errors import BackendUnavailable, ClusterError, SourceError
+from titlefetch.executors import BACKEND_NAMES, require_backend
 from titlefetch.expectations import parse_statuses
 from titlefetch.fetch import DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT, FetchOptions
 from titlefetch.junit import junit_report
@@ -50,6 +50,7 @@ Examples:
   titlefetch urls.txt --backend process --workers 4 --format jsonl | jq -r .title
   titlefetch checks.txt --expect-status 200 --format junit -o report.xml
   titlefetch --demo --trace
+  titlefetch urls.txt --backend dask --scheduler tcp://10.0.0.5:8786 --workers 256
 
 Exit status: 0 every URL ok, 1 any failed, 2 usage error, 130 interrupted. Any option's
 default can come from the environment: TITLEFETCH_WORKERS=8, TITLEFETCH_FORMAT=jsonl.
@@ -65,11 +66,18 @@ class UsageFailure(click.ClickException):
         click.echo(f"titlefetch: error: {self.format_message()}", err=True)
 
 
+class RunFailure(UsageFailure):
+    """A run that cannot start, told in one line (exit 1), such as an unreachable cluster."""
+
+    exit_code = EXIT_FAILED
+
+
 @dataclass(frozen=True, slots=True)
 class RunSettings:
     """Everything a run needs besides its input, gathered from the options."""
 
     backend: str
+    scheduler_address: str | None
     workers: int | None
     order: str
     options: FetchOptions
@@ -94,10 +102,15 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...", type=click.Path(allow_dash=True))
 @click.option(
     "--backend",
-    type=click.Choice(sorted(BACKENDS)),
+    type=click.Choice(BACKEND_NAMES),
     default="thread",
     show_default=True,
-    help="Run fetches in a pool of threads or of processes",
+    help="Run fetches in a pool of threads or of processes, or on a Dask cluster",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler for --backend dask, e.g. tcp://10.0.0.5:8786  [default: a local cluster]",
 )
 @click.option(
     "--workers",
@@ -302,7 +315,8 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         per_host=params["per_host"],
     )
     return RunSettings(
-        backend=params["backend"],
+        backend=_backend_from(params),
+        scheduler_address=params["scheduler"],
         workers=params["workers"],
         order=params["order"],
         options=options,
@@ -324,6 +338,17 @@ def _statuses(text: str | None) -> frozenset[int] | None:
         return parse_statuses(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
+
+
+def _backend_from(params: dict[str, Any]) -> str:
+    backend: str = params["backend"]
+    if params["scheduler"] is not None and backend != "dask":
+        raise UsageFailure("--scheduler needs --backend dask")
+    try:
+        require_backend(backend)
+    except BackendUnavailable as exc:
+        raise UsageFailure(str(exc)) from exc
+    return backend
 
 
 def _parse_header(text: str) -> tuple[str, str]:
@@ -382,6 +407,7 @@ def _run(
         run = fetch_titles(
             lines,
             backend=settings.backend,
+            scheduler_address=settings.scheduler_address,
             workers=settings.workers,
             order="completed" if settings.order == "completed" else "input",
             rate=settings.rate,
@@ -394,6 +420,8 @@ def _run(
             _write_results(run, settings, out, counts, progress)
     except SourceError as exc:  # an input or --resume file that fails while being read
         raise UsageFailure(str(exc)) from exc
+    except ClusterError as exc:  # at the start, or when a lost scheduler cannot be renewed
+        raise RunFailure(str(exc)) from exc
     if not settings.quiet:
         elapsed = time.time() - started
         line = summary_line(counts[True], counts[False], elapsed, interrupted=interrupts.seen)

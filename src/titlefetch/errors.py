@@ -17,7 +17,7 @@ ERROR_KINDS = (
     "too_large",  # the body passed --max-bytes before the title was complete
     "not_html",  # the content type has no title (image, PDF, JSON, text/plain, ...)
     "no_title",  # an HTML document without a <title>
-    "worker_crashed",  # the worker process running the fetch died
+    "worker_crashed",  # the worker process (or cluster worker) running the fetch died
     "status_mismatch",  # the final status is not one of --expect-status
     "title_mismatch",  # the title does not match the line's expected pattern (URL<TAB>REGEX)
     "cancelled",  # the run stopped before this URL was fetched
@@ -40,3 +40,15 @@ class FetchError(TitlefetchError):
         super().__init__(message)
         self.kind = kind
         self.message = message
+
+
+class BackendUnavailable(TitlefetchError):
+    """A --backend whose optional dependency is not installed."""
+
+
+class ClusterError(TitlefetchError):
+    """The Dask cluster cannot be reached or started."""
+
+
+class WorkerLost(TitlefetchError):
+    """The worker running a task died, and its pool has given up on the task."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
+from titlefetch.errors import WorkerLost
 from titlefetch.fetch import FetchOptions
 from titlefetch.results import Failure, TitleResult
 from titlefetch.sources import UrlLine
@@ -219,6 +220,8 @@ class Scheduler(Iterator[TitleResult]):
             if self._retry_on_fresh_executor(job):
                 return
             result = TitleResult(url=job.url, error=Failure("worker_crashed", _describe(exc)))
+        except WorkerLost as exc:  # a cluster that already retried it elsewhere
+            result = TitleResult(url=job.url, error=Failure("worker_crashed", str(exc)))
         except Exception as exc:  # a bug in the work function: report it, keep the others
             result = TitleResult(url=job.url, error=Failure("internal", _describe(exc)))
         del self._jobs[job.url]
