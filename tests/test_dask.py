@@ -199,6 +199,25 @@ def test_local_cluster_when_no_scheduler_is_given(site, tmp_path) -> None:
     assert re.fullmatch(r"titlefetch: 4 URLs: 4 ok, 0 failed in [0-9.]+s\n", run.stderr)
 
 
+def test_a_closed_pipe_leaves_stderr_quiet(site, tmp_path) -> None:
+    # `titlefetch ... | head -1` leaves at once; the cluster's processes and multiprocessing's
+    # resource tracker outlive it, and the tracker used to warn about leaked semaphores.
+    urls = _url_file(tmp_path, [f"{site.base}/page/{n}" for n in range(PAGES)])
+    command = [str(BIN / "titlefetch"), "--backend", "dask", "--workers", "2", urls]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as run:
+        try:
+            assert run.stdout is not None and run.stderr is not None
+            assert run.stdout.readline().startswith(f"{site.base}/page/0".encode())
+            run.stdout.close()
+            stderr = run.stderr.read()  # until the last process holding it is gone
+            run.wait(timeout=30)
+        finally:
+            run.kill()
+
+    assert run.returncode == 1
+    assert stderr == b""
+
+
 def test_dask_without_the_extra_is_a_one_line_usage_error(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now fails
 

@@ -10,6 +10,7 @@ import math
 import os
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
+from multiprocessing import resource_tracker
 from typing import ParamSpec, TypeVar
 
 from distributed import Client, KilledWorker, LocalCluster
@@ -108,6 +109,7 @@ def connect_cluster(workers: int, address: str | None = None) -> ClusterExecutor
 
 def _start_local_cluster(workers: int) -> ClusterExecutor:
     processes, threads = local_cluster_size(workers, os.cpu_count() or 1)
+    _start_quiet_resource_tracker()
     cluster = LocalCluster(
         n_workers=processes,
         threads_per_worker=threads,
@@ -124,6 +126,23 @@ def _start_local_cluster(workers: int) -> ClusterExecutor:
     except BaseException:
         cluster.close()
         raise
+
+
+def _start_quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker, which the cluster's processes share, mute.
+
+    It outlives a run that leaves at once (a closed pipe, a second Ctrl-C) and would then
+    warn on stderr about the semaphores the cluster's processes left.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(2)
+    try:
+        os.dup2(devnull, 2)  # the tracker inherits fd 2 as it is now, for good
+        resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _quiet_cluster_logs() -> None:
