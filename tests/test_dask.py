@@ -33,7 +33,7 @@ from titlefetch.cluster import (  # noqa: E402
     _settle,
     local_cluster_size,
 )
-from titlefetch.errors import WorkerLost  # noqa: E402
+from titlefetch.errors import BackendUnavailable, WorkerLost  # noqa: E402
 from titlefetch.fetch import FetchOptions  # noqa: E402
 from titlefetch.results import Failure  # noqa: E402
 from titlefetch.scheduler import Schedule, Scheduler  # noqa: E402
@@ -228,6 +228,15 @@ def test_dask_without_the_extra_is_a_one_line_usage_error(monkeypatch) -> None:
     assert result.stderr == (
         "titlefetch: error: --backend dask needs the dask extra: pip install 'titlefetch[dask]'\n"
     )
+
+
+def test_library_api_names_the_extra_and_rejects_a_stray_address(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+
+    with pytest.raises(BackendUnavailable, match=re.escape("pip install 'titlefetch[dask]'")):
+        fetch_titles(["http://127.0.0.1:9/"], backend="dask")
+    with pytest.raises(ValueError, match="needs the dask backend"):
+        fetch_titles(["http://127.0.0.1:9/"], scheduler_address="tcp://127.0.0.1:9")
 
 
 def test_scheduler_without_dask_backend_is_a_usage_error() -> None:

@@ -131,9 +131,9 @@ def fetch_titles(
     callback for each fetch as it ends), `window` (lines read ahead at most), `answered`
     (URLs an earlier run printed, one per line printed: as many occurrences are skipped) and
     `expect_status` (the final statuses, after redirects, that count as success; default any
-    2xx). A UrlLine with `expect` set fails
-    with `title_mismatch` unless its title matches that regex (re.search). Results come as
-    they are ready; a failed URL is a result with `error` set, never an exception.
+    2xx). A UrlLine with `expect` set fails with `title_mismatch` unless its title matches
+    that regex (re.search). Results come as they are ready; a failed URL is a result with
+    `error` set, never an exception.
 
     Example:
         >>> for result in fetch_titles(["https://example.com/"], timeout=5):  # doctest: +SKIP

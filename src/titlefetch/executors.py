@@ -63,8 +63,16 @@ def make_executor(
     the worker's HTTP session before the first URL arrives. Dask workers build theirs on the
     first URL instead. `scheduler_address` is that of a running Dask scheduler; without it the
     dask backend starts a local cluster (see cluster.local_cluster_size).
+
+    Raises:
+        BackendUnavailable: dask without the dask extra.
+        ClusterError: the Dask scheduler cannot be reached.
+        ValueError: a scheduler address for another backend.
     """
+    if scheduler_address is not None and backend != "dask":
+        raise ValueError(f"a scheduler address needs the dask backend, not {backend!r}")
     if backend == "dask":
+        require_backend(backend)
         from titlefetch.cluster import connect_cluster
 
         return connect_cluster(workers, scheduler_address)
