@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -120,6 +121,15 @@ def fetch_all(
 
 
 def prepare_worker(options: FetchOptions) -> None:
-    """Process-pool initializer: ignore Ctrl-C (the parent handles it) and build the session."""
+    """Process-pool initializer: ignore Ctrl-C (the parent handles it), build the session,
+    and leave when the parent is gone (it may exit at once: `| head`, a second Ctrl-C)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     session_for(options)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    multiprocessing.connection.wait([parent.sentinel])
+    os._exit(1)
