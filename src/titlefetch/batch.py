@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -13,7 +15,7 @@ from concurrent.futures import Executor
 from titlefetch.errors import FetchError
 from titlefetch.fetch import FetchOptions, Page, fetch_page, session_for
 from titlefetch.results import Failure, TitleResult
-from titlefetch.scheduler import Schedule, Scheduler
+from titlefetch.scheduler import Check, Schedule, Scheduler
 from titlefetch.sources import UrlLine
 from titlefetch.titles import can_have_title, extract_title, is_title_settled, media_type
 
@@ -38,8 +40,20 @@ def get_title(url: str, options: FetchOptions) -> TitleResult:
         pid=os.getpid(),
         process=multiprocessing.current_process().name,
         thread=threading.current_thread().name,
+        worker=_cluster_worker(),
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _cluster_worker() -> str | None:
+    """The address of the Dask worker running this call, if it runs in one."""
+    distributed = sys.modules.get("distributed")  # never imported by the other backends
+    if distributed is None:
+        return None
+    try:
+        return str(distributed.get_worker().address)
+    except ValueError:  # distributed is loaded, but this is not one of its workers
+        return None
 
 
 def _describe(page: Page) -> dict[str, object]:
@@ -81,6 +95,7 @@ def fetch_all(
     renew_executor: Callable[[], Executor] | None = None,
     on_fetched: Callable[[TitleResult], None] | None = None,
     answered: Iterable[str] = (),
+    check: Check | None = None,
 ) -> Scheduler:
     """Results for every input line, as an iterator, in `schedule.order`.
 
@@ -89,7 +104,8 @@ def fetch_all(
     `renew_executor` builds a replacement when a worker crash breaks the pool;
     `on_fetched(result)` is called in this thread once per fetch, as it finishes.
     `answered` lists URLs an earlier run printed (once per line): as many of their
-    occurrences are skipped.
+    occurrences are skipped. `check(result, line)` may turn each line's result into a
+    failure (smoke expectations).
     """
     return Scheduler(
         lines,
@@ -100,10 +116,20 @@ def fetch_all(
         renew_executor=renew_executor,
         on_fetched=on_fetched,
         answered=answered,
+        check=check,
     )
 
 
 def prepare_worker(options: FetchOptions) -> None:
-    """Process-pool initializer: ignore Ctrl-C (the parent handles it) and build the session."""
+    """Process-pool initializer: ignore Ctrl-C (the parent handles it), build the session,
+    and leave when the parent is gone (it may exit at once: `| head`, a second Ctrl-C)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     session_for(options)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    multiprocessing.connection.wait([parent.sentinel])
+    os._exit(1)
