@@ -8,15 +8,12 @@ references, never tags). XHTML and SVG are parsed as XML with BeautifulSoup's lx
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import html.entities
 import re
 from collections.abc import Sequence
-
-from bs4 import BeautifulSoup
-from bs4.builder._lxml import LXMLTreeBuilderForXML
-from bs4.element import CData, NavigableString, Tag
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from titlefetch.decoders import decode, is_ascii_compatible
 from titlefetch.decoding import (
@@ -27,6 +24,10 @@ from titlefetch.decoding import (
     guess_encoding,
 )
 from titlefetch.markup import find_title
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
+    from bs4.builder._lxml import LXMLTreeBuilderForXML
 
 _HTML = "text/html"
 _XML_TYPES = ("application/xhtml+xml", "image/svg+xml")
@@ -180,16 +181,14 @@ def _cut_after_last_close(body: bytes) -> bytes:
 
 def _xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
     """document.title of an XML document: parsing stops at the first well-formedness error."""
+    # bs4 and lxml are imported on first use: 60 ms at start-up that HTML pages never need.
+    from bs4.element import CData, NavigableString, Tag
+
     encoding, bom = declared_encoding(body, content_types, html=False)
     text = decode(body[bom:], encoding or "utf-8")  # UTF-8 is XML's default
     if _XHTML_DOCTYPE.search(text, 0, 4096):
         text = _NAMED_REFERENCE.sub(_xhtml_entity, text)
-    builder = _StrictXmlBuilder()
-    soup: BeautifulSoup | None
-    try:
-        soup = BeautifulSoup(text, builder=builder)
-    except etree.XMLSyntaxError:
-        soup = builder.soup  # what was parsed before the error stays, as in a browser
+    soup = _parse_xml(text)
     if soup is None:
         return None
     root = next((child for child in soup.children if isinstance(child, Tag)), None)
@@ -205,6 +204,17 @@ def _xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
     )
 
 
+def _parse_xml(text: str) -> BeautifulSoup | None:
+    from bs4 import BeautifulSoup
+    from lxml import etree
+
+    builder = _strict_xml_builder()()
+    try:
+        return BeautifulSoup(text, builder=builder)
+    except etree.XMLSyntaxError:
+        return builder.soup  # what was parsed before the error stays, as in a browser
+
+
 def _xhtml_entity(match: re.Match[str]) -> str:
     # Browsers know HTML's named entities in a document with an XHTML DOCTYPE (its DTD is never
     # loaded); as character references they parse anywhere. XML's own five stay as they are.
@@ -215,17 +225,24 @@ def _xhtml_entity(match: re.Match[str]) -> str:
     return "".join(f"&#{ord(char)};" for char in value)
 
 
-class _StrictXmlBuilder(LXMLTreeBuilderForXML):
-    """bs4's lxml-xml builder, stopping at the first well-formedness error as browsers do."""
+@functools.cache
+def _strict_xml_builder() -> type[LXMLTreeBuilderForXML]:
+    from bs4.builder._lxml import LXMLTreeBuilderForXML
+    from lxml import etree
 
-    def default_parser(self, encoding: str | None) -> etree.XMLParser:
-        # No network, no external entities: a page must not pull local files into its title.
-        parser: etree.XMLParser = etree.XMLParser(  # type: ignore[call-overload]
-            target=self,  # bs4's builder is an lxml parser target, which the stubs cannot see
-            recover=False,
-            encoding=encoding,
-            resolve_entities="internal",
-            no_network=True,
-            load_dtd=False,
-        )
-        return parser
+    class StrictXmlBuilder(LXMLTreeBuilderForXML):
+        """bs4's lxml-xml builder, stopping at the first well-formedness error as browsers do."""
+
+        def default_parser(self, encoding: str | None) -> etree.XMLParser:
+            # No network, no external entities: a page must not pull local files into its title.
+            parser: etree.XMLParser = etree.XMLParser(  # type: ignore[call-overload]
+                target=self,  # bs4's builder is an lxml parser target; the stubs cannot see it
+                recover=False,
+                encoding=encoding,
+                resolve_entities="internal",
+                no_network=True,
+                load_dtd=False,
+            )
+            return parser
+
+    return StrictXmlBuilder
