@@ -115,6 +115,9 @@ def _get(url: str, options: FetchOptions, is_enough: BodyCheck, hops: list[Any])
         url,
         stream=True,
         timeout=(options.connect_timeout, options.timeout),
+        # Per request, not only on the session: requests lets REQUESTS_CA_BUNDLE or
+        # CURL_CA_BUNDLE override a session's verify, and so --insecure and --ca-bundle.
+        verify=options.ca_bundle or options.verify,
         hooks={"response": [lambda response, **_: hops.append(response)]},
     ) as response:
         content_types = tuple(response.raw.headers.getlist("Content-Type"))

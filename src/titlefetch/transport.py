@@ -145,7 +145,6 @@ def new_retry(retries: int) -> FetchRetry:
         backoff_jitter=BACKOFF_JITTER,
         backoff_max=BACKOFF_MAX,
         raise_on_status=False,
-        retry_after_max=int(RETRY_AFTER_CEILING),
     )
 
 
