@@ -31,7 +31,7 @@ class PageServer:
     hits: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._lock = threading.Lock()
 
@@ -63,6 +63,11 @@ class PageServer:
     ) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that hang up early (tests do, on purpose) are not errors here
 
 
 def _handler_for(site: PageServer) -> type[BaseHTTPRequestHandler]:

@@ -84,14 +84,16 @@ def fetch_titles(
     `executor` may be any concurrent.futures.Executor the caller owns: it is used as it is and
     not shut down. Otherwise a `backend` pool ("thread" or "process") of `workers` is made and
     shut down when the run ends. `options` are FetchOptions fields (timeout, retries, ...)
-    plus `rate` (requests per second), `on_fetched` (a callback for each fetch as it ends)
-    and `window` (lines read ahead at most).
+    plus `rate` (requests per second), `on_fetched` (a callback for each fetch as it ends),
+    `window` (lines read ahead at most) and `answered` (URLs an earlier run printed, one per
+    line printed: as many occurrences are skipped).
 
     Example:
         >>> for result in fetch_titles(["https://example.com/"], timeout=5):  # doctest: +SKIP
         ...     print(result.url, result.title, result.error)
     """
     on_fetched = options.pop("on_fetched", None)
+    answered: Iterable[str] = options.pop("answered", ())
     fetch_options = _fetch_options(options)
     size = workers or default_workers(backend)
     schedule = _schedule(order, size, fetch_options.per_host, options)
@@ -110,6 +112,7 @@ def fetch_titles(
         schedule,
         renew_executor=None if executor else new_executor,
         on_fetched=on_fetched,
+        answered=answered,
     )
     return TitleRun(scheduler, lambda: owned[0] if owned else None)
 

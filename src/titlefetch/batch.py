@@ -80,6 +80,7 @@ def fetch_all(
     *,
     renew_executor: Callable[[], Executor] | None = None,
     on_fetched: Callable[[TitleResult], None] | None = None,
+    answered: Iterable[str] = (),
 ) -> Scheduler:
     """Results for every input line, as an iterator, in `schedule.order`.
 
@@ -87,6 +88,8 @@ def fetch_all(
     iterator; its stop() ends the run gracefully (no new submissions, finished ones flushed).
     `renew_executor` builds a replacement when a worker crash breaks the pool;
     `on_fetched(result)` is called in this thread once per fetch, as it finishes.
+    `answered` lists URLs an earlier run printed (once per line): as many of their
+    occurrences are skipped.
     """
     return Scheduler(
         lines,
@@ -96,6 +99,7 @@ def fetch_all(
         schedule,
         renew_executor=renew_executor,
         on_fetched=on_fetched,
+        answered=answered,
     )
 
 

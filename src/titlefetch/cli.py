@@ -8,8 +8,8 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import IO, Any
 
@@ -28,7 +28,8 @@ from titlefetch.output import (
     trace_lines,
 )
 from titlefetch.results import TitleResult
-from titlefetch.sources import UrlLine, read_sources
+from titlefetch.resume import answered_urls, trim_partial_line
+from titlefetch.sources import UrlLine, count_lines, read_sources
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
@@ -66,6 +67,7 @@ class RunSettings:
     trace: bool
     quiet: bool
     fail_fast: bool
+    progress: bool | None
 
 
 @click.command(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -170,6 +172,16 @@ class RunSettings:
     type=click.Path(exists=True, dir_okay=False),
     help="Verify TLS certificates against this CA bundle",
 )
+@click.option(
+    "--resume",
+    type=click.Path(dir_okay=False),
+    help="Continue an interrupted run: skip URLs answered in this jsonl output, append the rest",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on stderr  [default: when stderr is a terminal and results are not]",
+)
 @click.option("--demo", is_flag=True, help="Fetch the pages of a built-in local demo site")
 @click.version_option(__version__, "--version", prog_name="titlefetch")
 def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
@@ -177,9 +189,62 @@ def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
     with contextlib.ExitStack() as stack:
         sources = _sources_from(params["sources"], params["demo"], stack)
         lines = _open_sources(sources)
-        out = stack.enter_context(_open_output(params["output"]))
-        code = _run(lines, settings, out)
+        answered, output, mode = _resume_plan(params)
+        out = stack.enter_context(_open_output(output, mode))
+        progress = _progress_total(sources, settings, out)
+        code = _run(lines, settings, out, answered=answered, progress=progress)
     sys.exit(code)
+
+
+def _resume_plan(params: dict[str, Any]) -> tuple[Iterator[str], str, str]:
+    """The URLs to skip, the output path and its open mode, from --resume and --output."""
+    resume: str | None = params["resume"]
+    if resume is None:
+        return iter(()), params["output"], "w"
+    ctx = click.get_current_context()
+    if params["output_format"] != "jsonl" and _given(ctx, "output_format"):
+        raise UsageFailure("--resume reads and appends jsonl; drop --format or use jsonl")
+    if params["output"] not in ("-", resume):
+        raise UsageFailure("--resume appends to its own file; drop --output")
+    if not os.path.exists(resume):
+        return iter(()), resume, "a"
+    try:
+        trim_partial_line(resume)
+        urls = answered_urls(resume)
+    except (OSError, SourceError) as exc:
+        raise UsageFailure(str(exc)) from exc
+    return urls, resume, "a"
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source not in (None, click.core.ParameterSource.DEFAULT)
+
+
+def _progress_total(sources: Sequence[str], settings: RunSettings, out: IO[str]) -> Progress:
+    """Whether to show progress, and the number of input lines when it is known."""
+    shown = settings.progress
+    if shown is None:
+        shown = sys.stderr.isatty() and not out.isatty()
+    if not shown:
+        return Progress(shown=False)
+    return Progress(shown=True, total=count_lines(sources))
+
+
+@dataclass(slots=True)
+class Progress:
+    """What the progress display shows: lines done and failed of a total, and the pace."""
+
+    shown: bool
+    total: int | None = None
+    failed: int = 0
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+
+    def describe(self, result: TitleResult | None) -> str:
+        elapsed = time.monotonic() - self.started
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        return f"{rate:.1f} URLs/s, {self.failed} failed, {elapsed:.0f}s elapsed"
 
 
 def _settings_from(params: dict[str, Any]) -> RunSettings:
@@ -201,10 +266,11 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         order=params["order"],
         options=options,
         rate=params["rate"],
-        output_format=params["output_format"],
+        output_format="jsonl" if params["resume"] else params["output_format"],
         trace=params["trace"],
         quiet=params["quiet"],
         fail_fast=params["fail_fast"],
+        progress=params["progress"],
     )
 
 
@@ -238,35 +304,43 @@ def _open_sources(sources: Sequence[str]) -> Iterator[UrlLine]:
 
 
 @contextlib.contextmanager
-def _open_output(path: str) -> Iterator[IO[str]]:
+def _open_output(path: str, mode: str) -> Iterator[IO[str]]:
     if path == "-":
         yield sys.stdout
         return
     try:
-        handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        handle = open(path, mode, encoding="utf-8", newline="")  # noqa: SIM115
     except OSError as exc:
         raise UsageFailure(f"cannot write {path}: {exc.strerror or exc}") from exc
     with handle:
         yield handle
 
 
-def _run(lines: Iterator[UrlLine], settings: RunSettings, out: IO[str]) -> int:
+def _run(
+    lines: Iterator[UrlLine],
+    settings: RunSettings,
+    out: IO[str],
+    *,
+    answered: Iterator[str],
+    progress: Progress,
+) -> int:
     started = time.time()
-    run = fetch_titles(
-        lines,
-        backend=settings.backend,
-        workers=settings.workers,
-        order="completed" if settings.order == "completed" else "input",
-        rate=settings.rate,
-        on_fetched=_tracer(started) if settings.trace else None,
-        **dataclasses.asdict(settings.options),
-    )
     counts = {True: 0, False: 0}
-    with run, _interrupts_stop(run) as interrupts:
-        try:
-            _write_results(run, settings, out, counts)
-        except SourceError as exc:  # a file that fails on its first read (a directory)
-            raise UsageFailure(str(exc)) from exc
+    try:
+        run = fetch_titles(
+            lines,
+            backend=settings.backend,
+            workers=settings.workers,
+            order="completed" if settings.order == "completed" else "input",
+            rate=settings.rate,
+            on_fetched=_tracer(started) if settings.trace else None,
+            answered=answered,
+            **dataclasses.asdict(settings.options),
+        )
+        with run, _interrupts_stop(run) as interrupts:
+            _write_results(run, settings, out, counts, progress)
+    except SourceError as exc:  # an input or --resume file that fails while being read
+        raise UsageFailure(str(exc)) from exc
     if not settings.quiet:
         elapsed = time.time() - started
         line = summary_line(counts[True], counts[False], elapsed, interrupted=interrupts.seen)
@@ -277,21 +351,44 @@ def _run(lines: Iterator[UrlLine], settings: RunSettings, out: IO[str]) -> int:
 
 
 def _write_results(
-    run: TitleRun, settings: RunSettings, out: IO[str], counts: dict[bool, int]
+    run: TitleRun,
+    settings: RunSettings,
+    out: IO[str],
+    counts: dict[bool, int],
+    progress: Progress,
 ) -> None:
     formatter = FORMATTERS[settings.output_format]
     ending = LINE_ENDINGS.get(settings.output_format, "\n")
     try:
         if settings.output_format == "csv":
             out.write(csv_header() + ending)
-        for result in run:
-            out.write(formatter(result) + ending)
-            out.flush()
-            counts[result.ok] += 1
-            if settings.fail_fast and not result.ok:
-                run.stop()
+        with _progress_bar(run, progress) as results:
+            for result in results:
+                out.write(formatter(result) + ending)
+                out.flush()
+                counts[result.ok] += 1
+                progress.done += 1
+                progress.failed += not result.ok
+                if settings.fail_fast and not result.ok:
+                    run.stop()
     except BrokenPipeError:
         _exit_on_broken_pipe()
+
+
+@contextlib.contextmanager
+def _progress_bar(run: TitleRun, progress: Progress) -> Iterator[Iterable[TitleResult]]:
+    if not progress.shown:
+        yield run
+        return
+    with click.progressbar(
+        run,
+        length=progress.total,
+        label="titlefetch",
+        file=sys.stderr,
+        show_pos=True,
+        item_show_func=progress.describe,
+    ) as bar:
+        yield bar
 
 
 def _exit_on_broken_pipe() -> None:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from titlefetch.fetch import FetchOptions
 from titlefetch.results import Failure, TitleResult
 from titlefetch.sources import UrlLine
+from titlefetch.store import UrlStore
 
 Work = Callable[[str, FetchOptions], TitleResult]
 _POLL_SECONDS = 0.25  # how often a waiting scheduler looks at its stop flag
@@ -60,6 +61,7 @@ class Scheduler(Iterator[TitleResult]):
         *,
         renew_executor: Callable[[], Executor] | None = None,
         on_fetched: Callable[[TitleResult], None] | None = None,
+        answered: Iterable[str] = (),
     ) -> None:
         self._lines = iter(lines)
         self._executor = executor
@@ -72,7 +74,8 @@ class Scheduler(Iterator[TitleResult]):
         self._waiting: defaultdict[str, deque[_Job]] = defaultdict(deque)  # host -> jobs
         self._running: Counter[str] = Counter()  # host -> submitted jobs
         self._submitted = 0
-        self._known: dict[str, TitleResult] = {}  # url -> result, for repeated URLs
+        self._store = UrlStore()  # url -> result for repeated URLs; earlier answers
+        self._store.add_answered(answered)
         self._ready: dict[int, TitleResult] = {}  # seq -> result, not yet handed out
         self._out: deque[TitleResult] = deque()
         self._dropped: set[int] = set()  # seqs that will never have a result (stopped)
@@ -108,6 +111,7 @@ class Scheduler(Iterator[TitleResult]):
             if self._out:
                 break
             if not self._jobs and (self._exhausted or self._stopping):
+                self._store.close()
                 raise StopIteration
             self._wait()
         return self._out.popleft()
@@ -116,6 +120,7 @@ class Scheduler(Iterator[TitleResult]):
         """Abandon the run: cancel every future that has not started."""
         self._stopping = True
         self._cancel_unstarted()
+        self._store.close()
 
     # -- reading and submitting ----------------------------------------------------------
 
@@ -125,6 +130,8 @@ class Scheduler(Iterator[TitleResult]):
             if line is None:
                 self._exhausted = True
                 return
+            if self._store.take_answered(line.url):
+                continue  # an earlier run (--resume) printed this one
             seq = self._read
             self._read += 1
             self._admit(seq, line)
@@ -135,7 +142,7 @@ class Scheduler(Iterator[TitleResult]):
             failure = Failure("invalid_url", f"{where}: {line.problem}")
             self._deliver(seq, line, TitleResult(url=line.url, error=failure))
             return
-        known = self._known.get(line.url)
+        known = self._store.recall(line.url)
         if known is not None:
             self._deliver(seq, line, known)
             return
@@ -212,7 +219,7 @@ class Scheduler(Iterator[TitleResult]):
         except Exception as exc:  # a bug in the work function: report it, keep the others
             result = TitleResult(url=job.url, error=Failure("internal", _describe(exc)))
         del self._jobs[job.url]
-        self._known[job.url] = result
+        self._store.remember(result)
         if self._on_fetched is not None:
             self._on_fetched(result)
         for seq, line in job.lines:

@@ -1,0 +1,86 @@
+"""UrlStore: results of URLs already fetched, and URLs answered by an earlier run, on disk.
+
+A run over a million distinct URLs must not hold a million results in memory just in case one
+repeats, so they live in a temporary SQLite file (the standard library's; nothing to install)
+with a small page cache. Only the scheduler's thread uses a store.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+import tempfile
+import weakref
+from collections.abc import Iterable
+
+from titlefetch.results import TitleResult
+
+_SCHEMA = """
+CREATE TABLE result (url TEXT PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE answered (url TEXT PRIMARY KEY, remaining INTEGER NOT NULL) WITHOUT ROWID;
+"""
+_CACHE_KIB = 4096  # SQLite's page cache: memory stays flat however many URLs are stored
+
+
+class UrlStore:
+    """Remembers results by URL, and how often an earlier run already answered a URL."""
+
+    def __init__(self) -> None:
+        descriptor, self._path = tempfile.mkstemp(prefix="titlefetch-", suffix=".sqlite")
+        os.close(descriptor)
+        self._db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        self._db.executescript(
+            f"PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-{_CACHE_KIB};"
+            + _SCHEMA
+        )
+        self._has_answered = False
+        # Delete the file even when a caller drops the run without closing it.
+        self._finalizer = weakref.finalize(self, _remove, self._db, self._path)
+
+    def remember(self, result: TitleResult) -> None:
+        """Keep `result` for later lines with the same URL."""
+        record = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        self._db.execute("INSERT OR REPLACE INTO result VALUES (?, ?)", (result.url, record))
+
+    def recall(self, url: str) -> TitleResult | None:
+        """The result remembered for `url`, if any."""
+        row = self._db.execute("SELECT record FROM result WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return None
+        result: TitleResult = pickle.loads(row[0])
+        return result
+
+    def add_answered(self, urls: Iterable[str]) -> int:
+        """Count URLs an earlier run answered (one per output line); returns how many."""
+        total = 0
+        self._db.execute("BEGIN")
+        for url in urls:
+            self._db.execute(
+                "INSERT INTO answered VALUES (?, 1) "
+                "ON CONFLICT(url) DO UPDATE SET remaining = remaining + 1",
+                (url,),
+            )
+            total += 1
+        self._db.execute("COMMIT")
+        self._has_answered = total > 0
+        return total
+
+    def take_answered(self, url: str) -> bool:
+        """Whether an earlier run answered this occurrence of `url` (each answer counts once)."""
+        if not self._has_answered:
+            return False
+        cursor = self._db.execute(
+            "UPDATE answered SET remaining = remaining - 1 WHERE url = ? AND remaining > 0",
+            (url,),
+        )
+        return cursor.rowcount > 0
+
+    def close(self) -> None:
+        """Delete the store's file (again is fine)."""
+        self._finalizer()
+
+
+def _remove(db: sqlite3.Connection, path: str) -> None:
+    db.close()
+    os.unlink(path)
