@@ -390,3 +390,15 @@ def test_user_agent_and_headers_reach_the_server(faults):
     run(*FAST, "--user-agent", "probe/2", "--header", "X-Trace: 7", url)
     assert faults.request_headers["/who"]["user-agent"] == "probe/2"
     assert faults.request_headers["/who"]["x-trace"] == "7"
+
+
+# -- connection reuse --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("rest", "connections"), [(500_000, 1), (3_000_000, 3)])
+def test_connection_is_kept_only_when_the_unread_rest_is_short(faults, rest, connections):
+    body = fs.html("Early") + b" " * rest
+    urls = [faults.add(f"/page{n}", fs.page(body)) for n in range(3)]
+    outcome = run(*FAST, "--workers", "1", *urls)
+    assert [outcome.title(url) for url in urls] == ["Early"] * 3
+    assert faults.connections == connections

@@ -56,7 +56,11 @@ class Page:
 
 BodyCheck = Callable[[bytes, Sequence[str]], bool]
 _CHECK_EVERY_CHUNK = 64 * 1024  # below this, ask is_enough after every chunk; above, every +25%
-_DRAIN_LIMIT = 64 * 1024  # unread body bytes worth reading to keep the connection
+# Unread body bytes worth reading to keep a connection: a new one costs a handshake and a cold
+# TCP slow start, and to one host at most --per-host connections should ever be opened. A
+# compressed rest is decompressed as it is read, so less of it is worth it (a bomb stays cheap).
+_DRAIN_LIMIT = 2 * 1024 * 1024
+_DRAIN_LIMIT_ENCODED = 64 * 1024
 _local = threading.local()
 _adapters: dict[FetchOptions, SharedAdapter] = {}
 _adapters_lock = threading.Lock()
@@ -162,7 +166,8 @@ def _drain_short_rest(raw: Any) -> None:
     # A connection goes back to the pool only when its body was read to the end: do that when
     # little is left, so the next URL on the host skips a new handshake. Otherwise it closes.
     left = raw.length_remaining
-    if not left or left > _DRAIN_LIMIT:
+    limit = _DRAIN_LIMIT_ENCODED if raw.headers.get("Content-Encoding") else _DRAIN_LIMIT
+    if not left or left > limit:
         return
     with contextlib.suppress(urllib3.exceptions.HTTPError, OSError):
         while raw.read1(_CHUNK, decode_content=True):
