@@ -31,7 +31,7 @@ SLACK = 1.5  # seconds for start-up, scheduling and a loaded CI machine
 
 def max_backoff(retries: int) -> float:
     """The longest urllib3 can sleep between `retries` retries (none before the first)."""
-    waits = [min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (n - 1)) for n in range(1, retries)]
+    waits = [min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (n - 1)) for n in range(2, retries + 1)]
     return sum(waits) + BACKOFF_JITTER * len(waits)
 
 

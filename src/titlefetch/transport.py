@@ -27,7 +27,9 @@ from titlefetch import deadline
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 # A server asking for a longer pause than this gets no retry: its answer (429, 503) is final.
 RETRY_AFTER_CEILING = 10.0
-BACKOFF_FACTOR = 0.5  # seconds before the 2nd retry; doubles after, urllib3 waits 0 before the 1st
+# urllib3 retries at once the first time, then waits 2 x BACKOFF_FACTOR, doubling each time:
+# 0, 0.5, 1, 2, 4, 8, 8, ... seconds, plus up to BACKOFF_JITTER at random from the 2nd retry.
+BACKOFF_FACTOR = 0.25
 BACKOFF_JITTER = 0.25  # up to this many seconds added at random to each backoff
 BACKOFF_MAX = 8.0
 MAX_POOLS = 256  # hosts whose idle connections are kept
