@@ -18,11 +18,17 @@ from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import MaxRetryError, ReadTimeoutError, SSLError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    ReadTimeoutError,
+    SSLError,
+)
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from titlefetch import deadline
+from titlefetch import deadline, dns
 
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 # A server asking for a longer pause than this gets no retry: its answer (429, 503) is final.
@@ -42,9 +48,34 @@ class _WatchedConnection(HTTPConnection):
         left = deadline.remaining()
         if left is not None and (self.timeout is None or self.timeout > left):
             self.timeout = max(left, 0.001)
-        sock = super()._new_conn()
+        name = self._dns_host
+        addresses = self._resolve(name)
+        try:
+            sock = self._connect_any(addresses)
+        finally:
+            self._dns_host = name
         deadline.watch(sock)
         return sock
+
+    def _connect_any(self, addresses: list[str]) -> socket.socket:
+        # What urllib3's create_connection does with the names it resolves itself.
+        error: Exception | None = None
+        for address in addresses:
+            self._dns_host = address
+            try:
+                return super()._new_conn()
+            except ConnectTimeoutError as exc:  # NewConnectionError included
+                error = exc
+        raise error or OSError("getaddrinfo returned no address")
+
+    def _resolve(self, name: str) -> list[str]:
+        try:
+            return dns.resolve(name, self.port, self.timeout)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        except TimeoutError as exc:
+            message = f"resolving {self.host} took longer than {self.timeout}s"
+            raise ConnectTimeoutError(self, message) from exc
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         if self.sock is not None:  # a pooled connection, reused by this attempt
