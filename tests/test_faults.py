@@ -26,7 +26,8 @@ from titlefetch.transport import BACKOFF_FACTOR, BACKOFF_JITTER, BACKOFF_MAX
 
 TIMEOUT, RETRIES = 1.0, 1
 FAST = ("--timeout", f"{TIMEOUT:g}", "--retries", str(RETRIES), "--connect-timeout", "1")
-SLACK = 1.5  # seconds for start-up, scheduling and a loaded CI machine
+SLACK = 2.0  # seconds for start-up, scheduling and a loaded CI machine
+CHILD_START = 2.5  # more for a child process: a loaded machine imports slowly
 
 
 def max_backoff(retries: int) -> float:
@@ -45,6 +46,7 @@ class Run:
     stderr: str
     elapsed: float
     records: dict[str, dict[str, Any]]
+    startup: float  # allowance for starting a child process
 
     def kind(self, url: str) -> str | None:
         error = self.records[url]["error"]
@@ -72,7 +74,7 @@ def run(*args: str) -> Run:
     for line in stdout.splitlines():
         record = json.loads(line)
         records[record["url"]] = record
-    return Run(exit_code, stderr, elapsed, records)
+    return Run(exit_code, stderr, elapsed, records, CHILD_START if "process" in args else 0.0)
 
 
 @pytest.fixture
@@ -109,7 +111,7 @@ def test_trickling_server_times_out_on_the_total_deadline(faults, healthy, backe
     assert outcome.kind(url) == "timeout"
     assert "--timeout" in outcome.records[url]["error"]["message"]
     assert faults.hits["/trickle"] == RETRIES + 1  # a timeout is retried, with a fresh deadline
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
     assert outcome.records[url]["elapsed_ms"] >= TIMEOUT * (RETRIES + 1) * 1000 * 0.9
 
 
@@ -118,7 +120,7 @@ def test_server_that_accepts_and_never_answers_times_out(faults, healthy, backen
     url = faults.add("/silent", fs.never_answer)
     outcome = run_fault(url, healthy, "--backend", backend)
     assert outcome.kind(url) == "timeout"
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_deadline_covers_every_redirect_hop_together(faults, healthy):
@@ -130,7 +132,7 @@ def test_deadline_covers_every_redirect_hop_together(faults, healthy):
     url = faults.url("/hop0")
     outcome = run_fault(url, healthy, "--retries", "0")
     assert outcome.kind(url) == "timeout"
-    assert outcome.elapsed < time_bound(retries=0)
+    assert outcome.elapsed < time_bound(retries=0) + outcome.startup
 
 
 def _delayed(handler: fs.Handler, seconds: float) -> fs.Handler:
@@ -148,14 +150,14 @@ def test_reset_in_the_middle_of_the_body_is_reset(faults, healthy):
     url = faults.add("/reset", fs.reset_mid_body)
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "reset"
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_port_with_nothing_listening_is_refused(healthy):
     url = f"http://127.0.0.1:{fs.closed_port()}/"
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "refused"
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_unresolvable_name_is_dns(healthy):
@@ -163,7 +165,7 @@ def test_unresolvable_name_is_dns(healthy):
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "dns"
     assert "something.invalid" in outcome.records[url]["error"]["message"]
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_200_kb_of_headers_is_too_large_and_not_retried(faults, healthy):
@@ -171,7 +173,7 @@ def test_200_kb_of_headers_is_too_large_and_not_retried(faults, healthy):
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "too_large"
     assert faults.hits["/headers"] == 1
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_http_1_0_without_content_length_reads_to_the_close(faults, healthy):
@@ -189,7 +191,7 @@ def test_redirect_loop_is_too_many_redirects(faults, healthy):
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "too_many_redirects"
     assert faults.hits["/loop"] == 11  # the first request and 10 redirects, then it stops
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def _chain(faults: FaultServer, length: int) -> str:
@@ -204,7 +206,7 @@ def test_chain_of_12_redirects_is_too_many_by_default(faults, healthy):
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "too_many_redirects"
     assert faults.hits["/chain11"] == 0
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_chain_of_12_redirects_is_followed_with_max_redirects_12(faults, healthy):
@@ -220,7 +222,7 @@ def test_redirect_to_ftp_is_bad_redirect_and_not_followed(faults, healthy):
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "bad_redirect"
     assert "ftp://" in outcome.records[url]["error"]["message"]
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 # -- retries -----------------------------------------------------------------------------
@@ -234,7 +236,7 @@ def test_429_with_retry_after_1_is_retried_after_a_second(faults, healthy):
     assert outcome.title(url) == "Patience"
     first, second = faults.arrivals["/limited"]
     assert 0.9 < second - first < 1.0 + SLACK
-    assert outcome.elapsed < time_bound(extra=1.0)
+    assert outcome.elapsed < time_bound(extra=1.0) + outcome.startup
 
 
 def test_retry_after_beyond_the_ceiling_is_not_waited_for(faults, healthy):
@@ -242,7 +244,7 @@ def test_retry_after_beyond_the_ceiling_is_not_waited_for(faults, healthy):
     outcome = run_fault(url, healthy)
     assert (outcome.kind(url), outcome.records[url]["status"]) == ("http_5xx", 503)
     assert faults.hits["/later"] == 1
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_503_twice_then_200_gets_the_title_with_2_retries(faults, healthy):
@@ -252,7 +254,7 @@ def test_503_twice_then_200_gets_the_title_with_2_retries(faults, healthy):
     assert_healthy(outcome, healthy)
     assert (outcome.exit_code, outcome.title(url)) == (0, "Third time")
     assert faults.hits["/flaky"] == 3
-    assert outcome.elapsed < time_bound(retries=2)
+    assert outcome.elapsed < time_bound(retries=2) + outcome.startup
 
 
 def test_500_always_is_http_5xx_without_retry(faults, healthy):
@@ -260,7 +262,7 @@ def test_500_always_is_http_5xx_without_retry(faults, healthy):
     outcome = run_fault(url, healthy)
     assert (outcome.kind(url), outcome.records[url]["status"]) == ("http_5xx", 500)
     assert faults.hits["/broken"] == 1
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 # -- sizes -------------------------------------------------------------------------------
@@ -271,7 +273,7 @@ def test_endless_chunked_body_ends_at_the_cap_as_too_large(faults, healthy):
     outcome = run_fault(url, healthy, "--max-bytes", "65536")
     assert outcome.kind(url) == "too_large"
     assert outcome.records[url]["bytes_read"] == 65536
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_title_in_first_4_kb_of_50_mb_is_answered_after_under_64_kb_sent(faults, healthy):
@@ -299,9 +301,9 @@ def test_gzip_bomb_ends_at_the_cap_in_little_memory(faults, healthy):
     assert records[url]["error"]["kind"] == "too_large"
     assert records[url]["bytes_read"] == 4 * 1024 * 1024  # the default --max-bytes
     assert [records[u]["title"] for u in healthy] == ["Healthy 1", "Healthy 2"]
-    assert time.monotonic() - started < time_bound(extra=3.0)
+    assert time.monotonic() - started < time_bound(extra=3.0) + CHILD_START
     max_rss_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
-    assert max_rss_mb < 150, f"{max_rss_mb:.0f} MB"
+    assert max_rss_mb < 100, f"{max_rss_mb:.0f} MB"  # 56 MB measured, 36 MB idle
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw-deflate"])
@@ -340,7 +342,7 @@ def test_self_signed_certificate_is_tls_error(tls_site, healthy):
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "tls"
     assert "--insecure" in outcome.records[url]["error"]["message"]
-    assert outcome.elapsed < time_bound()
+    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_insecure_fetches_self_signed_without_a_warning(tls_site, healthy, monkeypatch):
