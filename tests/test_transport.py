@@ -87,3 +87,9 @@ def test_adapter_keeps_per_host_idle_connections_and_never_blocks():
     assert type(adapter.poolmanager.connection_from_url("https://x.test/")).__name__ == (
         "_WatchedHTTPSPool"
     )
+
+
+def test_http_proxy_pools_are_watched_too():
+    manager = new_adapter(retries=1, per_host=3).proxy_manager_for("http://127.0.0.1:3128")
+    pool = manager.connection_from_url(URL)
+    assert type(pool).__name__ == "_WatchedPool"

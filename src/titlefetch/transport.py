@@ -190,7 +190,10 @@ class SharedAdapter(HTTPAdapter):
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
         manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        manager.pool_classes_by_scheme = _POOL_CLASSES
+        # SOCKS pools have connection classes of their own: keep them (and do without the
+        # watchdog there) rather than silently connect directly.
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _POOL_CLASSES
         return manager
 
     def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
