@@ -305,6 +305,24 @@ def endless_chunked(exchange: Exchange) -> bool:
     return False
 
 
+def redirect_with_endless_body(location: str) -> Handler:
+    """A 302 whose chunked body never ends: following must not wait for its end."""
+
+    def handle(exchange: Exchange) -> bool:
+        head = response_head(
+            "302 Found",
+            f"Location: {location}",
+            "Content-Type: text/html",
+            "Transfer-Encoding: chunked",
+        )
+        exchange.send(head)
+        piece = b"<p>moved</p>" * 100
+        while True:
+            exchange.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+
+    return handle
+
+
 def huge_headers(exchange: Exchange) -> bool:
     """200 KB of headers: 2,000 of 100 bytes each."""
     filler = [f"X-Filler-{n:04d}: {'x' * 84}" for n in range(2000)]

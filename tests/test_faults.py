@@ -225,6 +225,15 @@ def test_redirect_to_ftp_is_bad_redirect_and_not_followed(faults, healthy):
     assert outcome.elapsed < time_bound() + outcome.startup
 
 
+def test_redirect_with_an_endless_body_is_followed_without_reading_it(faults, healthy):
+    url = faults.add("/moved", fs.redirect_with_endless_body("/here"))
+    faults.add("/here", fs.title_page("Moved here"))
+    outcome = run(*FAST, url, *healthy)
+    assert_healthy(outcome, healthy)
+    assert (outcome.title(url), outcome.records[url]["redirects"]) == ("Moved here", 1)
+    assert outcome.records[url]["elapsed_ms"] < TIMEOUT * 1000
+
+
 # -- retries -----------------------------------------------------------------------------
 
 
