@@ -175,3 +175,12 @@ def test_fetch_options_pickle_unchanged():
 
     options = replace(OPTIONS, headers=(("A", "b"),), ca_bundle="/tmp/ca.pem")
     assert pickle.loads(pickle.dumps(options)) == options
+
+
+@responses.activate
+def test_body_that_does_not_decode_as_its_content_encoding_is_reset():
+    responses.get(URL, body=b"this is not gzip", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FetchError) as caught:
+        fetch_page(URL, OPTIONS, is_enough=has_title_end)
+    assert caught.value.kind == "reset"
+    assert "Content-Encoding" in caught.value.message
