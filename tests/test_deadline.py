@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import threading
 import time
+import warnings
 
 from titlefetch import deadline
 
@@ -68,3 +71,21 @@ def test_watch_outside_an_attempt_does_nothing():
         theirs.sendall(b"z")
         assert ours.recv(1) == b"z"
         assert not deadline.expired()
+
+
+def test_forked_child_gets_a_working_watchdog_of_its_own():
+    with deadline.attempt(5):
+        pass  # the parent's watchdog is running
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about forking with threads running: that is the case under test.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: a blocked read must still end at its deadline
+        signal.alarm(5)  # a deadlocked child dies instead of hanging the suite
+        ours, theirs = socket.socketpair()
+        with deadline.attempt(0.2):
+            deadline.watch(ours)
+            ours.recv(1)
+            os._exit(0 if deadline.expired() else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

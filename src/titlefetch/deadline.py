@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import os
 import socket
 import threading
 import time
@@ -135,6 +136,18 @@ def _expire(overdue: Attempt) -> None:
     overdue.expired = True
     for sock in overdue.sockets.values():
         _shut(sock)
+
+
+def _forget_after_fork() -> None:
+    # A forked worker has no watchdog thread, and the lock may have been held by it: start over.
+    global _lock, _watchdog
+    _lock = threading.Condition()
+    _heap.clear()
+    _owners.clear()
+    _watchdog = None
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def _shut(sock: socket.socket) -> None:
