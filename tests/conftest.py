@@ -20,3 +20,11 @@ def server() -> Iterator[PageServer]:
     """A page server on a free port of 127.0.0.1, shut down after the test."""
     with PageServer() as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _no_titlefetch_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defaults from a developer's TITLEFETCH_* variables must not change what tests see."""
+    for name in list(os.environ):
+        if name.startswith("TITLEFETCH_") or name == "NO_COLOR":
+            monkeypatch.delenv(name)

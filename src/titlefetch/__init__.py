@@ -4,5 +4,6 @@ __version__ = "0.1.0"
 
 from titlefetch.api import TitleRun, fetch_titles  # noqa: E402
 from titlefetch.results import Failure, TitleResult  # noqa: E402
+from titlefetch.sources import UrlLine  # noqa: E402
 
-__all__ = ["Failure", "TitleResult", "TitleRun", "__version__", "fetch_titles"]
+__all__ = ["Failure", "TitleResult", "TitleRun", "UrlLine", "__version__", "fetch_titles"]

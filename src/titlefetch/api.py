@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from titlefetch.batch import fetch_all, prepare_worker
 from titlefetch.executors import default_workers, make_executor
+from titlefetch.expectations import check_result
 from titlefetch.fetch import FetchOptions
 from titlefetch.results import TitleResult
-from titlefetch.scheduler import Schedule, Scheduler
+from titlefetch.scheduler import Check, Schedule, Scheduler
 from titlefetch.sources import UrlLine, url_problem
 
 _FETCH_FIELDS = frozenset(field.name for field in dataclasses.fields(FetchOptions))
+
+
+class RunOptions(TypedDict, total=False):
+    """The keyword options of fetch_titles(): FetchOptions fields plus run-wide settings."""
+
+    timeout: float
+    connect_timeout: float
+    retries: int
+    max_redirects: int
+    max_bytes: int
+    user_agent: str
+    headers: tuple[tuple[str, str], ...]
+    verify: bool
+    ca_bundle: str | None
+    per_host: int
+    rate: float | None  # requests per second at most, overall
+    window: int | None  # input lines read ahead at most
+    on_fetched: Callable[[TitleResult], None] | None  # called once per fetch as it ends
+    expect_status: Collection[int] | None  # final statuses that count as success
+    answered: Iterable[str]  # URLs an earlier run printed (--resume): skipped as often
 
 
 class TitleRun(Iterator[TitleResult]):
@@ -23,6 +44,10 @@ class TitleRun(Iterator[TitleResult]):
 
     Iterating to the end, or leaving a `with` block, shuts down the executor the run made
     (never one the caller passed in).
+
+    Example:
+        >>> with fetch_titles(["https://example.com/"]) as run:  # doctest: +SKIP
+        ...     titles = {result.url: result.title for result in run}
     """
 
     def __init__(self, scheduler: Scheduler, owned_executor: Callable[[], Executor | None]):
@@ -40,16 +65,32 @@ class TitleRun(Iterator[TitleResult]):
         """Finish gracefully: start nothing new; running fetches still yield their results.
 
         Safe to call from a signal handler.
+
+        Example:
+            >>> for result in (run := fetch_titles(urls)):  # doctest: +SKIP
+            ...     if result.error is not None:
+            ...         run.stop()  # like --fail-fast: what is running still arrives
         """
         self._scheduler.stop()
 
     @property
     def stopped(self) -> bool:
-        """Whether stop() or close() was called."""
+        """Whether stop() or close() was called.
+
+        Example:
+            >>> run.stop(); run.stopped  # doctest: +SKIP
+            True
+        """
         return self._scheduler.stopped
 
     def close(self) -> None:
-        """Abandon the run: cancel what has not started and let running fetches finish."""
+        """Abandon the run: cancel what has not started and let running fetches finish.
+
+        Example:
+            >>> run = fetch_titles(urls)  # doctest: +SKIP
+            >>> first = next(run)  # doctest: +SKIP
+            >>> run.close()  # the rest is never fetched  # doctest: +SKIP
+        """
         self._scheduler.close()
         self._shutdown(wait=True)
 
@@ -74,19 +115,25 @@ def fetch_titles(
     urls: Iterable[str | UrlLine],
     *,
     backend: str = "thread",
+    scheduler_address: str | None = None,
     workers: int | None = None,
     order: Literal["input", "completed"] = "input",
     executor: Executor | None = None,
-    **options: Any,
+    **options: Unpack[RunOptions],
 ) -> TitleRun:
     """Fetch the title of every URL concurrently; one TitleResult per URL, in `order`.
 
     `executor` may be any concurrent.futures.Executor the caller owns: it is used as it is and
-    not shut down. Otherwise a `backend` pool ("thread" or "process") of `workers` is made and
-    shut down when the run ends. `options` are FetchOptions fields (timeout, retries, ...)
-    plus `rate` (requests per second), `on_fetched` (a callback for each fetch as it ends),
-    `window` (lines read ahead at most) and `answered` (URLs an earlier run printed, one per
-    line printed: as many occurrences are skipped).
+    not shut down. Otherwise a `backend` pool ("thread", "process" or "dask": a Dask cluster
+    at `scheduler_address`, or a local one) of `workers` is made and shut down when the run
+    ends (ClusterError when the cluster cannot be reached). `options` are FetchOptions
+    fields (timeout, retries, ...) plus `rate` (requests per second), `on_fetched` (a
+    callback for each fetch as it ends), `window` (lines read ahead at most), `answered`
+    (URLs an earlier run printed, one per line printed: as many occurrences are skipped) and
+    `expect_status` (the final statuses, after redirects, that count as success; default any
+    2xx). A UrlLine with `expect` set fails with `title_mismatch` unless its title matches
+    that regex (re.search). Results come as they are ready; a failed URL is a result with
+    `error` set, never an exception.
 
     Example:
         >>> for result in fetch_titles(["https://example.com/"], timeout=5):  # doctest: +SKIP
@@ -94,6 +141,7 @@ def fetch_titles(
     """
     on_fetched = options.pop("on_fetched", None)
     answered: Iterable[str] = options.pop("answered", ())
+    statuses = options.pop("expect_status", None)
     fetch_options = _fetch_options(options)
     size = workers or default_workers(backend)
     schedule = _schedule(order, size, fetch_options.per_host, options)
@@ -102,7 +150,15 @@ def fetch_titles(
     def new_executor() -> Executor:
         initializer = prepare_worker if backend == "process" else None
         initargs = (fetch_options,) if initializer else ()
-        owned[:] = [make_executor(backend, size, initializer=initializer, initargs=initargs)]
+        owned[:] = [
+            make_executor(
+                backend,
+                size,
+                initializer=initializer,
+                initargs=initargs,
+                scheduler_address=scheduler_address,
+            )
+        ]
         return owned[0]
 
     scheduler = fetch_all(
@@ -113,18 +169,26 @@ def fetch_titles(
         renew_executor=None if executor else new_executor,
         on_fetched=on_fetched,
         answered=answered,
+        check=_checker(frozenset(statuses) if statuses is not None else None),
     )
     return TitleRun(scheduler, lambda: owned[0] if owned else None)
 
 
-def _fetch_options(options: dict[str, Any]) -> FetchOptions:
+def _checker(statuses: frozenset[int] | None) -> Check:
+    def check(result: TitleResult, line: UrlLine) -> TitleResult:
+        return check_result(result, line.expect, statuses)
+
+    return check
+
+
+def _fetch_options(options: Mapping[str, Any]) -> FetchOptions:
     unknown = set(options) - _FETCH_FIELDS - {"rate", "window"}
     if unknown:
         raise TypeError(f"fetch_titles() got unexpected options: {', '.join(sorted(unknown))}")
     return FetchOptions(**{name: options[name] for name in _FETCH_FIELDS & set(options)})
 
 
-def _schedule(order: str, workers: int, per_host: int, options: dict[str, Any]) -> Schedule:
+def _schedule(order: str, workers: int, per_host: int, options: RunOptions) -> Schedule:
     rate: float | None = options.get("rate")
     # Rate-limited runs keep no queue in the executor, so a submission starts at once and
     # the spacing the scheduler keeps is the spacing the servers see.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -13,7 +14,7 @@ from concurrent.futures import Executor
 from titlefetch.errors import FetchError
 from titlefetch.fetch import FetchOptions, Page, fetch_page, session_for
 from titlefetch.results import Failure, TitleResult
-from titlefetch.scheduler import Schedule, Scheduler
+from titlefetch.scheduler import Check, Schedule, Scheduler
 from titlefetch.sources import UrlLine
 from titlefetch.titles import can_have_title, extract_title, is_title_settled, media_type
 
@@ -38,8 +39,20 @@ def get_title(url: str, options: FetchOptions) -> TitleResult:
         pid=os.getpid(),
         process=multiprocessing.current_process().name,
         thread=threading.current_thread().name,
+        worker=_cluster_worker(),
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _cluster_worker() -> str | None:
+    """The address of the Dask worker running this call, if it runs in one."""
+    distributed = sys.modules.get("distributed")  # never imported by the other backends
+    if distributed is None:
+        return None
+    try:
+        return str(distributed.get_worker().address)
+    except ValueError:  # distributed is loaded, but this is not one of its workers
+        return None
 
 
 def _describe(page: Page) -> dict[str, object]:
@@ -81,6 +94,7 @@ def fetch_all(
     renew_executor: Callable[[], Executor] | None = None,
     on_fetched: Callable[[TitleResult], None] | None = None,
     answered: Iterable[str] = (),
+    check: Check | None = None,
 ) -> Scheduler:
     """Results for every input line, as an iterator, in `schedule.order`.
 
@@ -89,7 +103,8 @@ def fetch_all(
     `renew_executor` builds a replacement when a worker crash breaks the pool;
     `on_fetched(result)` is called in this thread once per fetch, as it finishes.
     `answered` lists URLs an earlier run printed (once per line): as many of their
-    occurrences are skipped.
+    occurrences are skipped. `check(result, line)` may turn each line's result into a
+    failure (smoke expectations).
     """
     return Scheduler(
         lines,
@@ -100,6 +115,7 @@ def fetch_all(
         renew_executor=renew_executor,
         on_fetched=on_fetched,
         answered=answered,
+        check=check,
     )
 
 

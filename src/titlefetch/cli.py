@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import os
 import signal
 import sys
@@ -17,15 +18,20 @@ import click
 
 from titlefetch import __version__
 from titlefetch.api import TitleRun, fetch_titles
-from titlefetch.errors import SourceError
-from titlefetch.executors import BACKENDS
+from titlefetch.errors import BackendUnavailable, ClusterError, SourceError
+from titlefetch.executors import BACKEND_NAMES, require_backend
+from titlefetch.expectations import parse_statuses
 from titlefetch.fetch import DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT, FetchOptions
+from titlefetch.junit import junit_report
 from titlefetch.output import (
+    COLOR_MODES,
     FORMATTERS,
     LINE_ENDINGS,
     csv_header,
+    format_text_in_color,
     summary_line,
     trace_lines,
+    wants_color,
 )
 from titlefetch.results import TitleResult
 from titlefetch.resume import answered_urls, trim_partial_line
@@ -37,11 +43,17 @@ HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
 A SOURCE is a file with one URL per line, `-` for stdin, or a URL itself. With no SOURCE,
 URLs are read from stdin when it is not a terminal.
 
+A line `URL<TAB>REGEX` is a smoke check: the title must match REGEX.
+
 \b
 Examples:
-  titlefetch urls.txt
   titlefetch urls.txt --backend process --workers 4 --format jsonl | jq -r .title
+  titlefetch checks.txt --expect-status 200 --format junit -o report.xml
   titlefetch --demo --trace
+  titlefetch urls.txt --backend dask --scheduler tcp://10.0.0.5:8786 --workers 256
+
+Exit status: 0 every URL ok, 1 any failed, 2 usage error, 130 interrupted. Any option's
+default can come from the environment: TITLEFETCH_WORKERS=8, TITLEFETCH_FORMAT=jsonl.
 """
 
 
@@ -54,11 +66,18 @@ class UsageFailure(click.ClickException):
         click.echo(f"titlefetch: error: {self.format_message()}", err=True)
 
 
+class RunFailure(UsageFailure):
+    """A run that cannot start, told in one line (exit 1), such as an unreachable cluster."""
+
+    exit_code = EXIT_FAILED
+
+
 @dataclass(frozen=True, slots=True)
 class RunSettings:
     """Everything a run needs besides its input, gathered from the options."""
 
     backend: str
+    scheduler_address: str | None
     workers: int | None
     order: str
     options: FetchOptions
@@ -68,16 +87,30 @@ class RunSettings:
     quiet: bool
     fail_fast: bool
     progress: bool | None
+    expect_status: frozenset[int] | None = None
+    color: str = "auto"
 
 
-@click.command(help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("sources", nargs=-1, metavar="[SOURCE]...")
+ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; options win
+
+
+@click.command(
+    help=HELP,
+    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": ENV_PREFIX},
+)
+# A Path type (never checked here) lets shell completion offer file names for SOURCE.
+@click.argument("sources", nargs=-1, metavar="[SOURCE]...", type=click.Path(allow_dash=True))
 @click.option(
     "--backend",
-    type=click.Choice(sorted(BACKENDS)),
+    type=click.Choice(BACKEND_NAMES),
     default="thread",
     show_default=True,
-    help="Run fetches in a pool of threads or of processes",
+    help="Run fetches in a pool of threads or of processes, or on a Dask cluster",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler for --backend dask, e.g. tcp://10.0.0.5:8786  [default: a local cluster]",
 )
 @click.option(
     "--workers",
@@ -96,10 +129,11 @@ class RunSettings:
     "--format",
     "-f",
     "output_format",
-    type=click.Choice(list(FORMATTERS)),
+    envvar=f"{ENV_PREFIX}_FORMAT",
+    type=click.Choice([*FORMATTERS, "junit"]),
     default="text",
     show_default=True,
-    help="Output format",
+    help="Output format; junit writes one JUnit XML report at the end",
 )
 @click.option(
     "--output",
@@ -164,6 +198,7 @@ class RunSettings:
     "headers",
     multiple=True,
     metavar="'NAME: VALUE'",
+    allow_from_autoenv=False,  # an environment variable would split 'Name: value' at the space
     help="Extra request header (repeatable)",
 )
 @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates")
@@ -175,6 +210,7 @@ class RunSettings:
 @click.option(
     "--resume",
     type=click.Path(dir_okay=False),
+    allow_from_autoenv=False,  # a mode for one run, not a default for every run
     help="Continue an interrupted run: skip URLs answered in this jsonl output, append the rest",
 )
 @click.option(
@@ -182,8 +218,26 @@ class RunSettings:
     default=None,
     help="Show progress on stderr  [default: when stderr is a terminal and results are not]",
 )
-@click.option("--demo", is_flag=True, help="Fetch the pages of a built-in local demo site")
-@click.version_option(__version__, "--version", prog_name="titlefetch")
+@click.option(
+    "--expect-status",
+    metavar="CODES",
+    callback=lambda ctx, param, value: _statuses(value),
+    help="Final statuses (after redirects) that count as success, e.g. 200,404  [default: any 2xx]",
+)
+@click.option(
+    "--color",
+    type=click.Choice(COLOR_MODES),
+    default="auto",
+    show_default=True,
+    help="Colour errors in text output: auto means on a terminal, unless NO_COLOR is set",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    allow_from_autoenv=False,
+    help="Fetch the pages of a built-in local demo site",
+)
+@click.version_option(__version__, "--version", prog_name="titlefetch", allow_from_autoenv=False)
 def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
     settings = _settings_from(params)
     with contextlib.ExitStack() as stack:
@@ -217,8 +271,8 @@ def _resume_plan(params: dict[str, Any]) -> tuple[Iterator[str], str, str]:
 
 
 def _given(ctx: click.Context, name: str) -> bool:
-    source = ctx.get_parameter_source(name)
-    return source not in (None, click.core.ParameterSource.DEFAULT)
+    # On the command line only: a TITLEFETCH_FORMAT default must not block --resume.
+    return ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
 
 
 def _progress_total(sources: Sequence[str], settings: RunSettings, out: IO[str]) -> Progress:
@@ -261,7 +315,8 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         per_host=params["per_host"],
     )
     return RunSettings(
-        backend=params["backend"],
+        backend=_backend_from(params),
+        scheduler_address=params["scheduler"],
         workers=params["workers"],
         order=params["order"],
         options=options,
@@ -271,7 +326,29 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         quiet=params["quiet"],
         fail_fast=params["fail_fast"],
         progress=params["progress"],
+        expect_status=params["expect_status"],
+        color=params["color"],
     )
+
+
+def _statuses(text: str | None) -> frozenset[int] | None:
+    if text is None:
+        return None
+    try:
+        return parse_statuses(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _backend_from(params: dict[str, Any]) -> str:
+    backend: str = params["backend"]
+    if params["scheduler"] is not None and backend != "dask":
+        raise UsageFailure("--scheduler needs --backend dask")
+    try:
+        require_backend(backend)
+    except BackendUnavailable as exc:
+        raise UsageFailure(str(exc)) from exc
+    return backend
 
 
 def _parse_header(text: str) -> tuple[str, str]:
@@ -330,17 +407,21 @@ def _run(
         run = fetch_titles(
             lines,
             backend=settings.backend,
+            scheduler_address=settings.scheduler_address,
             workers=settings.workers,
             order="completed" if settings.order == "completed" else "input",
             rate=settings.rate,
             on_fetched=_tracer(started) if settings.trace else None,
             answered=answered,
+            expect_status=settings.expect_status,
             **dataclasses.asdict(settings.options),
         )
         with run, _interrupts_stop(run) as interrupts:
             _write_results(run, settings, out, counts, progress)
     except SourceError as exc:  # an input or --resume file that fails while being read
         raise UsageFailure(str(exc)) from exc
+    except ClusterError as exc:  # at the start, or when a lost scheduler cannot be renewed
+        raise RunFailure(str(exc)) from exc
     if not settings.quiet:
         elapsed = time.time() - started
         line = summary_line(counts[True], counts[False], elapsed, interrupted=interrupts.seen)
@@ -357,7 +438,10 @@ def _write_results(
     counts: dict[bool, int],
     progress: Progress,
 ) -> None:
-    formatter = FORMATTERS[settings.output_format]
+    if settings.output_format == "junit":
+        _write_report(run, settings, out, counts, progress)
+        return
+    formatter = _formatter(settings, out)
     ending = LINE_ENDINGS.get(settings.output_format, "\n")
     try:
         if settings.output_format == "csv":
@@ -389,6 +473,42 @@ def _progress_bar(run: TitleRun, progress: Progress) -> Iterator[Iterable[TitleR
         item_show_func=progress.describe,
     ) as bar:
         yield bar
+
+
+def _formatter(settings: RunSettings, out: IO[str]) -> Callable[[TitleResult], str]:
+    # Only the text format, for people, is ever coloured; machine formats never are.
+    if settings.output_format == "text":
+        is_terminal = out.isatty()
+        if wants_color(settings.color, is_terminal=is_terminal, environ=os.environ):
+            return format_text_in_color
+    return FORMATTERS[settings.output_format]
+
+
+def _write_report(
+    run: TitleRun,
+    settings: RunSettings,
+    out: IO[str],
+    counts: dict[bool, int],
+    progress: Progress,
+) -> None:
+    """Collect every result, then write the whole JUnit document (also after Ctrl-C)."""
+    started = datetime.datetime.now().astimezone()
+    collected = []
+    with _progress_bar(run, progress) as results:
+        for result in results:
+            collected.append(result)
+            counts[result.ok] += 1
+            progress.done += 1
+            progress.failed += not result.ok
+            if settings.fail_fast and not result.ok:
+                run.stop()
+    elapsed = (datetime.datetime.now().astimezone() - started).total_seconds()
+    timestamp = started.isoformat("T", "seconds")
+    try:
+        out.write(junit_report(collected, elapsed=elapsed, timestamp=timestamp))
+        out.flush()
+    except BrokenPipeError:
+        _exit_on_broken_pipe()
 
 
 def _exit_on_broken_pipe() -> None:

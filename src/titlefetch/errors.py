@@ -3,7 +3,7 @@
 # The kinds a result's error can carry. They are part of the output format: scripts grep for
 # them, so a kind is never renamed. README.md documents each one.
 ERROR_KINDS = (
-    "invalid_url",  # the input line is not an http(s) URL
+    "invalid_url",  # the input line is not an http(s) URL, or its title pattern is invalid
     "dns",  # the host name does not resolve
     "refused",  # nothing listens on the port
     "reset",  # the connection broke (reset, closed early, malformed response)
@@ -17,7 +17,9 @@ ERROR_KINDS = (
     "too_large",  # the body passed --max-bytes before the title was complete, or huge headers
     "not_html",  # the content type has no title (image, PDF, JSON, text/plain, ...)
     "no_title",  # an HTML document without a <title>
-    "worker_crashed",  # the worker process running the fetch died
+    "worker_crashed",  # the worker process (or cluster worker) running the fetch died
+    "status_mismatch",  # the final status is not one of --expect-status
+    "title_mismatch",  # the title does not match the line's expected pattern (URL<TAB>REGEX)
     "cancelled",  # the run stopped before this URL was fetched
     "internal",  # a bug in titlefetch; please report it
 )
@@ -38,3 +40,15 @@ class FetchError(TitlefetchError):
         super().__init__(message)
         self.kind = kind
         self.message = message
+
+
+class BackendUnavailable(TitlefetchError):
+    """A --backend whose optional dependency is not installed."""
+
+
+class ClusterError(TitlefetchError):
+    """The Dask cluster cannot be reached or started."""
+
+
+class WorkerLost(TitlefetchError):
+    """The worker running a task died, and its pool has given up on the task."""

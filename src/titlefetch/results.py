@@ -36,5 +36,5 @@ class TitleResult:
 
     @property
     def ok(self) -> bool:
-        """A 2xx response with a title."""
+        """No error: a 2xx response with a title, or whatever --expect-status accepts."""
         return self.error is None

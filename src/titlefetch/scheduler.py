@@ -16,12 +16,14 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
+from titlefetch.errors import WorkerLost
 from titlefetch.fetch import FetchOptions
 from titlefetch.results import Failure, TitleResult
 from titlefetch.sources import UrlLine
 from titlefetch.store import UrlStore
 
 Work = Callable[[str, FetchOptions], TitleResult]
+Check = Callable[[TitleResult, UrlLine], TitleResult]
 _POLL_SECONDS = 0.25  # how often a waiting scheduler looks at its stop flag
 
 
@@ -62,6 +64,7 @@ class Scheduler(Iterator[TitleResult]):
         renew_executor: Callable[[], Executor] | None = None,
         on_fetched: Callable[[TitleResult], None] | None = None,
         answered: Iterable[str] = (),
+        check: Check | None = None,
     ) -> None:
         self._lines = iter(lines)
         self._executor = executor
@@ -85,6 +88,7 @@ class Scheduler(Iterator[TitleResult]):
         self._stopping = False
         self._next_slot = 0.0
         self._on_fetched = on_fetched
+        self._check = check  # judges a result against its line's expectation
 
     # -- public --------------------------------------------------------------------------
 
@@ -216,6 +220,8 @@ class Scheduler(Iterator[TitleResult]):
             if self._retry_on_fresh_executor(job):
                 return
             result = TitleResult(url=job.url, error=Failure("worker_crashed", _describe(exc)))
+        except WorkerLost as exc:  # a cluster that already retried it elsewhere
+            result = TitleResult(url=job.url, error=Failure("worker_crashed", str(exc)))
         except Exception as exc:  # a bug in the work function: report it, keep the others
             result = TitleResult(url=job.url, error=Failure("internal", _describe(exc)))
         del self._jobs[job.url]
@@ -237,6 +243,8 @@ class Scheduler(Iterator[TitleResult]):
 
     def _deliver(self, seq: int, line: UrlLine, result: TitleResult) -> None:
         result = replace(result, source=line.source, line=line.line)
+        if self._check is not None:
+            result = self._check(result, line)
         if self._schedule.order == "input":
             self._ready[seq] = result
         else:

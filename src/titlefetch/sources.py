@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import itertools
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ class UrlLine:
     source: str
     line: int
     problem: str | None = None  # why this line is not a usable URL
+    expect: str | None = None  # a regular expression the title must match (after a tab)
 
 
 def is_url_argument(argument: str) -> bool:
@@ -49,6 +51,32 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def expect_problem(pattern: str) -> str | None:
+    """Why `pattern` is not a usable title expectation (a Python regex), or None when it is.
+
+    >>> expect_problem("^Home( page)?$") is None
+    True
+    """
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"invalid title pattern {pattern!r} ({exc})"
+    return None
+
+
+def parse_line(text: str, source: str, number: int) -> UrlLine:
+    r"""One stripped, meaningful line: `URL`, or `URL<TAB>REGEX` for a smoke check.
+
+    >>> parse_line("https://example.com/\tExample", "urls.txt", 3).expect
+    'Example'
+    """
+    url, tab, pattern = text.partition("\t")
+    url = url.strip()
+    expect = pattern.strip() if tab and pattern.strip() else None
+    problem = url_problem(url) or (expect_problem(expect) if expect is not None else None)
+    return UrlLine(url, source, number, problem, expect)
+
+
 def parse_lines(lines: Iterable[str], source: str) -> Iterator[UrlLine]:
     """UrlLines from text lines: strip, skip blanks and `#` comments, keep numbering."""
     for number, raw in enumerate(lines, start=1):
@@ -57,7 +85,7 @@ def parse_lines(lines: Iterable[str], source: str) -> Iterator[UrlLine]:
             text = text.removeprefix("\ufeff").strip()
         if not text or text.startswith("#"):
             continue
-        yield UrlLine(text, source, number, url_problem(text))
+        yield parse_line(text, source, number)
 
 
 def read_source(source: str) -> Iterator[UrlLine]:

@@ -1,0 +1,110 @@
+"""Summarise a py-spy profile in raw (collapsed stack) format: where the CPU goes.
+
+Record one with py-spy (pip install py-spy), for example on the rig's small workload:
+
+    ip netns exec tfbench .venv/bin/py-spy record --gil --function --nonblocking -r 250 \\
+        --format raw -o /tmp/prof.txt -- .venv/bin/titlefetch --format jsonl --workers 64 \\
+        /tmp/tfbench/corpus/urls-small.txt > /dev/null
+    .venv/bin/python benchmarks/pyspy_summary.py /tmp/prof.txt --top 15
+
+Prints the top functions by own samples (the frame on top of the stack) and by cumulative
+samples (anywhere on the stack), and own samples grouped by library. With `--gil`, py-spy
+keeps only samples of the thread holding the GIL, so the shares are shares of the CPU the
+interpreter used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import Counter
+from pathlib import Path
+
+# First match wins: path fragment -> group name.
+GROUPS = (
+    ("titlefetch/fetch", "titlefetch.fetch"),
+    ("titlefetch/titles", "titlefetch.titles"),
+    ("titlefetch/scheduler", "titlefetch.scheduler"),
+    ("titlefetch/output", "titlefetch.output"),
+    ("titlefetch/", "titlefetch (other)"),
+    ("requests/", "requests"),
+    ("urllib3/", "urllib3"),
+    ("http/client", "http.client"),
+    ("email/", "email (header parsing)"),
+    ("bs4/", "bs4"),
+    ("html/parser", "html.parser"),
+    ("_markupbase", "html.parser"),
+    ("concurrent/futures", "concurrent.futures"),
+    ("threading", "threading"),
+    ("queue", "queue"),
+    ("json/", "json"),
+    ("socket", "socket"),
+    ("ssl", "ssl"),
+    ("encodings/", "codecs"),
+    ("charset_normalizer", "charset_normalizer"),
+    ("idna", "idna"),
+    ("urllib/", "urllib.parse"),
+    ("dataclasses", "dataclasses"),
+    ("multiprocessing", "multiprocessing"),
+    ("re/", "re"),
+)
+_FRAME = re.compile(r"^(?P<name>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
+
+
+def parse(path: Path) -> Counter[tuple[str, ...]]:
+    """Stacks (outermost frame first) and their sample counts."""
+    stacks: Counter[tuple[str, ...]] = Counter()
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            frames = tuple(_short(frame) for frame in stack.split(";"))
+            stacks[frames] += int(count)
+    return stacks
+
+
+def _short(frame: str) -> str:
+    match = _FRAME.match(frame.strip())
+    if match is None:
+        return frame.strip()
+    file = match["file"]
+    for marker in ("site-packages/", "lib/python3", "src/"):
+        if marker in file:
+            file = file.split(marker, 1)[1]
+    return f"{match['name']} ({file})"
+
+
+def group_of(frame: str) -> str:
+    for fragment, name in GROUPS:
+        if fragment in frame:
+            return name
+    return "other"
+
+
+def summarise(stacks: Counter[tuple[str, ...]], top: int) -> str:
+    total = sum(stacks.values()) or 1
+    own: Counter[str] = Counter()
+    cumulative: Counter[str] = Counter()
+    groups: Counter[str] = Counter()
+    for frames, count in stacks.items():
+        own[frames[-1]] += count
+        groups[group_of(frames[-1])] += count
+        for frame in set(frames):
+            cumulative[frame] += count
+    lines = [f"{total} samples"]
+    for title, counter in (("own", own), ("cumulative", cumulative), ("own, by library", groups)):
+        lines.append(f"\n== top by {title}")
+        for frame, count in counter.most_common(top):
+            lines.append(f"{100 * count / total:6.1f}% {count:7} {frame}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("profile", type=Path, help="py-spy --format raw output")
+    parser.add_argument("--top", type=int, default=15, help="rows per table")
+    args = parser.parse_args(argv)
+    print(summarise(parse(args.profile), args.top))
+
+
+if __name__ == "__main__":
+    main()
