@@ -123,6 +123,14 @@ def test_server_that_accepts_and_never_answers_times_out(faults, healthy, backen
     assert outcome.elapsed < time_bound() + outcome.startup
 
 
+def test_tls_handshake_that_never_completes_times_out_not_tls(faults, healthy):
+    # The server reads the ClientHello as the start of an HTTP request and waits for its end.
+    url = f"https://127.0.0.1:{faults.port}/"
+    outcome = run_fault(url, healthy)
+    assert outcome.kind(url) == "timeout"
+    assert outcome.elapsed < time_bound() + outcome.startup
+
+
 def test_deadline_covers_every_redirect_hop_together(faults, healthy):
     # Each hop answers within 0.4 s, but three of them do not fit in --timeout 1.
     faults.add("/hop0", fs.in_turn(_delayed(fs.redirect("/hop1"), 0.4)))
