@@ -168,6 +168,14 @@ def test_port_with_nothing_listening_is_refused(healthy):
     assert outcome.elapsed < time_bound() + outcome.startup
 
 
+def test_redirect_to_a_dead_port_names_that_port(faults, healthy):
+    dead = f"127.0.0.1:{fs.closed_port()}"
+    url = faults.add("/to-dead", fs.redirect(f"http://{dead}/"))
+    outcome = run_fault(url, healthy)
+    assert outcome.kind(url) == "refused"
+    assert dead in outcome.records[url]["error"]["message"]
+
+
 def test_unresolvable_name_is_dns(healthy):
     url = "http://something.invalid/"
     outcome = run_fault(url, healthy)

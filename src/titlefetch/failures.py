@@ -52,7 +52,9 @@ def describe_failure(
         return FetchError("too_many_redirects", message)
     if isinstance(exc, requests.exceptions.InvalidSchema | requests.exceptions.InvalidURL):
         return _bad_url(exc, url, hops)
-    return _classify(list(causes(exc)), url, options)
+    # requests names the request that failed: after a redirect, another host than `url`'s.
+    failed = getattr(getattr(exc, "request", None), "url", None) or url
+    return _classify(list(causes(exc)), failed, options)
 
 
 def _classify(chain: list[BaseException], url: str, options: Limits) -> FetchError:
