@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
+import warnings
 from dataclasses import replace
 
 import pytest
@@ -184,3 +186,16 @@ def test_body_that_does_not_decode_as_its_content_encoding_is_reset():
         fetch_page(URL, OPTIONS, is_enough=has_title_end)
     assert caught.value.kind == "reset"
     assert "Content-Encoding" in caught.value.message
+
+
+def test_forked_worker_does_not_share_the_parents_connections():
+    # Two processes on one pooled socket read each other's responses (seen with the process
+    # backend run from a process that had fetched before).
+    parent = session_for(OPTIONS).get_adapter(URL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+: fork with threads
+        pid = os.fork()
+    if pid == 0:
+        os._exit(0 if session_for(OPTIONS).get_adapter(URL) is not parent else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

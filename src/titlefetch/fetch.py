@@ -6,6 +6,7 @@ The only module that sends requests; transport.py, deadline.py and failures.py s
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,18 @@ _DRAIN_LIMIT_ENCODED = 64 * 1024
 _local = threading.local()
 _adapters: dict[FetchOptions, SharedAdapter] = {}
 _adapters_lock = threading.Lock()
+
+
+def _forget_after_fork() -> None:
+    # A forked worker must not use the parent's pooled connections: two processes would write
+    # requests to one socket and read each other's responses.
+    global _local, _adapters_lock
+    _local = threading.local()
+    _adapters.clear()
+    _adapters_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def session_for(options: FetchOptions) -> requests.Session:
