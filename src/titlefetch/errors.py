@@ -14,7 +14,7 @@ ERROR_KINDS = (
     "http_4xx",  # the final response had a 4xx status
     "http_5xx",  # the final response had a 5xx status
     "http_status",  # any other non-2xx final status
-    "too_large",  # the body passed --max-bytes before the title was complete
+    "too_large",  # the body passed --max-bytes before the title was complete, or huge headers
     "not_html",  # the content type has no title (image, PDF, JSON, text/plain, ...)
     "no_title",  # an HTML document without a <title>
     "worker_crashed",  # the worker process (or cluster worker) running the fetch died

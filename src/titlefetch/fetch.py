@@ -1,19 +1,24 @@
 """One HTTP GET -> Page: status, content types and the body prefix that holds the title.
 
-The only module that uses requests.
+The only module that sends requests; transport.py, deadline.py and failures.py serve it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
+import urllib3
 
-from titlefetch import __version__
+from titlefetch import __version__, deadline
 from titlefetch.errors import FetchError
+from titlefetch.failures import describe_failure, timeout_message
+from titlefetch.transport import SharedAdapter, new_adapter
 
 DEFAULT_USER_AGENT = f"titlefetch/{__version__} (+https://github.com/titlefetch/titlefetch)"
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
@@ -51,7 +56,27 @@ class Page:
 
 
 BodyCheck = Callable[[bytes, Sequence[str]], bool]
+_CHECK_EVERY_CHUNK = 64 * 1024  # below this, ask is_enough after every chunk; above, every +25%
+# Unread body bytes worth reading to keep a connection: a new one costs a handshake and a cold
+# TCP slow start, and to one host at most --per-host connections should ever be opened. A
+# compressed rest is decompressed as it is read, so less of it is worth it (a bomb stays cheap).
+_DRAIN_LIMIT = 2 * 1024 * 1024
+_DRAIN_LIMIT_ENCODED = 64 * 1024
 _local = threading.local()
+_adapters: dict[FetchOptions, SharedAdapter] = {}
+_adapters_lock = threading.Lock()
+
+
+def _forget_after_fork() -> None:
+    # A forked worker must not use the parent's pooled connections: two processes would write
+    # requests to one socket and read each other's responses.
+    global _local, _adapters_lock
+    _local = threading.local()
+    _adapters.clear()
+    _adapters_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def session_for(options: FetchOptions) -> requests.Session:
@@ -69,62 +94,94 @@ def _new_session(options: FetchOptions) -> requests.Session:
     session.headers.update(dict(options.headers))
     session.max_redirects = options.max_redirects
     session.verify = options.ca_bundle or options.verify
+    adapter = _adapter_for(options)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
+
+
+def _adapter_for(options: FetchOptions) -> SharedAdapter:
+    # One adapter (one pool of connections) per process, shared by the sessions of all threads.
+    with _adapters_lock:
+        adapter = _adapters.get(options)
+        if adapter is None:
+            adapter = _adapters[options] = new_adapter(options.retries, options.per_host)
+        return adapter
 
 
 def fetch_page(url: str, options: FetchOptions, *, is_enough: BodyCheck) -> Page:
     """GET `url`, reading a 2xx body until `is_enough(body_so_far, content_types)` or max_bytes.
 
     `is_enough(b"", content_types)` is asked first: True there means the body is not needed.
+    Each attempt (retries get a fresh one) must end within options.timeout, redirects included.
 
     Raises:
         FetchError: with the kind of network or HTTP trouble.
     """
+    hops: list[requests.Response] = []
+    with deadline.attempt(options.timeout):
+        try:
+            return _get(url, options, is_enough, hops)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise describe_failure(exc, url, options, hops) from exc
+
+
+def _get(url: str, options: FetchOptions, is_enough: BodyCheck, hops: list[Any]) -> Page:
     session = session_for(options)
-    try:
-        with session.get(
-            url, stream=True, timeout=(options.connect_timeout, options.timeout)
-        ) as response:
-            content_types = tuple(response.raw.headers.getlist("Content-Type"))
-            body, truncated = b"", False
-            if 200 <= response.status_code < 300 and not is_enough(b"", content_types):
-                body, truncated = _read_body(response, options, content_types, is_enough)
-            return Page(
-                url=url,
-                final_url=response.url,
-                status=response.status_code,
-                content_types=content_types,
-                body=body,
-                redirects=len(response.history),
-                truncated=truncated,
-            )
-    except requests.TooManyRedirects as exc:
-        raise FetchError(
-            "too_many_redirects", f"more than {options.max_redirects} redirects"
-        ) from exc
-    except requests.Timeout as exc:
-        raise FetchError("timeout", f"timed out after {options.timeout:g}s") from exc
-    except requests.ConnectionError as exc:
-        raise FetchError("refused", f"connection failed: {exc}") from exc
-    except requests.RequestException as exc:
-        raise FetchError("reset", str(exc)) from exc
+    with session.get(
+        url,
+        stream=True,
+        timeout=(options.connect_timeout, options.timeout),
+        # Per request, not only on the session: requests lets REQUESTS_CA_BUNDLE or
+        # CURL_CA_BUNDLE override a session's verify, and so --insecure and --ca-bundle.
+        verify=options.ca_bundle or options.verify,
+        hooks={"response": [lambda response, **_: hops.append(response)]},
+    ) as response:
+        content_types = tuple(response.raw.headers.getlist("Content-Type"))
+        body, truncated = b"", False
+        if 200 <= response.status_code < 300 and not is_enough(b"", content_types):
+            body, truncated = _read_body(response.raw, options.max_bytes, content_types, is_enough)
+        if deadline.expired():  # the body ended because the watchdog shut the socket
+            raise FetchError("timeout", timeout_message(options))
+        _drain_short_rest(response.raw)
+        return Page(
+            url=url,
+            final_url=response.url,
+            status=response.status_code,
+            content_types=content_types,
+            body=body,
+            redirects=len(response.history),
+            truncated=truncated,
+        )
 
 
 def _read_body(
-    response: requests.Response,
-    options: FetchOptions,
-    content_types: tuple[str, ...],
-    is_enough: BodyCheck,
+    raw: Any, limit: int, content_types: tuple[str, ...], is_enough: BodyCheck
 ) -> tuple[bytes, bool]:
+    """The body up to `limit` decoded bytes, and whether it was cut there."""
     body = bytearray()
-    deadline = time.monotonic() + options.timeout
-    while len(body) < options.max_bytes:
-        chunk = response.raw.read1(_CHUNK, decode_content=True)
+    checked = 0
+    while len(body) < limit:
+        # urllib3 >= 2.6 returns at most the bytes asked for, also when decompressing
+        chunk = raw.read1(min(_CHUNK, limit - len(body)), decode_content=True)
         if not chunk:
             return bytes(body), False
         body += chunk
-        if is_enough(bytes(body), content_types):
-            return bytes(body), False
-        if time.monotonic() > deadline:
-            raise FetchError("timeout", f"timed out after {options.timeout:g}s")
-    return bytes(body[: options.max_bytes]), True
+        # Asking after every chunk of a multi-megabyte body would cost quadratic time.
+        if len(body) < _CHECK_EVERY_CHUNK or len(body) >= checked * 5 // 4:
+            checked = len(body)
+            if is_enough(bytes(body), content_types):
+                return bytes(body), False
+    return bytes(body), not is_enough(bytes(body), content_types)
+
+
+def _drain_short_rest(raw: Any) -> None:
+    # A connection goes back to the pool only when its body was read to the end: do that when
+    # little is left, so the next URL on the host skips a new handshake. Otherwise it closes.
+    left = raw.length_remaining
+    limit = _DRAIN_LIMIT_ENCODED if raw.headers.get("Content-Encoding") else _DRAIN_LIMIT
+    if not left or left > limit:
+        return
+    with contextlib.suppress(urllib3.exceptions.HTTPError, OSError):
+        while raw.read1(_CHUNK, decode_content=True):
+            pass

@@ -1,0 +1,229 @@
+"""The HTTP transport under requests: deadline-aware connections, shared pools, retries.
+
+Every requests.Session of a process (one per worker thread) mounts the same HTTPAdapter for
+the same FetchOptions, so keep-alive connections are shared across threads and at most
+`per_host` idle ones are kept per host.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
+
+from titlefetch import deadline, dns
+
+RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
+# A server asking for a longer pause than this gets no retry: its answer (429, 503) is final.
+RETRY_AFTER_CEILING = 10.0
+# urllib3 retries at once the first time, then waits 2 x BACKOFF_FACTOR, doubling each time:
+# 0, 0.5, 1, 2, 4, 8, 8, ... seconds, plus up to BACKOFF_JITTER at random from the 2nd retry.
+BACKOFF_FACTOR = 0.25
+BACKOFF_JITTER = 0.25  # up to this many seconds added at random to each backoff
+BACKOFF_MAX = 8.0
+MAX_POOLS = 256  # hosts whose idle connections are kept
+
+
+class _WatchedConnection(HTTPConnection):
+    """An HTTP connection whose sockets die with the current fetch attempt's deadline."""
+
+    def _new_conn(self) -> socket.socket:
+        left = deadline.remaining()
+        if left is not None and (self.timeout is None or self.timeout > left):
+            self.timeout = max(left, 0.001)
+        name = self._dns_host
+        addresses = self._resolve(name)
+        try:
+            sock = self._connect_any(addresses)
+        finally:
+            self._dns_host = name
+        deadline.watch(sock)
+        return sock
+
+    def _connect_any(self, addresses: list[str]) -> socket.socket:
+        # What urllib3's create_connection does with the names it resolves itself.
+        error: Exception | None = None
+        for address in addresses:
+            self._dns_host = address
+            try:
+                return super()._new_conn()
+            except ConnectTimeoutError as exc:  # NewConnectionError included
+                error = exc
+        raise error or OSError("getaddrinfo returned no address")
+
+    def _resolve(self, name: str) -> list[str]:
+        try:
+            return dns.resolve(name, self.port, self.timeout)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        except TimeoutError as exc:
+            message = f"resolving {self.host} took longer than {self.timeout}s"
+            raise ConnectTimeoutError(self, message) from exc
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:  # a pooled connection, reused by this attempt
+            deadline.watch(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
+    """The HTTPS twin: the raw TCP socket is watched, so the TLS handshake is bounded too."""
+
+
+class _WatchedPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+    def _validate_conn(self, conn: Any) -> None:
+        # urllib3 warns on every unverified request; unverified means --insecure was given,
+        # and a warning per URL on stderr would only repeat that choice.
+        if conn.is_closed:
+            conn.connect()
+
+
+_POOL_CLASSES = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+
+
+class FetchRetry(Retry):
+    """urllib3's Retry, plus: a fresh deadline per attempt, no retry of permanent failures,
+    and no retry when Retry-After asks for more than RETRY_AFTER_CEILING seconds."""
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: Any = None,
+    ) -> Retry:
+        if error is not None and deadline.expired():
+            error = ReadTimeoutError(_pool, url, "deadline passed")  # type: ignore[arg-type]
+        elif error is not None and _is_permanent(error):
+            raise error
+        if response is not None and self._asks_too_long_a_pause(response):
+            raise MaxRetryError(_pool, url, None)  # type: ignore[arg-type]
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def _asks_too_long_a_pause(self, response: BaseHTTPResponse) -> bool:
+        value = response.headers.get("Retry-After")
+        if value is None or not self.respect_retry_after_header:
+            return False
+        try:
+            return self.parse_retry_after(value) > RETRY_AFTER_CEILING
+        except ValueError:  # urllib3's InvalidHeader: ignore the header
+            return False
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        super().sleep(response)
+        deadline.renew()
+
+
+def _is_permanent(error: Exception) -> bool:
+    """Failures a retry cannot fix: certificates, oversized headers, unknown host names."""
+    for cause in causes(error):
+        if isinstance(cause, SSLError | http.client.LineTooLong):
+            return True
+        if isinstance(cause, http.client.HTTPException) and "more than" in str(cause):
+            return True  # "got more than 100 headers"
+        if isinstance(cause, socket.gaierror) and cause.errno == socket.EAI_NONAME:
+            return True
+    return False
+
+
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """`error` and every exception it wraps: reason, args, __cause__ and __context__."""
+    seen: set[int] = set()
+    todo = [error]
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inner = [getattr(current, "reason", None), *current.args]
+        inner += [current.__cause__, current.__context__]
+        todo += [item for item in inner if isinstance(item, BaseException)]
+
+
+def new_retry(retries: int) -> FetchRetry:
+    """The retry policy for `retries` retries of GET after errors and retryable statuses."""
+    return FetchRetry(
+        total=retries,
+        other=0,  # TLS failures and the like: see _is_permanent
+        redirect=False,  # requests follows redirects itself
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        backoff_factor=BACKOFF_FACTOR,
+        backoff_jitter=BACKOFF_JITTER,
+        backoff_max=BACKOFF_MAX,
+        raise_on_status=False,
+    )
+
+
+class SharedAdapter(HTTPAdapter):
+    """An adapter whose pools use watched connections, for direct and proxied requests."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
+        manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        # SOCKS pools have connection classes of their own: keep them (and do without the
+        # watchdog there) rather than silently connect directly.
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _POOL_CLASSES
+        return manager
+
+    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
+        response = super().build_response(req, resp)
+        if response.is_redirect and _is_long(resp):
+            # requests reads a redirect's whole body before following it; a long one is not
+            # worth reading: mark it read, so the connection is closed instead.
+            response._content = b""
+        return response
+
+
+def _is_long(resp: BaseHTTPResponse) -> bool:
+    left = getattr(resp, "length_remaining", None)
+    return left is None or left > 64 * 1024
+
+
+def new_adapter(retries: int, per_host: int) -> SharedAdapter:
+    """An adapter keeping at most `per_host` idle connections per host, never blocking."""
+    return SharedAdapter(
+        pool_connections=MAX_POOLS,
+        pool_maxsize=per_host,
+        pool_block=False,
+        max_retries=new_retry(retries),
+    )
+
+
+class _DropPoolFull(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Connection pool is full")
+
+
+# A connection that cannot go back to a full pool is simply closed; that is no news to a user.
+logging.getLogger("urllib3.connectionpool").addFilter(_DropPoolFull())
