@@ -48,10 +48,15 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # keep test output clean
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client hanging up early would print a traceback into CliRunner's stderr
+
+
 @contextlib.contextmanager
 def serve_site() -> Iterator[str]:
     """Serve PAGES on 127.0.0.1 at a free port; yields the base URL without a final slash."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = _QuietServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     thread = threading.Thread(
         target=server.serve_forever, args=(0.05,), name="smoke-site", daemon=True
