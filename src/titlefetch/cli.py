@@ -1,43 +1,37 @@
-"""The titlefetch command: options, wiring, exit codes. The only module that uses click."""
+"""The titlefetch command: options and their checks, wiring, exit codes.
+
+With console.py (the run on the console) it makes the command-line layer, the only click users.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import datetime
 import os
-import signal
 import sys
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from types import FrameType
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 import click
 
 from titlefetch import __version__
-from titlefetch.api import TitleRun, fetch_titles
+from titlefetch.console import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    RunSettings,
+    progress_for,
+    run_and_write,
+)
 from titlefetch.errors import BackendUnavailable, ClusterError, SourceError
 from titlefetch.executors import BACKEND_NAMES, require_backend
 from titlefetch.expectations import parse_statuses
 from titlefetch.fetch import DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT, FetchOptions
-from titlefetch.junit import junit_report
 from titlefetch.output import (
     COLOR_MODES,
     FORMATTERS,
-    LINE_ENDINGS,
-    csv_header,
-    format_text_in_color,
-    summary_line,
-    trace_lines,
-    wants_color,
 )
-from titlefetch.results import TitleResult
 from titlefetch.resume import answered_urls, trim_partial_line
-from titlefetch.sources import UrlLine, count_lines, read_sources
+from titlefetch.sources import UrlLine, read_sources
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
 
 A SOURCE is a file with one URL per line, `-` for stdin, or a URL itself. With no SOURCE,
@@ -70,25 +64,6 @@ class RunFailure(UsageFailure):
     """A run that cannot start, told in one line (exit 1), such as an unreachable cluster."""
 
     exit_code = EXIT_FAILED
-
-
-@dataclass(frozen=True, slots=True)
-class RunSettings:
-    """Everything a run needs besides its input, gathered from the options."""
-
-    backend: str
-    scheduler_address: str | None
-    workers: int | None
-    order: str
-    options: FetchOptions
-    rate: float | None
-    output_format: str
-    trace: bool
-    quiet: bool
-    fail_fast: bool
-    progress: bool | None
-    expect_status: frozenset[int] | None = None
-    color: str = "auto"
 
 
 ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; options win
@@ -245,8 +220,13 @@ def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
         lines = _open_sources(sources)
         answered, output, mode = _resume_plan(params)
         out = stack.enter_context(_open_output(output, mode))
-        progress = _progress_total(sources, settings, out)
-        code = _run(lines, settings, out, answered=answered, progress=progress)
+        progress = progress_for(sources, settings.progress, out)
+        try:
+            code = run_and_write(lines, settings, out, answered=answered, progress=progress)
+        except SourceError as exc:  # an input or --resume file that fails while being read
+            raise UsageFailure(str(exc)) from exc
+        except ClusterError as exc:  # at the start, or when a lost scheduler cannot be renewed
+            raise RunFailure(str(exc)) from exc
     sys.exit(code)
 
 
@@ -273,32 +253,6 @@ def _resume_plan(params: dict[str, Any]) -> tuple[Iterator[str], str, str]:
 def _given(ctx: click.Context, name: str) -> bool:
     # On the command line only: a TITLEFETCH_FORMAT default must not block --resume.
     return ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
-
-
-def _progress_total(sources: Sequence[str], settings: RunSettings, out: IO[str]) -> Progress:
-    """Whether to show progress, and the number of input lines when it is known."""
-    shown = settings.progress
-    if shown is None:
-        shown = sys.stderr.isatty() and not out.isatty()
-    if not shown:
-        return Progress(shown=False)
-    return Progress(shown=True, total=count_lines(sources))
-
-
-@dataclass(slots=True)
-class Progress:
-    """What the progress display shows: lines done and failed of a total, and the pace."""
-
-    shown: bool
-    total: int | None = None
-    failed: int = 0
-    started: float = field(default_factory=time.monotonic)
-    done: int = 0
-
-    def describe(self, result: TitleResult | None) -> str:
-        elapsed = time.monotonic() - self.started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        return f"{rate:.1f} URLs/s, {self.failed} failed, {elapsed:.0f}s elapsed"
 
 
 def _settings_from(params: dict[str, Any]) -> RunSettings:
@@ -391,165 +345,3 @@ def _open_output(path: str, mode: str) -> Iterator[IO[str]]:
         raise UsageFailure(f"cannot write {path}: {exc.strerror or exc}") from exc
     with handle:
         yield handle
-
-
-def _run(
-    lines: Iterator[UrlLine],
-    settings: RunSettings,
-    out: IO[str],
-    *,
-    answered: Iterator[str],
-    progress: Progress,
-) -> int:
-    started = time.time()
-    counts = {True: 0, False: 0}
-    try:
-        run = fetch_titles(
-            lines,
-            backend=settings.backend,
-            scheduler_address=settings.scheduler_address,
-            workers=settings.workers,
-            order="completed" if settings.order == "completed" else "input",
-            rate=settings.rate,
-            on_fetched=_tracer(started) if settings.trace else None,
-            answered=answered,
-            expect_status=settings.expect_status,
-            **dataclasses.asdict(settings.options),
-        )
-        with run, _interrupts_stop(run) as interrupts:
-            _write_results(run, settings, out, counts, progress)
-    except SourceError as exc:  # an input or --resume file that fails while being read
-        raise UsageFailure(str(exc)) from exc
-    except ClusterError as exc:  # at the start, or when a lost scheduler cannot be renewed
-        raise RunFailure(str(exc)) from exc
-    if not settings.quiet:
-        elapsed = time.time() - started
-        line = summary_line(counts[True], counts[False], elapsed, interrupted=interrupts.seen)
-        click.echo(line, err=True)
-    if interrupts.seen:
-        return EXIT_INTERRUPTED
-    return EXIT_OK if counts[False] == 0 else EXIT_FAILED
-
-
-def _write_results(
-    run: TitleRun,
-    settings: RunSettings,
-    out: IO[str],
-    counts: dict[bool, int],
-    progress: Progress,
-) -> None:
-    if settings.output_format == "junit":
-        _write_report(run, settings, out, counts, progress)
-        return
-    formatter = _formatter(settings, out)
-    ending = LINE_ENDINGS.get(settings.output_format, "\n")
-    try:
-        if settings.output_format == "csv":
-            out.write(csv_header() + ending)
-        with _progress_bar(run, progress) as results:
-            for result in results:
-                out.write(formatter(result) + ending)
-                out.flush()
-                counts[result.ok] += 1
-                progress.done += 1
-                progress.failed += not result.ok
-                if settings.fail_fast and not result.ok:
-                    run.stop()
-    except BrokenPipeError:
-        _exit_on_broken_pipe()
-
-
-@contextlib.contextmanager
-def _progress_bar(run: TitleRun, progress: Progress) -> Iterator[Iterable[TitleResult]]:
-    if not progress.shown:
-        yield run
-        return
-    with click.progressbar(
-        run,
-        length=progress.total,
-        label="titlefetch",
-        file=sys.stderr,
-        show_pos=True,
-        item_show_func=progress.describe,
-    ) as bar:
-        yield bar
-
-
-def _formatter(settings: RunSettings, out: IO[str]) -> Callable[[TitleResult], str]:
-    # Only the text format, for people, is ever coloured; machine formats never are.
-    if settings.output_format == "text":
-        is_terminal = out.isatty()
-        if wants_color(settings.color, is_terminal=is_terminal, environ=os.environ):
-            return format_text_in_color
-    return FORMATTERS[settings.output_format]
-
-
-def _write_report(
-    run: TitleRun,
-    settings: RunSettings,
-    out: IO[str],
-    counts: dict[bool, int],
-    progress: Progress,
-) -> None:
-    """Collect every result, then write the whole JUnit document (also after Ctrl-C)."""
-    started = datetime.datetime.now().astimezone()
-    collected = []
-    with _progress_bar(run, progress) as results:
-        for result in results:
-            collected.append(result)
-            counts[result.ok] += 1
-            progress.done += 1
-            progress.failed += not result.ok
-            if settings.fail_fast and not result.ok:
-                run.stop()
-    elapsed = (datetime.datetime.now().astimezone() - started).total_seconds()
-    timestamp = started.isoformat("T", "seconds")
-    try:
-        out.write(junit_report(collected, elapsed=elapsed, timestamp=timestamp))
-        out.flush()
-    except BrokenPipeError:
-        _exit_on_broken_pipe()
-
-
-def _exit_on_broken_pipe() -> None:
-    # The reader (head, a closed pager) is gone: leave at once, without a traceback and
-    # without waiting for running fetches, whose results nobody would read.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os._exit(EXIT_FAILED)
-
-
-def _tracer(run_started: float) -> Callable[[TitleResult], None]:
-    def trace(result: TitleResult) -> None:
-        for line in trace_lines(result, run_started):
-            click.echo(line, err=True)
-
-    return trace
-
-
-@dataclass(slots=True)
-class _Interrupts:
-    seen: bool = False
-
-
-@contextlib.contextmanager
-def _interrupts_stop(run: TitleRun) -> Iterator[_Interrupts]:
-    """First Ctrl-C: stop gracefully (finish running fetches). Second: leave at once."""
-    interrupts = _Interrupts()
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        if interrupts.seen:
-            with contextlib.suppress(OSError, ValueError):
-                sys.stdout.flush()
-            os._exit(EXIT_INTERRUPTED)
-        interrupts.seen = True
-        click.echo(
-            "titlefetch: interrupted, finishing running fetches (Ctrl-C again quits)", err=True
-        )
-        run.stop()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield interrupts
-    finally:
-        signal.signal(signal.SIGINT, previous)
