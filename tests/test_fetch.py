@@ -199,3 +199,43 @@ def test_forked_worker_does_not_share_the_parents_connections():
         os._exit(0 if session_for(OPTIONS).get_adapter(URL) is not parent else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+@responses.activate
+def test_a_redirect_chain_keeps_its_cookies_but_the_session_keeps_none():
+    responses.get(
+        "http://jar.test/login",
+        status=302,
+        headers={"Location": "http://jar.test/home", "Set-Cookie": "consent=yes; Path=/"},
+    )
+    responses.get(
+        "http://jar.test/home",
+        body=b"<title>Home</title>",
+        content_type="text/html",
+        match=[responses.matchers.header_matcher({"Cookie": "consent=yes"})],
+    )
+    options = FetchOptions(retries=0)
+    page = fetch_page("http://jar.test/login", options, is_enough=lambda body, types: False)
+    assert (page.status, page.redirects) == (200, 1)
+    assert len(session_for(options).cookies) == 0
+
+
+@pytest.mark.parametrize(
+    ("environment", "trusted"), [({}, False), ({"HTTPS_PROXY": "http://p:3128"}, True)]
+)
+def test_environment_is_read_per_request_only_when_a_proxy_is_set(
+    monkeypatch, environment, trusted
+):
+    for name in (
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    options = FetchOptions(retries=0, timeout=float(len(environment) + 3))  # a fresh session
+    assert session_for(options).trust_env is trusted
