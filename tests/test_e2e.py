@@ -79,3 +79,17 @@ def test_completed_order_prints_fast_before_slow(server, backend):
     )
     assert [line.split("\t")[1] for line in done.stdout.splitlines()] == ["Fast", "Slow"]
     assert done.returncode == 0
+
+
+def test_the_unread_rest_of_a_gzip_page_is_drained_without_error(server):
+    import gzip
+    import random
+
+    # Random text barely compresses: the title arrives in the first read, a rest is left.
+    filler = random.Random(7).randbytes(60_000).hex().encode()
+    document = b"<html><head><title>Packed</title></head><body>" + filler + b"</body>"
+    headers = (("Content-Type", "text/html"), ("Content-Encoding", "gzip"))
+    urls = [server.add(f"/z{n}", Page(gzip.compress(document), headers=headers)) for n in range(3)]
+    done = run_titlefetch("-f", "jsonl", "-w", "1", *urls)
+    assert [record["title"] for record in records(done.stdout)] == ["Packed"] * 3
+    assert done.returncode == 0

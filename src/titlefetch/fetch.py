@@ -217,6 +217,7 @@ def _drain_short_rest(raw: Any) -> None:
     if not left or left > limit:
         return
     with contextlib.suppress(urllib3.exceptions.HTTPError, OSError):
-        # The raw rest in large reads, not decoded: nothing of it is looked at.
-        while raw.read(_DRAIN_CHUNK, decode_content=False):
+        # In large reads. Decoded, because urllib3 refuses raw reads after decoded ones; a
+        # compressed rest is at most _DRAIN_LIMIT_ENCODED, so decoding it stays cheap.
+        while raw.read(_DRAIN_CHUNK, decode_content=True):
             pass
