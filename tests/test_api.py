@@ -50,7 +50,7 @@ def test_a_caller_owned_executor_runs_the_fetches_and_stays_usable(site):
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mine") as pool:
         results = list(fetch_titles([f"{site}/", f"{site}/about"], executor=pool))
         assert [r.title for r in results] == ["Home page", "About us"]
-        assert all(r.thread.startswith("mine_") for r in results)
+        assert all((r.thread or "").startswith("mine_") for r in results)
         # Exhausting the run did not shut the pool down: it still takes work.
         assert pool.submit(pow, 2, 10).result(timeout=5) == 1024
         with fetch_titles([f"{site}/slow?a", f"{site}/slow?b"], executor=pool) as run:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from urllib3 import HTTPResponse
 from urllib3.exceptions import MaxRetryError, ProtocolError, SSLError
+from urllib3.util.retry import Retry
 
 from titlefetch.transport import (
     BACKOFF_FACTOR,
@@ -23,7 +24,7 @@ def status_response(status: int, retry_after: str | None = None) -> HTTPResponse
 
 
 def test_backoff_is_0_then_doubles_from_twice_the_factor_with_jitter():
-    retry = new_retry(4)
+    retry: Retry = new_retry(4)
     waits = []
     for _ in range(4):
         retry = retry.increment("GET", URL, response=status_response(503))
