@@ -18,6 +18,7 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 
+from tests.page_server import html_page
 from titlefetch import __version__
 from titlefetch.errors import FetchError
 from titlefetch.fetch import FetchOptions, fetch_page, session_for
@@ -239,3 +240,15 @@ def test_environment_is_read_per_request_only_when_a_proxy_is_set(
         monkeypatch.setenv(name, value)
     options = FetchOptions(retries=0, timeout=float(len(environment) + 3))  # a fresh session
     assert session_for(options).trust_env is trusted
+
+
+def test_proxy_from_the_environment_carries_the_request(monkeypatch, server):
+    # The page server doubles as a plain HTTP proxy: it gets the absolute URL as its path.
+    server.add("http://proxied.invalid/page", html_page("Through the proxy"))
+    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.base)
+    options = FetchOptions(retries=0, timeout=7.5)  # options no other test uses: a new session
+    page = fetch_page("http://proxied.invalid/page", options, is_enough=lambda body, types: False)
+    assert b"Through the proxy" in page.body
+    assert server.hits["http://proxied.invalid/page"] == 1
