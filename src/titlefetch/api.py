@@ -8,7 +8,7 @@ from concurrent.futures import Executor
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
 
-from titlefetch.batch import fetch_all, prepare_worker
+from titlefetch.batch import get_title, prepare_worker
 from titlefetch.executors import default_workers, make_executor
 from titlefetch.expectations import check_result
 from titlefetch.fetch import FetchOptions
@@ -161,9 +161,11 @@ def fetch_titles(
         ]
         return owned[0]
 
-    scheduler = fetch_all(
+    # Each URL becomes one executor.submit(get_title, url, fetch_options).
+    scheduler = Scheduler(
         _as_lines(urls),
         executor if executor is not None else new_executor(),
+        get_title,
         fetch_options,
         schedule,
         renew_executor=None if executor else new_executor,

@@ -1,4 +1,4 @@
-"""The get_title() worker, and fetch_all(): many URLs through one executor."""
+"""get_title(): the function every worker runs, one URL at a time, and its initializer."""
 
 from __future__ import annotations
 
@@ -9,14 +9,10 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
 
 from titlefetch.errors import FetchError
 from titlefetch.fetch import FetchOptions, Page, fetch_page, session_for
 from titlefetch.results import Failure, TitleResult
-from titlefetch.scheduler import Check, Schedule, Scheduler
-from titlefetch.sources import UrlLine
 from titlefetch.titles import can_have_title, extract_title, is_title_settled, media_type
 
 
@@ -84,40 +80,6 @@ def _status_failure(status: int) -> Failure | None:
         return None
     kind = {4: "http_4xx", 5: "http_5xx"}.get(status // 100, "http_status")
     return Failure(kind, f"HTTP {status}")
-
-
-def fetch_all(
-    lines: Iterable[UrlLine],
-    executor: Executor,
-    options: FetchOptions,
-    schedule: Schedule,
-    *,
-    renew_executor: Callable[[], Executor] | None = None,
-    on_fetched: Callable[[TitleResult], None] | None = None,
-    answered: Iterable[str] = (),
-    check: Check | None = None,
-) -> Scheduler:
-    """Results for every input line, as an iterator, in `schedule.order`.
-
-    Each URL is one `executor.submit(get_title, url, options)`. The returned Scheduler is the
-    iterator; its stop() ends the run gracefully (no new submissions, finished ones flushed).
-    `renew_executor` builds a replacement when a worker crash breaks the pool;
-    `on_fetched(result)` is called in this thread once per fetch, as it finishes.
-    `answered` lists URLs an earlier run printed (once per line): as many of their
-    occurrences are skipped. `check(result, line)` may turn each line's result into a
-    failure (smoke expectations).
-    """
-    return Scheduler(
-        lines,
-        executor,
-        get_title,
-        options,
-        schedule,
-        renew_executor=renew_executor,
-        on_fetched=on_fetched,
-        answered=answered,
-        check=check,
-    )
 
 
 def prepare_worker(options: FetchOptions) -> None:
