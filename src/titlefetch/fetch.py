@@ -9,7 +9,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -52,7 +52,6 @@ class Page:
     body: bytes
     redirects: int = 0
     truncated: bool = False  # the body passed max_bytes before the reader was satisfied
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 BodyCheck = Callable[[bytes, Sequence[str]], bool]

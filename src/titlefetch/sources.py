@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import io
 import itertools
 import re
@@ -128,14 +127,7 @@ def read_sources(sources: Iterable[str]) -> Iterator[UrlLine]:
 
 def count_lines(sources: Iterable[str]) -> int | None:
     """How many URL lines the SOURCEs hold, or None when one is stdin (unknown in advance)."""
-    total = 0
-    for source in sources:
-        if source == STDIN:
-            return None
-        if is_url_argument(source):
-            total += 1
-            continue
-        with open(source, "rb") as handle:
-            decoder = codecs.getincrementaldecoder("utf-8")("replace")
-            total += sum(1 for _ in parse_lines((decoder.decode(b) for b in handle), source))
-    return total
+    sources = list(sources)
+    if STDIN in sources:
+        return None
+    return sum(1 for source in sources for _ in read_source(source))
