@@ -17,7 +17,7 @@ import threading
 import time
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -273,6 +273,18 @@ def reset_mid_body(exchange: Exchange) -> bool:
     raise ClientGone
 
 
+def close_before_answering(exchange: Exchange) -> bool:
+    """Read the request, then close the connection (a FIN, not a reset) without answering."""
+    return False
+
+
+def close_mid_body(exchange: Exchange) -> bool:
+    """Promise 100,000 bytes, send some, then close the connection (a FIN, not a reset)."""
+    exchange.send(response_head("200 OK", "Content-Type: text/html", "Content-Length: 100000"))
+    exchange.send(b"<!doctype html><html><head>" + b" " * 2000)
+    return False
+
+
 def gzip_bomb(exchange: Exchange, *, size: int = 10 * 1024 * 1024) -> bool:
     """A 10 MB gzip body of zeros, about 10 GB expanded, never held in memory whole.
 
@@ -384,3 +396,29 @@ def closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+@contextlib.contextmanager
+def full_listen_queue() -> Iterator[int]:
+    """A port on 127.0.0.1 where connecting times out: its listener never accepts, and its
+    queue (backlog 0) is already full, so the kernel (Linux) drops further SYNs unanswered."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+    port: int = listener.getsockname()[1]
+    queued: list[socket.socket] = []
+    try:
+        for _ in range(8):
+            probe = socket.socket()
+            probe.settimeout(0.2)
+            try:
+                probe.connect(("127.0.0.1", port))
+            except TimeoutError:  # the queue is full
+                probe.close()
+                break
+            queued.append(probe)
+        else:
+            raise RuntimeError(f"connections to port {port} never started to time out")
+        yield port
+    finally:
+        for sock in queued:
+            sock.close()
+        listener.close()

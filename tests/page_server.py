@@ -25,10 +25,12 @@ def html_page(title: str, *, delay: float = 0.0, status: int = 200) -> Page:
 
 @dataclass
 class PageServer:
-    """Serves `pages[path]`; counts requests per path. Use as a context manager."""
+    """Serves `pages[path]`; counts requests per path and keeps the headers of the last one
+    (names in lower case). Use as a context manager."""
 
     pages: dict[str, Page] = field(default_factory=dict)
     hits: Counter[str] = field(default_factory=Counter)
+    request_headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
@@ -47,9 +49,10 @@ class PageServer:
         self.pages[path] = page
         return self.url(path)
 
-    def record(self, path: str) -> None:
+    def record(self, path: str, headers: dict[str, str]) -> None:
         with self._lock:
             self.hits[path] += 1
+            self.request_headers[path] = headers
 
     def __enter__(self) -> PageServer:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -75,7 +78,7 @@ def _handler_for(site: PageServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802
-            site.record(self.path)
+            site.record(self.path, {name.lower(): value for name, value in self.headers.items()})
             page = site.pages.get(self.path, Page(b"<title>Not Found</title>", status=404))
             time.sleep(page.delay)
             self.send_response(page.status)
