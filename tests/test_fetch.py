@@ -1,29 +1,25 @@
-"""fetch_page with HTTP mocked by `responses`: headers sent, body reading, redirects, errors."""
+"""fetch_page against real servers on 127.0.0.1: headers sent, body reading, redirects, errors."""
 
 from __future__ import annotations
 
-import errno
+import contextlib
 import os
-import socket
+import ssl
 import warnings
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-import requests
-import responses
-from urllib3.exceptions import (
-    NameResolutionError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-)
+import trustme
 
-from tests.page_server import html_page
+from tests import fault_server as fs
+from tests.fault_server import FaultServer
+from tests.page_server import Page, html_page
 from titlefetch import __version__
 from titlefetch.errors import FetchError
 from titlefetch.fetch import FetchOptions, fetch_page, session_for
 
-URL = "http://example.test/page"
+URL = "http://example.test/page"  # never fetched: a key for session_for's adapters
 OPTIONS = FetchOptions(retries=0)
 
 
@@ -35,125 +31,141 @@ def has_title_end(body: bytes, content_types: object) -> bool:
     return b"</title>" in body
 
 
-@responses.activate
-def test_default_user_agent_names_titlefetch_and_its_version():
-    responses.get(URL, body="<title>x</title>")
-    fetch_page(URL, OPTIONS, is_enough=has_title_end)
-    assert responses.calls[0].request.headers["User-Agent"].startswith(f"titlefetch/{__version__} ")
+def test_default_user_agent_names_titlefetch_and_its_version(server):
+    url = server.add("/page", Page(b"<title>x</title>"))
+    fetch_page(url, OPTIONS, is_enough=has_title_end)
+    sent = server.request_headers["/page"]
+    assert sent["user-agent"].startswith(f"titlefetch/{__version__} ")
 
 
-@responses.activate
-def test_user_agent_and_extra_headers_are_sent():
-    responses.get(URL, body="<title>x</title>")
+def test_user_agent_and_extra_headers_are_sent(server):
+    url = server.add("/page", Page(b"<title>x</title>"))
     options = replace(OPTIONS, user_agent="probe/1", headers=(("X-Token", "abc"),))
-    fetch_page(URL, options, is_enough=has_title_end)
-    sent = responses.calls[0].request.headers
-    assert (sent["User-Agent"], sent["X-Token"]) == ("probe/1", "abc")
+    fetch_page(url, options, is_enough=has_title_end)
+    sent = server.request_headers["/page"]
+    assert (sent["user-agent"], sent["x-token"]) == ("probe/1", "abc")
 
 
-@responses.activate
-def test_reading_stops_once_is_enough_says_so():
-    responses.get(URL, body=b"<title>Early</title>" + b"x" * 500_000)
-    page = fetch_page(URL, OPTIONS, is_enough=has_title_end)
+def test_reading_stops_once_is_enough_says_so(server):
+    url = server.add("/page", Page(b"<title>Early</title>" + b"x" * 500_000))
+    page = fetch_page(url, OPTIONS, is_enough=has_title_end)
     assert page.body.startswith(b"<title>Early</title>")
     assert len(page.body) < 100_000
     assert not page.truncated
 
 
-@responses.activate
-def test_body_is_cut_at_max_bytes_and_marked_truncated():
-    responses.get(URL, body=b"y" * 50_000)
-    page = fetch_page(URL, replace(OPTIONS, max_bytes=4096), is_enough=never_enough)
+def test_body_is_cut_at_max_bytes_and_marked_truncated(server):
+    url = server.add("/page", Page(b"y" * 50_000))
+    page = fetch_page(url, replace(OPTIONS, max_bytes=4096), is_enough=never_enough)
     assert (len(page.body), page.truncated) == (4096, True)
 
 
-@responses.activate
-def test_short_body_read_to_the_end_is_not_truncated():
-    responses.get(URL, body=b"<p>no title</p>")
-    page = fetch_page(URL, OPTIONS, is_enough=never_enough)
+def test_short_body_read_to_the_end_is_not_truncated(server):
+    url = server.add("/page", Page(b"<p>no title</p>"))
+    page = fetch_page(url, OPTIONS, is_enough=never_enough)
     assert (page.body, page.truncated) == (b"<p>no title</p>", False)
 
 
-@responses.activate
-def test_body_is_not_read_when_empty_prefix_is_enough():
-    responses.get(URL, body=b"%PDF-1.7 ...", content_type="application/pdf")
-    page = fetch_page(URL, OPTIONS, is_enough=lambda body, types: True)
+def test_body_is_not_read_when_empty_prefix_is_enough(server):
+    pdf = Page(b"%PDF-1.7 ...", headers=(("Content-Type", "application/pdf"),))
+    url = server.add("/page", pdf)
+    page = fetch_page(url, OPTIONS, is_enough=lambda body, types: True)
     assert page.body == b""
 
 
-@responses.activate
-def test_error_status_body_is_not_read():
-    responses.get(URL, body=b"<title>Not Found</title>", status=404)
-    page = fetch_page(URL, OPTIONS, is_enough=never_enough)
+def test_error_status_body_is_not_read(server):
+    url = server.add("/page", Page(b"<title>Not Found</title>", status=404))
+    page = fetch_page(url, OPTIONS, is_enough=never_enough)
     assert (page.status, page.body) == (404, b"")
 
 
-@responses.activate
-def test_redirects_are_followed_and_counted():
-    responses.get(URL, status=301, headers={"Location": "http://example.test/b"})
-    responses.get("http://example.test/b", status=302, headers={"Location": "/c"})
-    responses.get("http://example.test/c", body=b"<title>C</title>")
-    page = fetch_page(URL, OPTIONS, is_enough=has_title_end)
-    assert (page.final_url, page.redirects, page.status) == ("http://example.test/c", 2, 200)
+def redirect(location: str, status: int = 302, *headers: tuple[str, str]) -> Page:
+    return Page(status=status, headers=(("Location", location), *headers))
 
 
-@responses.activate
-def test_redirect_to_ftp_is_a_bad_redirect_and_not_followed():
-    responses.get(URL, status=302, headers={"Location": "ftp://example.test/file"})
+def test_redirects_are_followed_and_counted(server):
+    url = server.add("/a", redirect(server.url("/b"), 301))
+    server.add("/b", redirect("/c"))
+    server.add("/c", Page(b"<title>C</title>"))
+    page = fetch_page(url, OPTIONS, is_enough=has_title_end)
+    assert (page.final_url, page.redirects, page.status) == (server.url("/c"), 2, 200)
+
+
+def test_redirect_to_ftp_is_a_bad_redirect_and_not_followed(server):
+    target = server.base.replace("http://", "ftp://") + "/file"  # the server's own port
+    url = server.add("/page", redirect(target))
     with pytest.raises(FetchError) as caught:
-        fetch_page(URL, OPTIONS, is_enough=has_title_end)
+        fetch_page(url, OPTIONS, is_enough=has_title_end)
     assert caught.value.kind == "bad_redirect"
-    assert "ftp://example.test/file" in caught.value.message
-    assert len(responses.calls) == 1
+    assert target in caught.value.message
+    assert dict(server.hits) == {"/page": 1}
 
 
-@responses.activate
-def test_redirect_chain_longer_than_max_redirects_fails():
+def test_redirect_chain_longer_than_max_redirects_fails(server):
     for n in range(4):
-        responses.get(f"http://example.test/{n}", status=302, headers={"Location": f"/{n + 1}"})
+        server.add(f"/{n}", redirect(f"/{n + 1}"))
     with pytest.raises(FetchError) as caught:
-        fetch_page(
-            "http://example.test/0", replace(OPTIONS, max_redirects=3), is_enough=has_title_end
-        )
+        fetch_page(server.url("/0"), replace(OPTIONS, max_redirects=3), is_enough=has_title_end)
     assert caught.value.kind == "too_many_redirects"
     assert "--max-redirects" in caught.value.message
 
 
-def _refused() -> Exception:
-    return NewConnectionError(None, "Failed to establish a new connection: [Errno 111] refused")  # type: ignore[arg-type]
+# -- transport errors: each produced for real, on 127.0.0.1 or in the resolver ----------
+
+FAULT_OPTIONS = replace(OPTIONS, timeout=1.0, connect_timeout=0.5)
+Arrange = Callable[[contextlib.ExitStack], str]  # sets up a fault; returns its URL
 
 
-def _with_errno(error: Exception, code: int) -> Exception:
-    error.__cause__ = OSError(code, "refused")
-    return error
+def _served(handler: fs.Handler) -> Arrange:
+    def arrange(stack: contextlib.ExitStack) -> str:
+        return stack.enter_context(FaultServer()).add("/page", handler)
+
+    return arrange
+
+
+def _unresolvable(stack: contextlib.ExitStack) -> str:
+    # .invalid never resolves (RFC 6761); with the leading hyphen glibc refuses the name
+    # itself, so no query leaves the machine.
+    return "http://-no-such-host.invalid/page"
+
+
+def _nothing_listening(stack: contextlib.ExitStack) -> str:
+    return f"http://127.0.0.1:{fs.closed_port()}/page"
+
+
+def _connect_never_completes(stack: contextlib.ExitStack) -> str:
+    return f"http://127.0.0.1:{stack.enter_context(fs.full_listen_queue())}/page"
+
+
+def _untrusted_certificate(stack: contextlib.ExitStack) -> str:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("localhost").configure_cert(context)
+    return stack.enter_context(FaultServer(tls=context)).add("/page", fs.title_page("Secret"))
+
+
+def _no_host(stack: contextlib.ExitStack) -> str:
+    return "http:///page"
 
 
 @pytest.mark.parametrize(
-    ("error", "kind"),
+    ("arrange", "kind"),
     [
-        (
-            requests.ConnectionError(
-                NameResolutionError("example.test", None, socket.gaierror(-2, "unknown"))  # type: ignore[arg-type]
-            ),
-            "dns",
-        ),
-        (requests.ConnectionError(_with_errno(_refused(), errno.ECONNREFUSED)), "refused"),
-        (
-            requests.ConnectionError(ProtocolError("aborted", ConnectionResetError(104, "reset"))),
-            "reset",
-        ),
-        (requests.ConnectionError(ProtocolError("aborted", Exception("closed"))), "reset"),
-        (requests.ReadTimeout(ReadTimeoutError(None, URL, "read timed out")), "timeout"),  # type: ignore[arg-type]
-        (requests.ConnectTimeout("connect timed out"), "timeout"),
-        (requests.exceptions.SSLError("certificate verify failed"), "tls"),
-        (requests.exceptions.InvalidURL("no host"), "invalid_url"),
+        pytest.param(_unresolvable, "dns", id="unresolvable-name"),
+        pytest.param(_nothing_listening, "refused", id="nothing-listening"),
+        pytest.param(_served(fs.reset_mid_body), "reset", id="reset-mid-body"),
+        pytest.param(_served(fs.close_before_answering), "reset", id="closed-before-answering"),
+        pytest.param(_served(fs.close_mid_body), "reset", id="closed-mid-body"),
+        pytest.param(_served(fs.never_answer), "timeout", id="never-answers"),
+        pytest.param(_connect_never_completes, "timeout", id="connect-never-completes"),
+        pytest.param(_untrusted_certificate, "tls", id="untrusted-certificate"),
+        pytest.param(_no_host, "invalid_url", id="no-host"),
     ],
 )
-@responses.activate
-def test_transport_errors_become_their_kind(error, kind):
-    responses.get(URL, body=error)
-    with pytest.raises(FetchError) as caught:
-        fetch_page(URL, OPTIONS, is_enough=has_title_end)
+def test_transport_errors_become_their_kind(arrange, kind):
+    with contextlib.ExitStack() as stack:
+        url = arrange(stack)
+        with pytest.raises(FetchError) as caught:
+            fetch_page(url, FAULT_OPTIONS, is_enough=has_title_end)
     assert caught.value.kind == kind
     assert caught.value.message
 
@@ -180,11 +192,11 @@ def test_fetch_options_pickle_unchanged():
     assert pickle.loads(pickle.dumps(options)) == options
 
 
-@responses.activate
-def test_body_that_does_not_decode_as_its_content_encoding_is_reset():
-    responses.get(URL, body=b"this is not gzip", headers={"Content-Encoding": "gzip"})
+def test_body_that_does_not_decode_as_its_content_encoding_is_reset(server):
+    headers = (("Content-Type", "text/html"), ("Content-Encoding", "gzip"))
+    url = server.add("/page", Page(b"this is not gzip", headers=headers))
     with pytest.raises(FetchError) as caught:
-        fetch_page(URL, OPTIONS, is_enough=has_title_end)
+        fetch_page(url, OPTIONS, is_enough=has_title_end)
     assert caught.value.kind == "reset"
     assert "Content-Encoding" in caught.value.message
 
@@ -202,22 +214,15 @@ def test_forked_worker_does_not_share_the_parents_connections():
     assert os.waitstatus_to_exitcode(status) == 0
 
 
-@responses.activate
-def test_a_redirect_chain_keeps_its_cookies_but_the_session_keeps_none():
-    responses.get(
-        "http://jar.test/login",
-        status=302,
-        headers={"Location": "http://jar.test/home", "Set-Cookie": "consent=yes; Path=/"},
+def test_a_redirect_chain_keeps_its_cookies_but_the_session_keeps_none(server):
+    url = server.add(
+        "/login", redirect(server.url("/home"), 302, ("Set-Cookie", "consent=yes; Path=/"))
     )
-    responses.get(
-        "http://jar.test/home",
-        body=b"<title>Home</title>",
-        content_type="text/html",
-        match=[responses.matchers.header_matcher({"Cookie": "consent=yes"})],
-    )
+    server.add("/home", html_page("Home"))
     options = FetchOptions(retries=0)
-    page = fetch_page("http://jar.test/login", options, is_enough=lambda body, types: False)
+    page = fetch_page(url, options, is_enough=lambda body, types: False)
     assert (page.status, page.redirects) == (200, 1)
+    assert server.request_headers["/home"].get("cookie") == "consent=yes"
     assert len(session_for(options).cookies) == 0
 
 
