@@ -17,9 +17,9 @@ from tests.fault_server import FaultServer
 from tests.page_server import Page, html_page
 from titlefetch import __version__
 from titlefetch.errors import FetchError
-from titlefetch.fetch import FetchOptions, fetch_page, session_for
+from titlefetch.fetch import FetchOptions, client_for, fetch_page
 
-URL = "http://example.test/page"  # never fetched: a key for session_for's adapters
+URL = "http://example.test/page"  # never fetched: a key for the client's pools
 OPTIONS = FetchOptions(retries=0)
 
 
@@ -170,19 +170,19 @@ def test_transport_errors_become_their_kind(arrange, kind):
     assert caught.value.message
 
 
-def test_one_session_per_thread_and_options_all_sharing_one_adapter():
+def test_one_client_per_process_and_options_shared_by_its_threads():
     import threading
 
-    sessions = []
-    thread = threading.Thread(target=lambda: sessions.append(session_for(OPTIONS)))
+    clients = []
+    thread = threading.Thread(target=lambda: clients.append(client_for(OPTIONS)))
     thread.start()
     thread.join()
-    here = session_for(OPTIONS)
-    assert session_for(OPTIONS) is here
-    assert sessions[0] is not here
-    assert sessions[0].get_adapter(URL) is here.get_adapter(URL)
-    other = session_for(replace(OPTIONS, per_host=2))
-    assert other.get_adapter(URL) is not here.get_adapter(URL)
+    here = client_for(OPTIONS)
+    assert clients[0] is here
+    assert here.pools.connection_from_url(URL) is clients[0].pools.connection_from_url(URL)
+    other = client_for(replace(OPTIONS, per_host=2))
+    assert other.pools is not here.pools
+    assert other.pools.connection_from_url(URL).pool.maxsize == 2
 
 
 def test_fetch_options_pickle_unchanged():
@@ -204,17 +204,17 @@ def test_body_that_does_not_decode_as_its_content_encoding_is_reset(server):
 def test_forked_worker_does_not_share_the_parents_connections():
     # Two processes on one pooled socket read each other's responses (seen with the process
     # backend run from a process that had fetched before).
-    parent = session_for(OPTIONS).get_adapter(URL)
+    parent = client_for(OPTIONS).pools
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+: fork with threads
         pid = os.fork()
     if pid == 0:
-        os._exit(0 if session_for(OPTIONS).get_adapter(URL) is not parent else 1)
+        os._exit(0 if client_for(OPTIONS).pools is not parent else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
 
 
-def test_a_redirect_chain_keeps_its_cookies_but_the_session_keeps_none(server):
+def test_a_redirect_chain_keeps_its_cookies_but_the_next_url_gets_none(server):
     url = server.add(
         "/login", redirect(server.url("/home"), 302, ("Set-Cookie", "consent=yes; Path=/"))
     )
@@ -223,14 +223,15 @@ def test_a_redirect_chain_keeps_its_cookies_but_the_session_keeps_none(server):
     page = fetch_page(url, options, is_enough=lambda body, types: False)
     assert (page.status, page.redirects) == (200, 1)
     assert server.request_headers["/home"].get("cookie") == "consent=yes"
-    assert len(session_for(options).cookies) == 0
+    fetch_page(server.url("/home"), options, is_enough=lambda body, types: False)
+    assert "cookie" not in server.request_headers["/home"]
 
 
 @pytest.mark.parametrize(
-    ("environment", "trusted"), [({}, False), ({"HTTPS_PROXY": "http://p:3128"}, True)]
+    ("environment", "proxied"), [({}, False), ({"HTTPS_PROXY": "http://p:3128"}, True)]
 )
 def test_environment_is_read_per_request_only_when_a_proxy_is_set(
-    monkeypatch, environment, trusted
+    monkeypatch, environment, proxied
 ):
     for name in (
         "http_proxy",
@@ -243,8 +244,8 @@ def test_environment_is_read_per_request_only_when_a_proxy_is_set(
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    options = FetchOptions(retries=0, timeout=float(len(environment) + 3))  # a fresh session
-    assert session_for(options).trust_env is trusted
+    options = FetchOptions(retries=0, timeout=float(len(environment) + 3))  # a fresh client
+    assert (client_for(options).proxy_pools is not None) is proxied
 
 
 def test_proxy_from_the_environment_carries_the_request(monkeypatch, server):
@@ -253,7 +254,7 @@ def test_proxy_from_the_environment_carries_the_request(monkeypatch, server):
     for name in ("NO_PROXY", "no_proxy", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", server.base)
-    options = FetchOptions(retries=0, timeout=7.5)  # options no other test uses: a new session
+    options = FetchOptions(retries=0, timeout=7.5)  # options no other test uses: a new client
     page = fetch_page("http://proxied.invalid/page", options, is_enough=lambda body, types: False)
     assert b"Through the proxy" in page.body
     assert server.hits["http://proxied.invalid/page"] == 1

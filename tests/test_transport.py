@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
 from urllib3 import HTTPResponse
 from urllib3.exceptions import MaxRetryError, ProtocolError, SSLError
@@ -11,7 +13,8 @@ from titlefetch.transport import (
     BACKOFF_FACTOR,
     BACKOFF_JITTER,
     RETRY_AFTER_CEILING,
-    new_adapter,
+    ProxyPools,
+    new_pools,
     new_retry,
 )
 
@@ -80,17 +83,25 @@ def test_dropped_connection_is_retried():
     assert retry.total == 1
 
 
-def test_adapter_keeps_per_host_idle_connections_and_never_blocks():
-    adapter = new_adapter(retries=1, per_host=3)
-    pool = adapter.poolmanager.connection_from_url(URL)
+def test_pools_keep_per_host_idle_connections_and_never_block():
+    manager = new_pools(per_host=3, verify=True)
+    pool = manager.connection_from_url(URL)
     assert (pool.pool.maxsize, pool.block) == (3, False)
     assert type(pool).__name__ == "_WatchedPool"
-    assert type(adapter.poolmanager.connection_from_url("https://x.test/")).__name__ == (
-        "_WatchedHTTPSPool"
-    )
+    assert type(manager.connection_from_url("https://x.test/")).__name__ == "_WatchedHTTPSPool"
+
+
+@pytest.mark.parametrize(("verify", "mode"), [(True, ssl.CERT_REQUIRED), (False, ssl.CERT_NONE)])
+def test_pools_verify_certificates_unless_told_not_to(verify, mode):
+    pool = new_pools(per_host=1, verify=verify).connection_from_url("https://x.test/")
+    context = pool.conn_kw["ssl_context"]  # one context for every connection: one bundle load
+    assert context.verify_mode == mode
+    assert context.check_hostname is (mode == ssl.CERT_REQUIRED)
+    assert pool.cert_reqs == mode.name
 
 
 def test_http_proxy_pools_are_watched_too():
-    manager = new_adapter(retries=1, per_host=3).proxy_manager_for("http://127.0.0.1:3128")
+    manager = ProxyPools(per_host=3, verify=True).manager_for("http://127.0.0.1:3128")
     pool = manager.connection_from_url(URL)
     assert type(pool).__name__ == "_WatchedPool"
+    assert pool.pool.maxsize == 3

@@ -11,7 +11,7 @@ import threading
 import time
 
 from titlefetch.errors import FetchError
-from titlefetch.fetch import FetchOptions, Page, fetch_page, session_for
+from titlefetch.fetch import FetchOptions, Page, client_for, fetch_page
 from titlefetch.results import Failure, TitleResult
 from titlefetch.titles import can_have_title, extract_title, is_title_settled, media_type
 
@@ -83,10 +83,10 @@ def _status_failure(status: int) -> Failure | None:
 
 
 def prepare_worker(options: FetchOptions) -> None:
-    """Process-pool initializer: ignore Ctrl-C (the parent handles it), build the session,
+    """Process-pool initializer: ignore Ctrl-C (the parent handles it), build the HTTP client,
     and leave when the parent is gone (it may exit at once: `| head`, a second Ctrl-C)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    session_for(options)
+    client_for(options)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()

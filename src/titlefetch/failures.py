@@ -6,14 +6,14 @@ import errno
 import http.client
 import socket
 import ssl
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import urlsplit
 
-import requests
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
+    LocationValueError,
     NameResolutionError,
     ReadTimeoutError,
 )
@@ -39,22 +39,15 @@ def timeout_message(options: Limits) -> str:
     return f"no complete answer within {options.timeout:g}s (raise --timeout)"
 
 
-def describe_failure(
-    exc: BaseException, url: str, options: Limits, hops: Sequence[Any]
-) -> FetchError:
-    """The FetchError for `exc`, raised while fetching `url` after following `hops`."""
+def describe_failure(exc: BaseException, url: str, options: Limits) -> FetchError:
+    """The FetchError for `exc`, raised while fetching `url` (the hop that failed)."""
     if deadline.expired():
         return FetchError("timeout", timeout_message(options))
     if isinstance(exc, FetchError):
         return exc
-    if isinstance(exc, requests.TooManyRedirects):
-        message = f"more than {options.max_redirects} redirects (a loop?; raise --max-redirects)"
-        return FetchError("too_many_redirects", message)
-    if isinstance(exc, requests.exceptions.InvalidSchema | requests.exceptions.InvalidURL):
-        return _bad_url(exc, url, hops)
-    # requests names the request that failed: after a redirect, another host than `url`'s.
-    failed = getattr(getattr(exc, "request", None), "url", None) or url
-    return _classify(list(causes(exc)), failed, options)
+    if isinstance(exc, LocationValueError):  # URLSchemeUnknown and LocationParseError too
+        return FetchError("invalid_url", f"not a fetchable URL: {exc}")
+    return _classify(list(causes(exc)), url, options)
 
 
 def _classify(chain: list[BaseException], url: str, options: Limits) -> FetchError:
@@ -81,22 +74,12 @@ def _classify(chain: list[BaseException], url: str, options: Limits) -> FetchErr
     return FetchError("reset", "the server closed the connection before the response was complete")
 
 
-def _bad_url(exc: BaseException, url: str, hops: Sequence[Any]) -> FetchError:
-    if not hops:
-        return FetchError("invalid_url", f"not a fetchable URL: {exc}")
-    location = hops[-1].headers.get("Location", "?")
-    return FetchError("bad_redirect", f"redirect to {location!r}, which is not an http(s) URL")
-
-
 def _is_dns(cause: BaseException) -> bool:
     return isinstance(cause, NameResolutionError | socket.gaierror)
 
 
 def _is_tls(cause: BaseException) -> bool:
-    tls_errors = (
-        ssl.SSLError | ssl.CertificateError | Urllib3SSLError | requests.exceptions.SSLError
-    )
-    return isinstance(cause, tls_errors)
+    return isinstance(cause, ssl.SSLError | ssl.CertificateError | Urllib3SSLError)
 
 
 def _is_refused(cause: BaseException) -> bool:
@@ -112,15 +95,15 @@ def _is_header_overflow(cause: BaseException) -> bool:
 
 def _is_connect_timeout(cause: BaseException) -> bool:
     # NewConnectionError subclasses ConnectTimeoutError: only the exact class is a timeout.
-    return type(cause) is ConnectTimeoutError or isinstance(cause, requests.ConnectTimeout)
+    return type(cause) is ConnectTimeoutError
 
 
 def _is_timeout(cause: BaseException) -> bool:
-    return isinstance(cause, ReadTimeoutError | TimeoutError | requests.ReadTimeout)
+    return isinstance(cause, ReadTimeoutError | TimeoutError)
 
 
 def _is_decode_error(cause: BaseException) -> bool:
-    return isinstance(cause, DecodeError | requests.exceptions.ContentDecodingError)
+    return isinstance(cause, DecodeError)
 
 
 def _is_reset(cause: BaseException) -> bool:

@@ -1,24 +1,37 @@
 """One HTTP GET -> Page: status, content types and the body prefix that holds the title.
 
-The only module that sends requests; transport.py, deadline.py and failures.py serve it.
+The only module that sends requests; transport.py, redirects.py, deadline.py and failures.py
+serve it. It calls urllib3 (requests' own transport) directly: requests' Session, Request and
+Response objects cost more CPU per URL than urllib3 itself (see benchmarks/README.md).
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 import urllib3
+from requests.utils import default_headers, get_environ_proxies, select_proxy
+from urllib3 import PoolManager
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
 
 from titlefetch import __version__, deadline
 from titlefetch.errors import FetchError
 from titlefetch.failures import describe_failure, timeout_message
-from titlefetch.transport import SharedAdapter, new_adapter
+from titlefetch.redirects import (
+    ChainCookies,
+    headers_for,
+    is_fetchable,
+    location_of,
+    resolve,
+)
+from titlefetch.transport import ProxyPools, new_pools, new_retry
 
 DEFAULT_USER_AGENT = f"titlefetch/{__version__} (+https://github.com/titlefetch/titlefetch)"
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
@@ -61,49 +74,73 @@ _CHECK_EVERY_CHUNK = 64 * 1024  # below this, ask is_enough after every chunk; a
 # compressed rest is decompressed as it is read, so less of it is worth it (a bomb stays cheap).
 _DRAIN_LIMIT = 2 * 1024 * 1024
 _DRAIN_LIMIT_ENCODED = 64 * 1024
+_DRAIN_LIMIT_REDIRECT = 64 * 1024  # a redirect's body is never needed
 _DRAIN_CHUNK = 256 * 1024
-_local = threading.local()
-_adapters: dict[FetchOptions, SharedAdapter] = {}
-_adapters_lock = threading.Lock()
+_clients: dict[FetchOptions, _Client] = {}
+_clients_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class _Client:
+    """What a process needs to fetch with one FetchOptions, built once, shared by its threads."""
+
+    pools: PoolManager
+    proxy_pools: ProxyPools | None  # only when a proxy variable is set
+    headers: dict[str, str]
+    retry: Retry
+    # The deadline watchdog bounds every read and write of a watched connection; a socket
+    # timeout on top would make CPython poll() before each recv(): a second system call, and
+    # a second hand-off of the GIL, for every read. So those get a connect timeout only.
+    watched_timeout: urllib3.Timeout
+    timeout: urllib3.Timeout  # for SOCKS connections, which are not watched
+
+    def route(self, url: str) -> tuple[PoolManager, urllib3.Timeout]:
+        """The pools that carry a request for `url`, and the socket timeouts they need."""
+        proxy = None
+        if self.proxy_pools is not None:
+            proxy = select_proxy(url, get_environ_proxies(url))  # honours no_proxy, as requests
+        if proxy is None:
+            return self.pools, self.watched_timeout
+        if proxy.lower().startswith("socks"):  # SOCKS connections are not watched
+            return self.proxy_pools.manager_for(proxy), self.timeout  # type: ignore[union-attr]
+        return self.proxy_pools.manager_for(proxy), self.watched_timeout  # type: ignore[union-attr]
 
 
 def _forget_after_fork() -> None:
     # A forked worker must not use the parent's pooled connections: two processes would write
     # requests to one socket and read each other's responses.
-    global _local, _adapters_lock
-    _local = threading.local()
-    _adapters.clear()
-    _adapters_lock = threading.Lock()
+    global _clients_lock
+    _clients.clear()
+    _clients_lock = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
-def session_for(options: FetchOptions) -> requests.Session:
-    """This thread's session for `options`, built on first use and reused after."""
-    sessions: dict[FetchOptions, requests.Session] = _local.__dict__.setdefault("sessions", {})
-    session = sessions.get(options)
-    if session is None:
-        session = sessions[options] = _new_session(options)
-    return session
+def client_for(options: FetchOptions) -> _Client:
+    """This process's client for `options`, built on first use and shared by its threads."""
+    client = _clients.get(options)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(options)
+            if client is None:
+                client = _clients[options] = _new_client(options)
+    return client
 
 
-def _new_session(options: FetchOptions) -> requests.Session:
-    session = requests.Session()
-    session.headers["User-Agent"] = options.user_agent
-    session.headers.update(dict(options.headers))
-    session.max_redirects = options.max_redirects
-    session.verify = _verify_setting(options)
-    # requests reads the proxy variables and looks for ~/.netrc on every request when trust_env
-    # is on: a tenth of the CPU per URL. With no proxy configured that buys nothing.
-    session.trust_env = _has_proxy_environment()
-    # Cookies from a million sites would pile up in every thread's jar. A redirect chain
-    # still carries its own cookies (requests keeps them per request).
-    session.cookies = _NoCookieJar()
-    adapter = _adapter_for(options)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+def _new_client(options: FetchOptions) -> _Client:
+    verify = _verify_setting(options)
+    headers = dict(default_headers())  # what requests sends: Accept, Accept-Encoding, ...
+    headers["User-Agent"] = options.user_agent
+    headers.update(options.headers)
+    return _Client(
+        pools=new_pools(options.per_host, verify),
+        proxy_pools=ProxyPools(options.per_host, verify) if _has_proxy_environment() else None,
+        headers=headers,
+        retry=new_retry(options.retries),
+        watched_timeout=urllib3.Timeout(connect=options.connect_timeout, read=None),
+        timeout=urllib3.Timeout(connect=options.connect_timeout, read=options.timeout),
+    )
 
 
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
@@ -123,25 +160,6 @@ def _verify_setting(options: FetchOptions) -> bool | str:
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
-class _NoCookieJar(requests.cookies.RequestsCookieJar):
-    """A session cookie jar that keeps nothing."""
-
-    def set_cookie(self, cookie: Any, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        pass
-
-
-def _adapter_for(options: FetchOptions) -> SharedAdapter:
-    # One adapter (one pool of connections) per process, shared by the sessions of all threads.
-    with _adapters_lock:
-        adapter = _adapters.get(options)
-        if adapter is None:
-            adapter = _adapters[options] = new_adapter(options.retries, options.per_host)
-        return adapter
-
-
 def fetch_page(url: str, options: FetchOptions, *, is_enough: BodyCheck) -> Page:
     """GET `url`, reading a 2xx body until `is_enough(body_so_far, content_types)` or max_bytes.
 
@@ -151,64 +169,71 @@ def fetch_page(url: str, options: FetchOptions, *, is_enough: BodyCheck) -> Page
     Raises:
         FetchError: with the kind of network or HTTP trouble.
     """
-    hops: list[requests.Response] = []
+    visited = [url]  # the URL of every hop so far
     with deadline.attempt(options.timeout):
         try:
-            return _get(url, options, is_enough, hops)
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise describe_failure(exc, url, options, hops) from exc
+            return _get(url, options, is_enough, visited)
+        except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
+            raise describe_failure(exc, visited[-1], options) from exc
 
 
-def _get(url: str, options: FetchOptions, is_enough: BodyCheck, hops: list[Any]) -> Page:
-    session = session_for(options)
-    request = _prepare(session, url, hops)
-    with session.send(
-        request,
-        stream=True,
-        timeout=(options.connect_timeout, options.timeout),
-        # Per request, not only on the session: requests lets REQUESTS_CA_BUNDLE or
-        # CURL_CA_BUNDLE override a session's verify, and so --insecure and --ca-bundle.
-        verify=session.verify,
-        proxies=_proxies_for(session, request),
-        cert=None,
-        allow_redirects=True,
-    ) as response:
-        content_types = tuple(response.raw.headers.getlist("Content-Type"))
-        body, truncated = b"", False
-        if 200 <= response.status_code < 300 and not is_enough(b"", content_types):
-            body, truncated = _read_body(response.raw, options.max_bytes, content_types, is_enough)
-        if deadline.expired():  # the body ended because the watchdog shut the socket
-            raise FetchError("timeout", timeout_message(options))
-        _drain_short_rest(response.raw)
-        return Page(
-            url=url,
-            final_url=response.url,
-            status=response.status_code,
-            content_types=content_types,
-            body=body,
-            redirects=len(response.history),
-            truncated=truncated,
+def _get(url: str, options: FetchOptions, is_enough: BodyCheck, visited: list[str]) -> Page:
+    client = client_for(options)
+    headers, cookies = client.headers, ChainCookies()
+    while True:
+        target = visited[-1]
+        pools, timeout = client.route(target)
+        response = pools.urlopen(
+            "GET",
+            target,
+            headers=headers,
+            redirect=False,
+            retries=client.retry,
+            timeout=timeout,
+            preload_content=False,
+            decode_content=True,
         )
+        try:
+            location = location_of(response.status, response.headers)
+            if location is None:
+                return _read_page(response, visited, options, is_enough)
+            cookies.take(target, response.headers)
+            _drain_short_rest(response, _DRAIN_LIMIT_REDIRECT)
+        finally:
+            response.close()
+            response.release_conn()
+        following = resolve(location, target)
+        if not is_fetchable(following):
+            message = f"redirect to {location!r}, which is not an http(s) URL"
+            raise FetchError("bad_redirect", message)
+        if len(visited) > options.max_redirects:
+            message = (
+                f"more than {options.max_redirects} redirects (a loop?; raise --max-redirects)"
+            )
+            raise FetchError("too_many_redirects", message)
+        headers = cookies.with_cookies(headers_for(headers, target, following), following)
+        visited.append(following)
 
 
-def _prepare(session: requests.Session, url: str, hops: list[Any]) -> requests.PreparedRequest:
-    # requests' documented "prepared request" path: Session.request would merge a cookie jar,
-    # auth and settings titlefetch does not use, a third of the CPU of a request.
-    request = requests.PreparedRequest()
-    request.prepare(
-        method="GET",
-        url=url,
-        headers=session.headers,
-        hooks={"response": [lambda response, **_: hops.append(response)]},
+def _read_page(
+    response: BaseHTTPResponse, visited: list[str], options: FetchOptions, is_enough: BodyCheck
+) -> Page:
+    content_types = tuple(response.headers.getlist("Content-Type"))
+    body, truncated = b"", False
+    if 200 <= response.status < 300 and not is_enough(b"", content_types):
+        body, truncated = _read_body(response, options.max_bytes, content_types, is_enough)
+    if deadline.expired():  # the body ended because the watchdog shut the socket
+        raise FetchError("timeout", timeout_message(options))
+    _drain_short_rest(response, _DRAIN_LIMIT)
+    return Page(
+        url=visited[0],
+        final_url=visited[-1],
+        status=response.status,
+        content_types=content_types,
+        body=body,
+        redirects=len(visited) - 1,
+        truncated=truncated,
     )
-    return request
-
-
-def _proxies_for(session: requests.Session, request: requests.PreparedRequest) -> Any:
-    if not session.trust_env:  # no proxy variable is set (see _new_session)
-        return {}
-    settings = session.merge_environment_settings(request.url, {}, True, session.verify, None)
-    return settings["proxies"]
 
 
 def _read_body(
@@ -231,11 +256,12 @@ def _read_body(
     return bytes(body), not is_enough(bytes(body), content_types)
 
 
-def _drain_short_rest(raw: Any) -> None:
+def _drain_short_rest(raw: Any, limit: int) -> None:
     # A connection goes back to the pool only when its body was read to the end: do that when
     # little is left, so the next URL on the host skips a new handshake. Otherwise it closes.
     left = raw.length_remaining
-    limit = _DRAIN_LIMIT_ENCODED if raw.headers.get("Content-Encoding") else _DRAIN_LIMIT
+    if raw.headers.get("Content-Encoding"):
+        limit = min(limit, _DRAIN_LIMIT_ENCODED)
     if not left or left > limit:
         return
     with contextlib.suppress(urllib3.exceptions.HTTPError, OSError):

@@ -1,20 +1,21 @@
-"""The HTTP transport under requests: deadline-aware connections, shared pools, retries.
+"""The HTTP transport: deadline-aware connections, shared pools, retries.
 
-Every requests.Session of a process (one per worker thread) mounts the same HTTPAdapter for
-the same FetchOptions, so keep-alive connections are shared across threads and at most
-`per_host` idle ones are kept per host.
+All worker threads of a process share one PoolManager per FetchOptions, so keep-alive
+connections are shared across threads and at most `per_host` idle ones are kept per host.
 """
 
 from __future__ import annotations
 
 import http.client
 import logging
+import os
 import socket
+import ssl
 from collections.abc import Iterator
 from typing import Any
 
-import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import ConnectionPool
@@ -27,6 +28,7 @@ from urllib3.exceptions import (
 )
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
+from urllib3.util.ssl_ import create_urllib3_context
 
 from titlefetch import deadline, dns
 
@@ -171,7 +173,7 @@ def new_retry(retries: int) -> FetchRetry:
     return FetchRetry(
         total=retries,
         other=0,  # TLS failures and the like: see _is_permanent
-        redirect=False,  # requests follows redirects itself
+        redirect=False,  # fetch.py follows redirects itself
         status_forcelist=RETRY_STATUSES,
         allowed_methods=frozenset({"GET"}),
         backoff_factor=BACKOFF_FACTOR,
@@ -181,12 +183,23 @@ def new_retry(retries: int) -> FetchRetry:
     )
 
 
-class SharedAdapter(HTTPAdapter):
-    """An adapter whose pools use watched connections, for direct and proxied requests."""
+def new_pools(per_host: int, verify: bool | str) -> PoolManager:
+    """Pools keeping at most `per_host` idle connections per host, never blocking."""
+    manager = PoolManager(num_pools=MAX_POOLS, maxsize=per_host, block=False, **_tls(verify))
+    manager.pool_classes_by_scheme = _POOL_CLASSES
+    return manager
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
+
+class ProxyPools(HTTPAdapter):
+    """requests' adapter, used for what it knows about proxies: HTTP ones (credentials in the
+    URL become Proxy-Authorization) and SOCKS ones (with the socks extra)."""
+
+    def __init__(self, per_host: int, verify: bool | str) -> None:
+        super().__init__(pool_connections=MAX_POOLS, pool_maxsize=per_host, pool_block=False)
+        self._verify = verify
+
+    def manager_for(self, proxy: str) -> PoolManager:
+        return self.proxy_manager_for(proxy, **_tls(self._verify))
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
         manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
@@ -196,28 +209,21 @@ class SharedAdapter(HTTPAdapter):
             manager.pool_classes_by_scheme = _POOL_CLASSES
         return manager
 
-    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
-        response = super().build_response(req, resp)
-        if response.is_redirect and _is_long(resp):
-            # requests reads a redirect's whole body before following it; a long one is not
-            # worth reading: mark it read, so the connection is closed instead.
-            response._content = b""
-        return response
 
-
-def _is_long(resp: BaseHTTPResponse) -> bool:
-    left = getattr(resp, "length_remaining", None)
-    return left is None or left > 64 * 1024
-
-
-def new_adapter(retries: int, per_host: int) -> SharedAdapter:
-    """An adapter keeping at most `per_host` idle connections per host, never blocking."""
-    return SharedAdapter(
-        pool_connections=MAX_POOLS,
-        pool_maxsize=per_host,
-        pool_block=False,
-        max_retries=new_retry(retries),
-    )
+def _tls(verify: bool | str) -> dict[str, Any]:
+    """Pool settings for certificates: False (--insecure), True (certifi's bundle, as
+    requests), or a bundle file or folder. One context, so the bundle is loaded once."""
+    context = create_urllib3_context()
+    if verify is False:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return {"ssl_context": context, "cert_reqs": "CERT_NONE"}
+    bundle = DEFAULT_CA_BUNDLE_PATH if verify is True else verify
+    if os.path.isdir(bundle):
+        context.load_verify_locations(capath=bundle)
+    else:
+        context.load_verify_locations(cafile=bundle)
+    return {"ssl_context": context, "cert_reqs": "CERT_REQUIRED"}
 
 
 class _DropPoolFull(logging.Filter):
