@@ -123,3 +123,16 @@ def test_the_package_is_typed_and_exports_its_api():
     assert {"fetch_titles", "TitleResult", "TitleRun", "Failure", "UrlLine"} <= set(
         titlefetch.__all__
     )
+
+
+@pytest.mark.parametrize(
+    ("backend", "rate", "in_flight"),
+    [("thread", None, 16), ("process", None, 32), ("dask", None, 32), ("process", 5.0, 16)],
+)
+def test_only_process_and_cluster_workers_get_a_queued_future_each(backend, rate, in_flight):
+    # A thread starts a submitted fetch at once; a queued one would hold a --per-host slot
+    # without running.
+    from titlefetch.api import _schedule
+
+    schedule = _schedule("input", backend, 16, 8, {"rate": rate} if rate else {})
+    assert (schedule.in_flight, schedule.per_host) == (in_flight, 8)

@@ -183,3 +183,25 @@ def test_rate_spaces_submissions():
     ordered = sorted(starts)
     gaps = [later - earlier for earlier, later in zip(ordered, ordered[1:], strict=False)]
     assert min(gaps) >= 0.04
+
+
+def test_before_waiting_runs_only_when_no_result_is_ready():
+    # Handed-out results are flushed when the scheduler has to wait, not after each one: a
+    # consumer that writes a result per iteration sees every result flushed before a wait.
+    urls = lines("http://a.test/slow", "http://b.test/1", "http://b.test/2", "http://b.test/3")
+    work = FakeWork({"http://a.test/slow": 0.3})
+    events: list[str] = []
+    pool = ThreadPoolExecutor(max_workers=4)
+    schedule = Schedule(order="input")
+    scheduler = Scheduler(
+        urls, pool, work, OPTIONS, schedule, before_waiting=lambda: events.append("wait")
+    )
+    try:
+        for result in scheduler:
+            events.append(result.url)
+    finally:
+        pool.shutdown()
+    # The slow first line holds the others back: the scheduler waits for it, then hands out
+    # all four without waiting in between.
+    assert events[-4:] == [url.url for url in urls]
+    assert events[:-4] and set(events[:-4]) == {"wait"}

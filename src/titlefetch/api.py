@@ -35,6 +35,7 @@ class RunOptions(TypedDict, total=False):
     rate: float | None  # requests per second at most, overall
     window: int | None  # input lines read ahead at most
     on_fetched: Callable[[TitleResult], None] | None  # called once per fetch as it ends
+    before_waiting: Callable[[], None] | None  # called before the run waits for a fetch
     expect_status: Collection[int] | None  # final statuses that count as success
     answered: Iterable[str]  # URLs an earlier run printed (--resume): skipped as often
 
@@ -128,23 +129,25 @@ def fetch_titles(
     at `scheduler_address`, or a local one) of `workers` is made and shut down when the run
     ends (ClusterError when the cluster cannot be reached). `options` are FetchOptions
     fields (timeout, retries, ...) plus `rate` (requests per second), `on_fetched` (a
-    callback for each fetch as it ends), `window` (lines read ahead at most), `answered`
-    (URLs an earlier run printed, one per line printed: as many occurrences are skipped) and
-    `expect_status` (the final statuses, after redirects, that count as success; default any
-    2xx). A UrlLine with `expect` set fails with `title_mismatch` unless its title matches
-    that regex (re.search). Results come as they are ready; a failed URL is a result with
-    `error` set, never an exception.
+    callback for each fetch as it ends), `before_waiting` (called each time the run is
+    about to wait for a fetch: the moment to flush output written so far), `window` (lines
+    read ahead at most), `answered` (URLs an earlier run printed, one per line printed: as
+    many occurrences are skipped) and `expect_status` (the final statuses, after redirects,
+    that count as success; default any 2xx). A UrlLine with `expect` set fails with
+    `title_mismatch` unless its title matches that regex (re.search). Results come as they
+    are ready; a failed URL is a result with `error` set, never an exception.
 
     Example:
         >>> for result in fetch_titles(["https://example.com/"], timeout=5):  # doctest: +SKIP
         ...     print(result.url, result.title, result.error)
     """
     on_fetched = options.pop("on_fetched", None)
+    before_waiting = options.pop("before_waiting", None)
     answered: Iterable[str] = options.pop("answered", ())
     statuses = options.pop("expect_status", None)
     fetch_options = _fetch_options(options)
     size = workers or default_workers(backend)
-    schedule = _schedule(order, size, fetch_options.per_host, options)
+    schedule = _schedule(order, backend, size, fetch_options.per_host, options)
     owned: list[Executor] = []
 
     def new_executor() -> Executor:
@@ -170,6 +173,7 @@ def fetch_titles(
         schedule,
         renew_executor=None if executor else new_executor,
         on_fetched=on_fetched,
+        before_waiting=before_waiting,
         answered=answered,
         check=_checker(frozenset(statuses) if statuses is not None else None),
     )
@@ -190,11 +194,15 @@ def _fetch_options(options: Mapping[str, Any]) -> FetchOptions:
     return FetchOptions(**{name: options[name] for name in _FETCH_FIELDS & set(options)})
 
 
-def _schedule(order: str, workers: int, per_host: int, options: RunOptions) -> Schedule:
+def _schedule(
+    order: str, backend: str, workers: int, per_host: int, options: RunOptions
+) -> Schedule:
     rate: float | None = options.get("rate")
-    # Rate-limited runs keep no queue in the executor, so a submission starts at once and
-    # the spacing the scheduler keeps is the spacing the servers see.
-    in_flight = workers if rate else 2 * workers
+    # Threads start a submitted fetch at once, so the executor keeps no queue: a queued
+    # future would count against --per-host without running. Process and cluster workers get
+    # a second future each to hide the trip through the pipe; rate-limited runs never do, so
+    # that the spacing the scheduler keeps is the spacing the servers see.
+    in_flight = workers if rate or backend == "thread" else 2 * workers
     window: int = options.get("window") or max(256, 8 * in_flight)
     if order not in ("input", "completed"):
         raise ValueError(f"order must be 'input' or 'completed', not {order!r}")

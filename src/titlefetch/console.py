@@ -100,6 +100,9 @@ def run_and_write(
         order="completed" if settings.order == "completed" else "input",
         rate=settings.rate,
         on_fetched=_tracer(started) if settings.trace else None,
+        # Results are flushed whenever the run has to wait, not after every line: each one
+        # still shows as soon as it is ready, without a write() per result under load.
+        before_waiting=_flusher(out),
         answered=answered,
         expect_status=settings.expect_status,
         **dataclasses.asdict(settings.options),
@@ -139,9 +142,19 @@ def _write_lines(results: Iterable[TitleResult], settings: RunSettings, out: IO[
             out.write(csv_header() + ending)
         for result in results:
             out.write(formatter(result) + ending)
-            out.flush()  # each result shows as soon as it is ready, and only whole lines
+        out.flush()
     except BrokenPipeError:
         _exit_on_broken_pipe()
+
+
+def _flusher(out: IO[str]) -> Callable[[], None]:
+    def flush() -> None:
+        try:
+            out.flush()
+        except BrokenPipeError:
+            _exit_on_broken_pipe()
+
+    return flush
 
 
 def _write_report(results: Iterable[TitleResult], out: IO[str]) -> None:

@@ -63,6 +63,7 @@ class Scheduler(Iterator[TitleResult]):
         *,
         renew_executor: Callable[[], Executor] | None = None,
         on_fetched: Callable[[TitleResult], None] | None = None,
+        before_waiting: Callable[[], None] | None = None,
         answered: Iterable[str] = (),
         check: Check | None = None,
     ) -> None:
@@ -88,6 +89,7 @@ class Scheduler(Iterator[TitleResult]):
         self._stopping = False
         self._next_slot = 0.0
         self._on_fetched = on_fetched
+        self._before_waiting = before_waiting  # e.g. flush the results written so far
         self._check = check  # judges a result against its line's expectation
 
     # -- public --------------------------------------------------------------------------
@@ -196,9 +198,14 @@ class Scheduler(Iterator[TitleResult]):
         if self._schedule.rate is not None and self._waiting:
             timeout = max(0.0, min(timeout, self._next_slot - time.monotonic()))
         try:
-            job = self._finished.get(timeout=timeout)
+            job = self._finished.get_nowait()
         except queue.Empty:
-            return
+            if self._before_waiting is not None:
+                self._before_waiting()
+            try:
+                job = self._finished.get(timeout=timeout)
+            except queue.Empty:
+                return
         while True:
             if job is not None:
                 self._complete(job)
