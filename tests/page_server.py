@@ -55,7 +55,7 @@ class PageServer:
             self.request_headers[path] = headers
 
     def __enter__(self) -> PageServer:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def __exit__(
