@@ -34,3 +34,27 @@ def test_close_removes_the_file_and_may_be_repeated():
     store.close()
     store.close()
     assert not os.path.exists(path)
+
+
+def test_the_seen_filter_never_answers_no_for_a_stored_url():
+    from titlefetch.store import _SeenFilter
+
+    seen = _SeenFilter()
+    stored = [f"http://h{n % 97}.test/p/{n}" for n in range(20_000)]
+    for url in stored:
+        seen.add(url)
+    assert all(url in seen for url in stored)
+    others = [f"http://other.test/{n}" for n in range(20_000)]
+    assert sum(url in seen for url in others) < 20  # ~0 expected at this fill; never all
+
+
+def test_urls_never_stored_are_not_looked_up_on_disk():
+    store = UrlStore()
+    for n in range(600):  # more than one batch: most rows are on disk
+        store.remember(TitleResult(url=f"http://a.test/{n}", title=str(n)))
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    assert store.recall("http://a.test/5").title == "5"
+    assert store.recall("http://b.test/new") is None
+    assert len(statements) == 1  # only the stored URL's lookup reached SQLite
+    store.close()

@@ -14,6 +14,7 @@ from titlefetch.errors import SourceError
 
 STDIN = "-"
 _URL_PREFIXES = ("http://", "https://")
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # \s: whitespace as str.isspace() sees it
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ def url_problem(url: str) -> str | None:
     """Why `url` is not a fetchable http(s) URL, or None when it is."""
     if not url.lower().startswith(_URL_PREFIXES):
         return "not an http(s) URL"
-    if any(character.isspace() or ord(character) < 0x20 for character in url):
+    if _SPACE_OR_CONTROL.search(url):
         return "contains whitespace or control characters"
     try:
         parts = urlsplit(url)
