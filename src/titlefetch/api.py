@@ -203,7 +203,7 @@ def _schedule(
     # a second future each to hide the trip through the pipe; rate-limited runs never do, so
     # that the spacing the scheduler keeps is the spacing the servers see.
     in_flight = workers if rate or backend == "thread" else 2 * workers
-    window: int = options.get("window") or max(256, 8 * in_flight)
+    window: int = options.get("window") or max(256, 32 * in_flight)
     if order not in ("input", "completed"):
         raise ValueError(f"order must be 'input' or 'completed', not {order!r}")
     return Schedule(
