@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from titlefetch.titles import (
+    TitleReader,
     can_have_title,
     extract_title,
     is_title_settled,
@@ -353,3 +354,30 @@ def test_is_title_settled_at_once_for_the_replacement_encoding() -> None:
 )
 def test_is_title_settled_for_xml(body: bytes, content_types: tuple[str], expected: bool) -> None:
     assert is_title_settled(body, content_types) is expected
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<title>Plain</title>",
+        "<script>'<title>no</title>'</script><title>After &amp; script</title>",
+        "<meta charset=shift_jis><title>\u65e5\u672c</title>",
+        "<title>Never closed",
+        "<p>no title</p>",
+    ],
+)
+def test_title_reader_answers_as_extract_title_without_walking_twice(monkeypatch, markup):
+    import titlefetch.titles as titles
+
+    charset = "shift_jis" if "shift_jis" in markup else "utf-8"
+    body = markup.encode(charset)
+    walks = []
+    real_find_title = titles.find_title
+    monkeypatch.setattr(titles, "find_title", lambda text: walks.append(1) or real_find_title(text))
+    reader = TitleReader()
+    settled = reader.is_settled(body, HTML)
+    walked = len(walks)
+    assert reader.title(body, HTML) == extract_title(body, HTML)
+    if settled:  # the walk that settled the title is reused: one more walk for extract_title
+        assert len(walks) == walked + 1
+    assert reader.title(body + b" ", HTML) == extract_title(body + b" ", HTML)  # another body

@@ -13,7 +13,7 @@ import time
 from titlefetch.errors import FetchError
 from titlefetch.fetch import FetchOptions, Page, client_for, fetch_page
 from titlefetch.results import Failure, TitleResult
-from titlefetch.titles import can_have_title, extract_title, is_title_settled, media_type
+from titlefetch.titles import TitleReader, can_have_title, media_type
 
 
 def get_title(url: str, options: FetchOptions) -> TitleResult:
@@ -25,8 +25,9 @@ def get_title(url: str, options: FetchOptions) -> TitleResult:
     started = time.time()
     clock = time.perf_counter()
     try:
-        page = fetch_page(url, options, is_enough=is_title_settled)
-        fields = _describe(page)
+        reader = TitleReader()
+        page = fetch_page(url, options, is_enough=reader.is_settled)
+        fields = _describe(page, reader)
     except FetchError as exc:
         fields = {"error": Failure(exc.kind, exc.message)}
     return TitleResult(
@@ -52,7 +53,7 @@ def _cluster_worker() -> str | None:
         return None
 
 
-def _describe(page: Page) -> dict[str, object]:
+def _describe(page: Page, reader: TitleReader) -> dict[str, object]:
     fields: dict[str, object] = {
         "final_url": page.final_url,
         "status": page.status,
@@ -64,7 +65,7 @@ def _describe(page: Page) -> dict[str, object]:
     if failure is None and not can_have_title(page.content_types):
         failure = Failure("not_html", f"{fields['content_type']} has no title")
     if failure is None:
-        title = extract_title(page.body, page.content_types)
+        title = reader.title(page.body, page.content_types)
         if title:
             fields["title"] = title
         elif page.truncated:

@@ -251,9 +251,11 @@ def _read_body(
         # Asking after every chunk of a multi-megabyte body would cost quadratic time.
         if len(body) < _CHECK_EVERY_CHUNK or len(body) >= checked * 5 // 4:
             checked = len(body)
-            if is_enough(bytes(body), content_types):
-                return bytes(body), False
-    return bytes(body), not is_enough(bytes(body), content_types)
+            snapshot = bytes(body)  # the very object is_enough judged is the one returned
+            if is_enough(snapshot, content_types):
+                return snapshot, False
+    snapshot = bytes(body)
+    return snapshot, not is_enough(snapshot, content_types)
 
 
 def _drain_short_rest(raw: Any, limit: int) -> None:
