@@ -205,3 +205,25 @@ def test_before_waiting_runs_only_when_no_result_is_ready():
     # all four without waiting in between.
     assert events[-4:] == [url.url for url in urls]
     assert events[:-4] and set(events[:-4]) == {"wait"}
+
+
+def test_the_oldest_waiting_url_of_any_host_with_a_free_slot_starts_first():
+    urls = lines("http://a.test/1", "http://b.test/1", "http://a.test/2", "http://c.test/1")
+    work = FakeWork()
+    run(urls, work, Schedule(in_flight=1, per_host=1), ThreadPoolExecutor(max_workers=1))
+    assert work.calls == [url.url for url in urls]  # not a.test/2 before b.test/1
+
+
+def test_host_caps_hold_and_every_url_runs_once_under_random_load():
+    import random
+
+    rng = random.Random(7)
+    hosts = [f"h{n}.test" for n in range(7)]
+    urls = [f"http://{rng.choice(hosts)}/{n}" for n in range(300)]
+    urls += rng.sample(urls, 30)  # repeats join the running or finished job
+    work = FakeWork({url: rng.choice((0.0, 0.001, 0.005)) for url in urls})
+    schedule = Schedule(in_flight=6, per_host=2, window=40)
+    results = run(lines(*urls), work, schedule, ThreadPoolExecutor(max_workers=6))
+    assert [result.url for result in results] == urls
+    assert sorted(work.calls) == sorted(set(urls))
+    assert max(work.most_running.values()) <= 2

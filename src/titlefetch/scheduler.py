@@ -7,6 +7,7 @@ in flight.
 
 from __future__ import annotations
 
+import heapq
 import queue
 import time
 from collections import Counter, defaultdict, deque
@@ -44,6 +45,7 @@ class _Job:
 
     url: str
     host: str
+    seq: int  # its first line's
     lines: list[tuple[int, UrlLine]] = field(default_factory=list)
     future: Future[TitleResult] | None = None
     executor: Executor | None = None  # the one it was submitted to
@@ -77,6 +79,9 @@ class Scheduler(Iterator[TitleResult]):
         self._jobs: dict[str, _Job] = {}  # url -> job, waiting for its host or running
         self._waiting: defaultdict[str, deque[_Job]] = defaultdict(deque)  # host -> jobs
         self._running: Counter[str] = Counter()  # host -> submitted jobs
+        # Hosts with waiting jobs and a free slot, by their oldest waiting job: the oldest job
+        # any host may start goes first, as from one queue in input order.
+        self._startable: list[tuple[int, str]] = []
         self._submitted = 0
         self._store = UrlStore()  # url -> result for repeated URLs; earlier answers
         self._store.add_answered(answered)
@@ -154,19 +159,27 @@ class Scheduler(Iterator[TitleResult]):
             return
         job = self._jobs.get(line.url)
         if job is None:
-            job = self._jobs[line.url] = _Job(line.url, _host_of(line.url))
+            job = self._jobs[line.url] = _Job(line.url, _host_of(line.url), seq)
             self._waiting[job.host].append(job)
+            if len(self._waiting[job.host]) == 1:
+                self._offer(job.host)
         job.lines.append((seq, line))
 
     def _submit_ready_jobs(self) -> None:
-        for host in list(self._waiting):
-            jobs = self._waiting[host]
-            while jobs and self._running[host] < self._schedule.per_host:
-                if not self._may_submit_now():
-                    return
-                self._submit(jobs.popleft())
-            if not jobs:
+        while self._startable and self._may_submit_now():
+            _, host = heapq.heappop(self._startable)
+            jobs = self._waiting[host]  # offered hosts have waiting jobs and a free slot
+            self._submit(jobs.popleft())
+            if jobs:
+                self._offer(host)
+            else:
                 del self._waiting[host]
+
+    def _offer(self, host: str) -> None:
+        """Queue `host` for a start, if it has a waiting job and a free slot."""
+        jobs = self._waiting.get(host)
+        if jobs and self._running[host] < self._schedule.per_host:
+            heapq.heappush(self._startable, (jobs[0].seq, host))
 
     def _may_submit_now(self) -> bool:
         if self._submitted >= self._schedule.in_flight:
@@ -218,6 +231,8 @@ class Scheduler(Iterator[TitleResult]):
         assert job.future is not None
         self._running[job.host] -= 1
         self._submitted -= 1
+        if self._running[job.host] == self._schedule.per_host - 1:  # it was full
+            self._offer(job.host)
         try:
             result = job.future.result()
         except CancelledError:
@@ -282,6 +297,7 @@ class Scheduler(Iterator[TitleResult]):
             for job in jobs:
                 self._drop(job)
             del self._waiting[host]
+        self._startable.clear()
         for job in list(self._jobs.values()):
             if job.future is not None:
                 job.future.cancel()  # its callback drops it; a running one finishes
