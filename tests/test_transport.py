@@ -105,3 +105,18 @@ def test_http_proxy_pools_are_watched_too():
     pool = manager.connection_from_url(URL)
     assert type(pool).__name__ == "_WatchedPool"
     assert pool.pool.maxsize == 3
+
+
+def test_certificates_are_loaded_once_and_only_for_https():
+    from titlefetch.transport import _tls_context
+
+    _tls_context.cache_clear()
+    manager = new_pools(per_host=2, verify=True)
+    manager.connection_from_url("http://plain.test/")
+    assert _tls_context.cache_info().currsize == 0
+    first = manager.connection_from_url("https://a.test/").conn_kw["ssl_context"]
+    second = manager.connection_from_url("https://b.test/").conn_kw["ssl_context"]
+    proxy = ProxyPools(per_host=2, verify=True)
+    assert proxy.manager_for("http://127.0.0.1:3128") is proxy.manager_for("http://127.0.0.1:3128")
+    assert first is second
+    assert _tls_context.cache_info().misses == 1

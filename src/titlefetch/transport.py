@@ -6,6 +6,7 @@ connections are shared across threads and at most `per_host` idle ones are kept 
 
 from __future__ import annotations
 
+import functools
 import http.client
 import logging
 import os
@@ -185,9 +186,30 @@ def new_retry(retries: int) -> FetchRetry:
 
 def new_pools(per_host: int, verify: bool | str) -> PoolManager:
     """Pools keeping at most `per_host` idle connections per host, never blocking."""
-    manager = PoolManager(num_pools=MAX_POOLS, maxsize=per_host, block=False, **_tls(verify))
+    manager = _Pools(verify, num_pools=MAX_POOLS, maxsize=per_host, block=False)
     manager.pool_classes_by_scheme = _POOL_CLASSES
     return manager
+
+
+class _Pools(PoolManager):
+    """A PoolManager that loads certificates when its first HTTPS pool is made, not before:
+    a run over plain HTTP never pays for it."""
+
+    def __init__(self, verify: bool | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._verify = verify
+
+    def _new_pool(
+        self,
+        scheme: str,
+        host: str,
+        port: int,
+        request_context: dict[str, Any] | None = None,
+    ) -> HTTPConnectionPool:
+        if scheme == "https":
+            context = request_context or self.connection_pool_kw
+            request_context = {**context, **_tls(self._verify)}
+        return super()._new_pool(scheme, host, port, request_context)
 
 
 class ProxyPools(HTTPAdapter):
@@ -212,18 +234,27 @@ class ProxyPools(HTTPAdapter):
 
 def _tls(verify: bool | str) -> dict[str, Any]:
     """Pool settings for certificates: False (--insecure), True (certifi's bundle, as
-    requests), or a bundle file or folder. One context, so the bundle is loaded once."""
+    requests), or a bundle file or folder."""
+    return {
+        "ssl_context": _tls_context(verify),
+        "cert_reqs": "CERT_REQUIRED" if verify is not False else "CERT_NONE",
+    }
+
+
+@functools.cache
+def _tls_context(verify: bool | str) -> ssl.SSLContext:
+    # One context per process and setting: loading a bundle costs ~30 ms of CPU.
     context = create_urllib3_context()
     if verify is False:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-        return {"ssl_context": context, "cert_reqs": "CERT_NONE"}
+        return context
     bundle = DEFAULT_CA_BUNDLE_PATH if verify is True else verify
     if os.path.isdir(bundle):
         context.load_verify_locations(capath=bundle)
     else:
         context.load_verify_locations(cafile=bundle)
-    return {"ssl_context": context, "cert_reqs": "CERT_REQUIRED"}
+    return context
 
 
 class _DropPoolFull(logging.Filter):
