@@ -1,52 +1,104 @@
-"""The floor for a requests-based client: what requests alone costs, with no title parsing.
+"""The floor of an HTTP client in Python: what it costs to only fetch, with no title parsing.
 
-A ThreadPoolExecutor sharing one Session (one urllib3 pool per host, `--workers` connections
-each, proxies and .netrc not consulted), reading every body to its end so that every
-connection goes back to the pool, printing `URL<TAB>` lines. Like the rig's io_floor peer,
-it is not a title fetcher; it answers "can titlefetch reach its targets with requests?":
-titlefetch cannot be faster or cheaper than this.
+A ThreadPoolExecutor of `--workers` threads sharing one client (one pool per host, proxies and
+.netrc not consulted), reading every body to its end so that every connection goes back to the
+pool, following redirects, printing `URL<TAB>` lines. Like the rig's io_floor peer it is not a
+title fetcher; it answers "how cheap can a fetch through this client be?". `--client` picks it:
 
-    .venv/bin/python benchmarks/requests_floor.py urls.txt --workers 64
-    sudo ../shared/bench/run.sh --keep --peers io_floor-64 --workloads small,medium \\
-        --tool "$PWD/.venv/bin/python $PWD/benchmarks/requests_floor.py {urls}"
+- `requests`: Session.get, what most scripts do;
+- `send`: a PreparedRequest through Session.send (titlefetch before it left requests);
+- `adapter`: requests' HTTPAdapter.send, no Session;
+- `urllib3`: PoolManager.urlopen, the transport under requests (titlefetch's hot path).
+
+    .venv/bin/python benchmarks/requests_floor.py urls.txt --workers 64 --client urllib3
+    sudo ../shared/bench/run.sh --keep --peers io_floor-64 --workloads medium \\
+        --tool "$PWD/.venv/bin/python $PWD/benchmarks/requests_floor.py {urls} --client requests" \\
+        --tool "$PWD/.venv/bin/python $PWD/benchmarks/requests_floor.py {urls} --client urllib3"
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urljoin
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
-_session = requests.Session()
-
-
-def read_all(url: str) -> str:
-    """GET `url` and read its body to the end; `URL<TAB>` or `URL<TAB>` plus nothing on error."""
-    try:
-        with _session.get(url, stream=True, timeout=(5, 10)) as response:
-            for _ in response.raw.stream(64 * 1024, decode_content=False):
-                pass
-    except requests.RequestException:
-        pass
-    return f"{url}\t\n"
+_CHUNK = 64 * 1024
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("urls", help="file with one URL per line")
     parser.add_argument("--workers", type=int, default=64, help="threads")
+    parser.add_argument(
+        "--client", choices=("requests", "send", "adapter", "urllib3"), default="requests"
+    )
     args = parser.parse_args(argv)
-    _session.trust_env = False
-    adapter = HTTPAdapter(pool_connections=256, pool_maxsize=args.workers)
-    _session.mount("http://", adapter)
-    _session.mount("https://", adapter)
+    fetch = _fetcher(args.client, args.workers)
     with open(args.urls) as file:
         urls = [line.strip() for line in file if line.strip()]
+
+    def read_all(url: str) -> str:
+        with contextlib.suppress(requests.RequestException, urllib3.exceptions.HTTPError):
+            fetch(url)
+        return f"{url}\t\n"
+
     with ThreadPoolExecutor(args.workers) as executor:
         sys.stdout.writelines(executor.map(read_all, urls))
+
+
+def _fetcher(client: str, workers: int) -> Callable[[str], None]:
+    if client == "urllib3":
+        pools = urllib3.PoolManager(num_pools=256, maxsize=workers, retries=False)
+        timeout = urllib3.Timeout(connect=5, read=10)
+
+        def fetch_urllib3(url: str) -> None:
+            response = pools.urlopen(
+                "GET", url, redirect=True, preload_content=False, timeout=timeout
+            )
+            for _ in response.stream(_CHUNK, decode_content=False):
+                pass
+            response.release_conn()
+
+        return fetch_urllib3
+    session = requests.Session()
+    session.trust_env = False
+    adapter = HTTPAdapter(pool_connections=256, pool_maxsize=workers)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    if client == "requests":
+
+        def fetch_requests(url: str) -> None:
+            with session.get(url, stream=True, timeout=(5, 10)) as response:
+                for _ in response.raw.stream(_CHUNK, decode_content=False):
+                    pass
+
+        return fetch_requests
+
+    def fetch_prepared(url: str) -> None:
+        for _ in range(10):
+            request = requests.PreparedRequest()
+            request.prepare(method="GET", url=url, headers=session.headers)
+            options = {"stream": True, "timeout": (5, 10), "verify": True, "cert": None}
+            if client == "send":
+                response = session.send(request, allow_redirects=False, proxies={}, **options)
+            else:
+                response = adapter.send(request, proxies={}, **options)
+            with response:
+                for _ in response.raw.stream(_CHUNK, decode_content=False):
+                    pass
+            if response.status_code not in _REDIRECTS or "Location" not in response.headers:
+                return
+            url = urljoin(url, response.headers["Location"])
+
+    return fetch_prepared
 
 
 if __name__ == "__main__":
