@@ -1,18 +1,25 @@
 """Scheduler: input lines -> futures -> results, with a bounded window, dedupe and host caps.
 
-One thread (the caller's) does all the bookkeeping; executors only run the work function.
-Finished futures report through a queue, so each completion costs O(1) however many are
-in flight.
+One thread (the caller's) does the bookkeeping of lines and results; executors only run the
+work function. Finished futures report through a queue, so each completion costs O(1) however
+many are in flight; with a thread pool, the worker that finished also starts the next fetch.
 """
 
 from __future__ import annotations
 
 import heapq
 import queue
+import threading
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
+from concurrent.futures import (
+    BrokenExecutor,
+    CancelledError,
+    Executor,
+    Future,
+    ThreadPoolExecutor,
+)
 from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
@@ -82,6 +89,11 @@ class Scheduler(Iterator[TitleResult]):
         # Hosts with waiting jobs and a free slot, by their oldest waiting job: the oldest job
         # any host may start goes first, as from one queue in input order.
         self._startable: list[tuple[int, str]] = []
+        # Slot state (_waiting, _startable, _running, _submitted, _next_slot) is shared with
+        # the threads that complete futures: a thread pool's worker that finishes a fetch
+        # starts the next one itself, without waiting for this thread to wake up and do it.
+        self._slots = threading.Lock()
+        self._start_on_completion = isinstance(executor, ThreadPoolExecutor)
         self._submitted = 0
         self._store = UrlStore()  # url -> result for repeated URLs; earlier answers
         self._store.add_answered(answered)
@@ -160,20 +172,33 @@ class Scheduler(Iterator[TitleResult]):
         job = self._jobs.get(line.url)
         if job is None:
             job = self._jobs[line.url] = _Job(line.url, _host_of(line.url), seq)
-            self._waiting[job.host].append(job)
-            if len(self._waiting[job.host]) == 1:
-                self._offer(job.host)
+            with self._slots:
+                self._waiting[job.host].append(job)
+                if len(self._waiting[job.host]) == 1:
+                    self._offer(job.host)
         job.lines.append((seq, line))
 
     def _submit_ready_jobs(self) -> None:
+        with self._slots:
+            ready = self._take_ready_jobs()
+        for job in ready:
+            self._submit(job)
+
+    def _take_ready_jobs(self) -> list[_Job]:
+        """Take a slot for each job that may start now, oldest first (holding _slots)."""
+        ready = []
         while self._startable and self._may_submit_now():
             _, host = heapq.heappop(self._startable)
             jobs = self._waiting[host]  # offered hosts have waiting jobs and a free slot
-            self._submit(jobs.popleft())
+            job = jobs.popleft()
+            self._running[host] += 1
+            self._submitted += 1
+            ready.append(job)
             if jobs:
                 self._offer(host)
             else:
                 del self._waiting[host]
+        return ready
 
     def _offer(self, host: str) -> None:
         """Queue `host` for a start, if it has a waiting job and a free slot."""
@@ -193,16 +218,34 @@ class Scheduler(Iterator[TitleResult]):
         return True
 
     def _submit(self, job: _Job) -> None:
+        """Hand `job`, which holds a slot, to the executor (never while holding _slots: an
+        executor shutting down runs the callbacks of the futures it cancels)."""
         job.attempts += 1
         job.executor = self._executor
-        self._running[job.host] += 1
-        self._submitted += 1
         try:
             job.future = self._executor.submit(self._work, job.url, self._options)
         except BrokenExecutor as exc:
             job.future = Future()
             job.future.set_exception(exc)
-        job.future.add_done_callback(lambda _: self._finished.put(job))
+        except RuntimeError:  # shut down: the run is being closed
+            job.future = Future()
+            job.future.cancel()
+        job.future.add_done_callback(lambda _: self._finished_job(job))
+
+    def _finished_job(self, job: _Job) -> None:
+        """Runs in the thread that completed `job`'s future: free its slot, start what may
+        start now (thread pools only), and pass the job to the scheduler's thread."""
+        with self._slots:
+            self._running[job.host] -= 1
+            self._submitted -= 1
+            if self._running[job.host] == self._schedule.per_host - 1:  # it was full
+                self._offer(job.host)
+            ready = []
+            if self._start_on_completion and not self._stopping:
+                ready = self._take_ready_jobs()
+        for waiting in ready:
+            self._submit(waiting)
+        self._finished.put(job)
 
     # -- waiting and collecting ----------------------------------------------------------
 
@@ -229,10 +272,6 @@ class Scheduler(Iterator[TitleResult]):
 
     def _complete(self, job: _Job) -> None:
         assert job.future is not None
-        self._running[job.host] -= 1
-        self._submitted -= 1
-        if self._running[job.host] == self._schedule.per_host - 1:  # it was full
-            self._offer(job.host)
         try:
             result = job.future.result()
         except CancelledError:
@@ -260,6 +299,9 @@ class Scheduler(Iterator[TitleResult]):
         if job.executor is self._executor:  # the first casualty replaces the broken pool
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = self._renew_executor()
+        with self._slots:
+            self._running[job.host] += 1
+            self._submitted += 1
         self._submit(job)
         return True
 
@@ -293,11 +335,12 @@ class Scheduler(Iterator[TitleResult]):
             self._handed += 1
 
     def _cancel_unstarted(self) -> None:
-        for host, jobs in list(self._waiting.items()):
-            for job in jobs:
-                self._drop(job)
-            del self._waiting[host]
-        self._startable.clear()
+        with self._slots:
+            waiting = [job for jobs in self._waiting.values() for job in jobs]
+            self._waiting.clear()
+            self._startable.clear()
+        for job in waiting:
+            self._drop(job)
         for job in list(self._jobs.values()):
             if job.future is not None:
                 job.future.cancel()  # its callback drops it; a running one finishes
