@@ -227,3 +227,19 @@ def test_host_caps_hold_and_every_url_runs_once_under_random_load():
     assert [result.url for result in results] == urls
     assert sorted(work.calls) == sorted(set(urls))
     assert max(work.most_running.values()) <= 2
+
+
+def test_a_thread_pool_worker_starts_the_next_url_without_the_scheduling_thread():
+    urls = lines("http://a.test/1", "http://a.test/2", "http://a.test/3")
+    work = FakeWork()
+    pool = ThreadPoolExecutor(max_workers=1)
+    scheduler = Scheduler(urls, pool, work, OPTIONS, Schedule(in_flight=1, per_host=1))
+    try:
+        assert next(scheduler).url == "http://a.test/1"
+        deadline = time.monotonic() + 5
+        while len(work.calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)  # this thread does not iterate: only workers can start them
+        assert work.calls == [url.url for url in urls]
+        assert [result.url for result in scheduler] == [url.url for url in urls[1:]]
+    finally:
+        pool.shutdown()
