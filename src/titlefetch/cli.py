@@ -6,6 +6,7 @@ With console.py (the run on the console) it makes the command-line layer, the on
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -221,6 +222,10 @@ def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
         answered, output, mode = _resume_plan(params)
         out = stack.enter_context(_open_output(output, mode))
         progress = progress_for(sources, settings.progress, out)
+        # Each fetch allocates thousands of short-lived objects; at the default threshold (700)
+        # the cyclic collector ran ~250 times on the rig's medium list, 0.15-0.22 s of CPU.
+        # At 10,000 it runs ~16 times, 0.09-0.11 s; memory stays flat (benchmarks/memory.py).
+        gc.set_threshold(10_000, 20, 20)
         try:
             code = run_and_write(lines, settings, out, answered=answered, progress=progress)
         except SourceError as exc:  # an input or --resume file that fails while being read
