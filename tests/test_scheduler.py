@@ -243,3 +243,23 @@ def test_a_thread_pool_worker_starts_the_next_url_without_the_scheduling_thread(
         assert [result.url for result in scheduler] == [url.url for url in urls[1:]]
     finally:
         pool.shutdown()
+
+
+def test_finished_jobs_leave_no_reference_cycles_behind():
+    # Without cycles, a job, its future and its result are freed as soon as they are
+    # delivered, without waiting for the cyclic collector (which the CLI runs rarely).
+    import gc
+
+    urls = lines(*(f"http://h{n % 5}.test/{n}" for n in range(50)))
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        assert len(run(urls, FakeWork({}), Schedule(in_flight=4, per_host=2))) == 50
+        gc.collect()
+        kinds = {type(thing).__name__ for thing in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert not kinds & {"_Job", "Future", "TitleResult"}

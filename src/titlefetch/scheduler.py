@@ -271,9 +271,12 @@ class Scheduler(Iterator[TitleResult]):
                 return
 
     def _complete(self, job: _Job) -> None:
-        assert job.future is not None
+        # The job lets go of its future: the future's callback holds the job, and the cycle
+        # would keep both (and the result) alive until a full garbage collection.
+        future, job.future = job.future, None
+        assert future is not None
         try:
-            result = job.future.result()
+            result = future.result()
         except CancelledError:
             self._drop(job)
             return
