@@ -63,23 +63,26 @@ class Site:
     titles: tuple[str, ...]
 
 
-def make_site(pages: int, *, seed: int = 1) -> Site:
-    """Generate `pages` pages deterministically from `seed`."""
+def make_site(pages: int, *, seed: int = 1, head_kb: int = 0) -> Site:
+    """Generate `pages` pages deterministically from `seed`; `head_kb` > 0 puts that many KB
+    of inline CSS and JS before every title (parsing-heavy pages)."""
     rng = random.Random(seed)
     responses, titles = [], []
     for i in range(pages):
-        title, body = _make_page(i, rng)
+        title, body = _make_page(i, rng, head_kb)
         responses.append(_response(200, body))
         titles.append(title)
     return Site(tuple(responses), tuple(titles))
 
 
-def _make_page(i: int, rng: random.Random) -> tuple[str, bytes]:
+def _make_page(i: int, rng: random.Random, head_kb: int) -> tuple[str, bytes]:
     size = int(math.exp(rng.uniform(math.log(10_000), math.log(80_000))))
     title = f"Page {i}: " + " ".join(rng.choices(_WORDS, k=rng.randint(2, 6)))
     if i % 5 == 2:
         title = f"{_NON_ASCII_TITLES[i // 5 % len(_NON_ASCII_TITLES)]} ({i})"
     head_filler = _head_filler(rng, rng.randint(3_000, 30_000)) if i % 2 else ""
+    if head_kb:
+        head_filler = _head_filler(rng, head_kb * 1024)
     escaped = title.replace("&", "&amp;")
     head = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -178,10 +181,12 @@ async def serve(host: str, port: int, server: LatencyServer) -> None:
 
 
 @contextlib.contextmanager
-def running_server(*, pages: int, latency_ms: float, seed: int = 1) -> Iterator[str]:
+def running_server(
+    *, pages: int, latency_ms: float, seed: int = 1, head_kb: int = 0
+) -> Iterator[str]:
     """Run the server in a subprocess of its own; yield its base URL (`http://127.0.0.1:N`)."""
     command = [sys.executable, __file__, "--pages", str(pages), "--seed", str(seed)]
-    command += ["--latency-ms", str(latency_ms)]
+    command += ["--latency-ms", str(latency_ms), "--head-kb", str(head_kb)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
@@ -213,10 +218,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pages", type=int, default=200, help="pages under /p/")
     parser.add_argument("--seed", type=int, default=1, help="seed for the generated pages")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="delay per response")
+    parser.add_argument("--head-kb", type=int, default=0, help="KB of CSS/JS before every title")
     args = parser.parse_args(argv)
     if not args.host.startswith("127.") and args.host != "localhost":
         parser.error("listens on 127.0.0.0/8 only")
-    server = LatencyServer(make_site(args.pages, seed=args.seed), args.latency_ms / 1000)
+    site = make_site(args.pages, seed=args.seed, head_kb=args.head_kb)
+    server = LatencyServer(site, args.latency_ms / 1000)
     try:
         asyncio.run(serve(args.host, args.port, server))
     except KeyboardInterrupt:

@@ -154,6 +154,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--urls", type=int, default=1000, help="URLs per run (distinct)")
     parser.add_argument("--pages", type=int, default=200, help="distinct pages on the server")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="delay per response")
+    parser.add_argument(
+        "--head-kb", type=int, default=0, help="KB of CSS/JS before every title (0: 3-30 on half)"
+    )
     parser.add_argument("--backends", default="thread,process", help="comma-separated")
     parser.add_argument(
         "--workers",
@@ -173,11 +176,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    site = make_site(args.pages)
+    site = make_site(args.pages, head_kb=args.head_kb)
     print(f"{args.urls} URLs, {args.pages} pages of 10-80 KB, {args.latency_ms:g} ms per response")
     print(f"titlefetch: {args.titlefetch}, {os.cpu_count()} cores\n")
     print(HEADER, flush=True)
-    with running_server(pages=args.pages, latency_ms=args.latency_ms) as base_url:
+    with running_server(
+        pages=args.pages, latency_ms=args.latency_ms, head_kb=args.head_kb
+    ) as base_url:
         args.base_url = base_url
         with tempfile.TemporaryDirectory(prefix="titlefetch-bench-") as folder:
             work = Path(folder)
