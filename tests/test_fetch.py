@@ -182,7 +182,8 @@ def test_one_client_per_process_and_options_shared_by_its_threads():
     assert here.pools.connection_from_url(URL) is clients[0].pools.connection_from_url(URL)
     other = client_for(replace(OPTIONS, per_host=2))
     assert other.pools is not here.pools
-    assert other.pools.connection_from_url(URL).pool.maxsize == 2
+    other_pool = other.pools.connection_from_url(URL).pool
+    assert other_pool is not None and other_pool.maxsize == 2
 
 
 def test_fetch_options_pickle_unchanged():

@@ -54,7 +54,8 @@ def test_urls_never_stored_are_not_looked_up_on_disk():
         store.remember(TitleResult(url=f"http://a.test/{n}", title=str(n)))
     statements: list[str] = []
     store._db.set_trace_callback(statements.append)
-    assert store.recall("http://a.test/5").title == "5"
+    recalled = store.recall("http://a.test/5")
+    assert recalled is not None and recalled.title == "5"
     assert store.recall("http://b.test/new") is None
     assert len(statements) == 1  # only the stored URL's lookup reached SQLite
     store.close()

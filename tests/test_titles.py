@@ -373,7 +373,12 @@ def test_title_reader_answers_as_extract_title_without_walking_twice(monkeypatch
     body = markup.encode(charset)
     walks = []
     real_find_title = titles.find_title
-    monkeypatch.setattr(titles, "find_title", lambda text: walks.append(1) or real_find_title(text))
+
+    def counted_find_title(text):
+        walks.append(text)
+        return real_find_title(text)
+
+    monkeypatch.setattr(titles, "find_title", counted_find_title)
     reader = TitleReader()
     settled = reader.is_settled(body, HTML)
     walked = len(walks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 
 import pytest
-from urllib3 import HTTPResponse
+from urllib3 import HTTPResponse, HTTPSConnectionPool
 from urllib3.exceptions import MaxRetryError, ProtocolError, SSLError
 from urllib3.util.retry import Retry
 
@@ -86,6 +86,7 @@ def test_dropped_connection_is_retried():
 def test_pools_keep_per_host_idle_connections_and_never_block():
     manager = new_pools(per_host=3, verify=True)
     pool = manager.connection_from_url(URL)
+    assert pool.pool is not None
     assert (pool.pool.maxsize, pool.block) == (3, False)
     assert type(pool).__name__ == "_WatchedPool"
     assert type(manager.connection_from_url("https://x.test/")).__name__ == "_WatchedHTTPSPool"
@@ -94,6 +95,7 @@ def test_pools_keep_per_host_idle_connections_and_never_block():
 @pytest.mark.parametrize(("verify", "mode"), [(True, ssl.CERT_REQUIRED), (False, ssl.CERT_NONE)])
 def test_pools_verify_certificates_unless_told_not_to(verify, mode):
     pool = new_pools(per_host=1, verify=verify).connection_from_url("https://x.test/")
+    assert isinstance(pool, HTTPSConnectionPool)
     context = pool.conn_kw["ssl_context"]  # one context for every connection: one bundle load
     assert context.verify_mode == mode
     assert context.check_hostname is (mode == ssl.CERT_REQUIRED)
@@ -104,7 +106,7 @@ def test_http_proxy_pools_are_watched_too():
     manager = ProxyPools(per_host=3, verify=True).manager_for("http://127.0.0.1:3128")
     pool = manager.connection_from_url(URL)
     assert type(pool).__name__ == "_WatchedPool"
-    assert pool.pool.maxsize == 3
+    assert pool.pool is not None and pool.pool.maxsize == 3
 
 
 def test_certificates_are_loaded_once_and_only_for_https():
