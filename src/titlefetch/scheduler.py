@@ -33,6 +33,7 @@ from titlefetch.store import UrlStore
 Work = Callable[[str, FetchOptions], TitleResult]
 Check = Callable[[TitleResult, UrlLine], TitleResult]
 _POLL_SECONDS = 0.25  # how often a waiting scheduler looks at its stop flag
+_GATHER_SECONDS = 0.005  # thread pools: how long completions may gather before they are handled
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +263,10 @@ class Scheduler(Iterator[TitleResult]):
                 job = self._finished.get(timeout=timeout)
             except queue.Empty:
                 return
+            if self._start_on_completion and not self._stopping:
+                # Workers start the next fetches themselves, so this thread is in no hurry:
+                # letting completions gather spares a wake-up (and a GIL hand-off) per fetch.
+                time.sleep(_GATHER_SECONDS)
         while True:
             if job is not None:
                 self._complete(job)
