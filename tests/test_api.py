@@ -126,13 +126,19 @@ def test_the_package_is_typed_and_exports_its_api():
 
 
 @pytest.mark.parametrize(
-    ("backend", "rate", "in_flight"),
-    [("thread", None, 16), ("process", None, 32), ("dask", None, 32), ("process", 5.0, 16)],
+    ("threads", "rate", "in_flight"), [(True, None, 16), (False, None, 32), (False, 5.0, 16)]
 )
-def test_only_process_and_cluster_workers_get_a_queued_future_each(backend, rate, in_flight):
+def test_only_process_and_cluster_workers_get_a_queued_future_each(threads, rate, in_flight):
     # A thread starts a submitted fetch at once; a queued one would hold a --per-host slot
     # without running.
     from titlefetch.api import _schedule
 
-    schedule = _schedule("input", backend, 16, 8, {"rate": rate} if rate else {})
+    schedule = _schedule("input", threads, 16, 8, {"rate": rate} if rate else {})
     assert (schedule.in_flight, schedule.per_host) == (in_flight, 8)
+
+
+def test_a_callers_thread_pool_counts_as_threads_whatever_the_backend_says():
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        run = fetch_titles([], backend="process", workers=2, executor=pool)
+        assert run._scheduler._schedule.in_flight == 2  # no queued future per worker
+        run.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
 
@@ -147,7 +147,11 @@ def fetch_titles(
     statuses = options.pop("expect_status", None)
     fetch_options = _fetch_options(options)
     size = workers or default_workers(backend)
-    schedule = _schedule(order, backend, size, fetch_options.per_host, options)
+    # The executor a caller hands in decides, as it does for the scheduler; else the backend.
+    threads = (
+        isinstance(executor, ThreadPoolExecutor) if executor is not None else backend == "thread"
+    )
+    schedule = _schedule(order, threads, size, fetch_options.per_host, options)
     owned: list[Executor] = []
 
     def new_executor() -> Executor:
@@ -195,14 +199,14 @@ def _fetch_options(options: Mapping[str, Any]) -> FetchOptions:
 
 
 def _schedule(
-    order: str, backend: str, workers: int, per_host: int, options: RunOptions
+    order: str, threads: bool, workers: int, per_host: int, options: RunOptions
 ) -> Schedule:
     rate: float | None = options.get("rate")
     # Threads start a submitted fetch at once, so the executor keeps no queue: a queued
     # future would count against --per-host without running. Process and cluster workers get
     # a second future each to hide the trip through the pipe; rate-limited runs never do, so
     # that the spacing the scheduler keeps is the spacing the servers see.
-    in_flight = workers if rate or backend == "thread" else 2 * workers
+    in_flight = workers if rate or threads else 2 * workers
     window: int = options.get("window") or max(256, 32 * in_flight)
     if order not in ("input", "completed"):
         raise ValueError(f"order must be 'input' or 'completed', not {order!r}")
