@@ -122,3 +122,11 @@ def test_certificates_are_loaded_once_and_only_for_https():
     assert proxy.manager_for("http://127.0.0.1:3128") is proxy.manager_for("http://127.0.0.1:3128")
     assert first is second
     assert _tls_context.cache_info().misses == 1
+
+
+@pytest.mark.parametrize(
+    ("proxy", "watched"),
+    [("http://127.0.0.1:3128", True), ("SOCKS5://127.0.0.1:1080", False), ("socks5h://p", False)],
+)
+def test_only_socks_proxies_go_unwatched(proxy, watched):
+    assert ProxyPools.watches(proxy) is watched

@@ -96,14 +96,14 @@ class _Client:
 
     def route(self, url: str) -> tuple[PoolManager, urllib3.Timeout]:
         """The pools that carry a request for `url`, and the socket timeouts they need."""
-        proxy = None
-        if self.proxy_pools is not None:
-            proxy = select_proxy(url, get_environ_proxies(url))  # honours no_proxy, as requests
+        if self.proxy_pools is None:
+            return self.pools, self.watched_timeout
+        proxy = select_proxy(url, get_environ_proxies(url))  # honours no_proxy, as requests
         if proxy is None:
             return self.pools, self.watched_timeout
-        if proxy.lower().startswith("socks"):  # SOCKS connections are not watched
-            return self.proxy_pools.manager_for(proxy), self.timeout  # type: ignore[union-attr]
-        return self.proxy_pools.manager_for(proxy), self.watched_timeout  # type: ignore[union-attr]
+        # SOCKS connections are not watched: they keep a socket read timeout.
+        timeout = self.watched_timeout if self.proxy_pools.watches(proxy) else self.timeout
+        return self.proxy_pools.manager_for(proxy), timeout
 
 
 def _forget_after_fork() -> None:

@@ -82,8 +82,7 @@ class TitleReader:
         found = self._found
         if found is None or found.body is not body:
             return extract_title(body, content_types)
-        title = _html_title_text(found)
-        return normalize_title(title) or None if title is not None else None
+        return _as_shown(_html_title_text(found))
 
     def _remember(self, found: _HtmlTitle) -> None:
         self._found = found
@@ -172,6 +171,11 @@ def extract_title(body: bytes, content_types: Sequence[str]) -> str | None:
         title = _html_title(body, content_types)
     else:
         return None
+    return _as_shown(title)
+
+
+def _as_shown(title: str | None) -> str | None:
+    """The title a browser shows for `title`'s text: None when there is none or it is blank."""
     return normalize_title(title) or None if title is not None else None
 
 

@@ -236,11 +236,15 @@ class ProxyPools(HTTPAdapter):
     def manager_for(self, proxy: str) -> PoolManager:
         return self.proxy_manager_for(proxy, **_tls(self._verify))
 
+    @staticmethod
+    def watches(proxy: str) -> bool:
+        """Whether connections through `proxy` are watched by the deadline watchdog: SOCKS
+        pools have connection classes of their own, kept rather than silently bypassed."""
+        return not proxy.lower().startswith("socks")
+
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
         manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        # SOCKS pools have connection classes of their own: keep them (and do without the
-        # watchdog there) rather than silently connect directly.
-        if not proxy.lower().startswith("socks"):
+        if self.watches(proxy):
             manager.pool_classes_by_scheme = _POOL_CLASSES
         return manager
 
