@@ -64,6 +64,29 @@ def test_renew_gives_a_fresh_allowance():
     assert deadline.remaining() is None
 
 
+def test_paused_time_does_not_count_and_the_attempt_goes_on_with_what_was_left():
+    ours, theirs = socket.socketpair()
+    with ours, theirs, deadline.attempt(0.4):
+        time.sleep(0.1)
+        with deadline.paused():
+            time.sleep(0.5)  # longer than the whole allowance
+        left = deadline.remaining()
+        assert left is not None and 0.1 < left <= 0.3
+        assert not deadline.expired()
+        deadline.watch(ours)
+        assert ours.recv(1) == b""  # the rest of the allowance still ends the read
+        assert deadline.expired()
+
+
+def test_an_attempt_that_expired_stays_expired_after_a_pause():
+    with deadline.attempt(0.05):
+        time.sleep(0.2)
+        assert deadline.expired()
+        with deadline.paused():
+            pass
+        assert deadline.expired()
+
+
 def test_watch_outside_an_attempt_does_nothing():
     ours, theirs = socket.socketpair()
     with ours, theirs:

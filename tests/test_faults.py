@@ -430,6 +430,52 @@ def test_per_host_cap_does_not_hold_back_other_hosts(faults, healthy):
     assert set(finished[:2]) == set(healthy)
 
 
+def test_redirect_to_another_host_gives_back_its_hosts_slot(faults, healthy):
+    # --per-host 1: the second URL of `faults` can only start before the first one's chain
+    # ends if the hop to the other host gave back the first host's slot.
+    plain_arrived = threading.Event()
+    answers = []
+
+    def plain(exchange: fs.Exchange) -> bool:
+        plain_arrived.set()
+        return fs.title_page("Plain")(exchange)
+
+    def held(exchange: fs.Exchange) -> bool:
+        answers.append(plain_arrived.wait(5))  # until the other URL of the first host arrives
+        return fs.title_page("Moved")(exchange)
+
+    with FaultServer() as other:
+        moved = faults.add("/moved", fs.redirect(other.add("/held", held)))
+        unmoved = faults.add("/plain", plain)
+        outcome = run("--timeout", "10", "--per-host", "1", moved, unmoved, *healthy)
+    assert answers == [True]
+    assert (outcome.title(moved), outcome.title(unmoved)) == ("Moved", "Plain")
+
+
+def test_redirect_waits_for_a_slot_on_the_host_it_enters_without_losing_time(faults):
+    # --per-host 1 on `other`: the hop from `faults` waits while /busy holds the only slot.
+    # That wait is not the server's doing: --timeout 2 is not spent on it (1.5 + 1.0 > 2).
+    redirect_sent = threading.Event()
+
+    def redirect_once_seen(exchange: fs.Exchange) -> bool:
+        redirect_sent.set()
+        return fs.redirect(other.url("/after"))(exchange)
+
+    def busy(exchange: fs.Exchange) -> bool:
+        redirect_sent.wait(5)
+        time.sleep(1.5)
+        return fs.title_page("Busy")(exchange)
+
+    with FaultServer() as other:
+        direct = other.add("/busy", busy)
+        other.add("/after", fs.title_page("After", delay=1.0))
+        moved = faults.add("/moved", redirect_once_seen)
+        outcome = run("--timeout", "2", "--retries", "0", "--per-host", "1", direct, moved)
+    assert (outcome.title(direct), outcome.title(moved)) == ("Busy", "After")
+    assert other.max_in_flight == 1
+    assert other.arrivals["/after"][0] >= other.arrivals["/busy"][0] + 1.5
+
+
 def test_rate_spaces_requests_as_seen_by_the_server(faults):
     urls = [faults.add(f"/r{n}", fs.title_page(f"R {n}")) for n in range(6)]
     outcome = run(*FAST, "--rate", "5", *urls)

@@ -54,6 +54,23 @@ def renew() -> None:
         _begin(_local.seconds)
 
 
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """Stop the clock of this thread's attempt during the block; it goes on with what was left."""
+    current: Attempt | None = getattr(_local, "attempt", None)
+    if current is None:
+        yield
+        return
+    left, seconds = current.deadline - time.monotonic(), _local.seconds
+    _end()
+    try:
+        yield
+    finally:
+        _begin(max(0.0, left))
+        _local.seconds = seconds  # a retry still gets the whole allowance
+        _local.attempt.expired = current.expired or left <= 0
+
+
 def expired() -> bool:
     """Whether this thread's current attempt ran out of time."""
     current: Attempt | None = getattr(_local, "attempt", None)

@@ -21,7 +21,7 @@ from urllib3 import PoolManager
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from titlefetch import __version__, deadline
+from titlefetch import __version__, deadline, hops
 from titlefetch.errors import FetchError
 from titlefetch.failures import describe_failure, timeout_message
 from titlefetch.redirects import (
@@ -213,6 +213,7 @@ def _get(url: str, options: FetchOptions, is_enough: BodyCheck, visited: list[st
             raise FetchError("too_many_redirects", message)
         headers = cookies.with_cookies(headers_for(headers, target, following), following)
         visited.append(following)
+        hops.entering(following)  # a thread pool's --per-host counts the hop's host
 
 
 def _read_page(

@@ -2,7 +2,8 @@
 
 One thread (the caller's) does the bookkeeping of lines and results; executors only run the
 work function. Finished futures report through a queue, so each completion costs O(1) however
-many are in flight; with a thread pool, the worker that finished also starts the next fetch.
+many are in flight. With a thread pool, the worker that finished also starts the next fetch,
+and a redirect to another host moves the fetch's --per-host slot to that host (hops.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
+from titlefetch import hops
 from titlefetch.errors import WorkerLost
 from titlefetch.fetch import FetchOptions
 from titlefetch.results import Failure, TitleResult
@@ -90,11 +92,13 @@ class Scheduler(Iterator[TitleResult]):
         # Hosts with waiting jobs and a free slot, by their oldest waiting job: the oldest job
         # any host may start goes first, as from one queue in input order.
         self._startable: list[tuple[int, str]] = []
-        # Slot state (_waiting, _startable, _running, _submitted, _next_slot) is shared with
-        # the threads that complete futures: a thread pool's worker that finishes a fetch
-        # starts the next one itself, without waiting for this thread to wake up and do it.
+        # Fetches of a thread pool that follow a redirect to a full host wait here for a slot.
+        self._movers: dict[str, deque[tuple[_Job, threading.Event]]] = {}
+        # Slot state (_waiting, _startable, _running, _movers, _submitted, _next_slot) is shared
+        # with the threads that run and complete futures: a thread pool's worker that finishes
+        # a fetch starts the next one itself, without waiting for this thread to wake up.
         self._slots = threading.Lock()
-        self._start_on_completion = isinstance(executor, ThreadPoolExecutor)
+        self._in_threads = isinstance(executor, ThreadPoolExecutor)
         self._submitted = 0
         self._store = UrlStore()  # url -> result for repeated URLs; earlier answers
         self._store.add_answered(answered)
@@ -188,9 +192,15 @@ class Scheduler(Iterator[TitleResult]):
     def _take_ready_jobs(self) -> list[_Job]:
         """Take a slot for each job that may start now, oldest first (holding _slots)."""
         ready = []
-        while self._startable and self._may_submit_now():
-            _, host = heapq.heappop(self._startable)
-            jobs = self._waiting[host]  # offered hosts have waiting jobs and a free slot
+        while self._startable:
+            _, host = self._startable[0]
+            jobs = self._waiting.get(host)
+            if not jobs or self._running[host] >= self._schedule.per_host:
+                heapq.heappop(self._startable)  # a redirect took the slot it was offered for
+                continue
+            if not self._may_submit_now():
+                break
+            heapq.heappop(self._startable)
             job = jobs.popleft()
             self._running[host] += 1
             self._submitted += 1
@@ -224,7 +234,10 @@ class Scheduler(Iterator[TitleResult]):
         job.attempts += 1
         job.executor = self._executor
         try:
-            job.future = self._executor.submit(self._work, job.url, self._options)
+            if self._in_threads:  # nothing is pickled: the future may call back into self
+                job.future = self._executor.submit(self._run_in_thread, job)
+            else:
+                job.future = self._executor.submit(self._work, job.url, self._options)
         except BrokenExecutor as exc:
             job.future = Future()
             job.future.set_exception(exc)
@@ -233,16 +246,53 @@ class Scheduler(Iterator[TitleResult]):
             job.future.cancel()
         job.future.add_done_callback(lambda _: self._finished_job(job))
 
+    def _run_in_thread(self, job: _Job) -> TitleResult:
+        """A thread pool's future: the work for `job`, its redirect hops reported to _move."""
+        with hops.reported_to(lambda url: self._move(job, _host_of(url))):
+            return self._work(job.url, self._options)
+
+    def _move(self, job: _Job, host: str) -> None:
+        """Runs in the worker whose fetch of `job` follows a redirect to `host`: give back the
+        slot of the host it leaves, then take one on `host`, waiting while that host is full."""
+        if host == job.host:
+            return
+        arrived = None
+        with self._slots:
+            self._release(job.host)
+            if self._running[host] < self._schedule.per_host:
+                self._running[host] += 1
+                job.host = host
+            else:  # the next slot _release frees on `host` is this job's
+                arrived = threading.Event()
+                self._movers.setdefault(host, deque()).append((job, arrived))
+            ready = [] if self._stopping else self._take_ready_jobs()
+        for waiting in ready:
+            self._submit(waiting)
+        if arrived is not None:
+            arrived.wait()
+
+    def _release(self, host: str) -> None:
+        """Free a slot on `host` (holding _slots): to a fetch redirected there, else to all."""
+        movers = self._movers.get(host)
+        if movers:
+            job, arrived = movers.popleft()
+            if not movers:
+                del self._movers[host]
+            job.host = host
+            arrived.set()
+            return
+        self._running[host] -= 1
+        if self._running[host] == self._schedule.per_host - 1:  # it was full
+            self._offer(host)
+
     def _finished_job(self, job: _Job) -> None:
         """Runs in the thread that completed `job`'s future: free its slot, start what may
         start now (thread pools only), and pass the job to the scheduler's thread."""
         with self._slots:
-            self._running[job.host] -= 1
+            self._release(job.host)
             self._submitted -= 1
-            if self._running[job.host] == self._schedule.per_host - 1:  # it was full
-                self._offer(job.host)
             ready = []
-            if self._start_on_completion and not self._stopping:
+            if self._in_threads and not self._stopping:
                 ready = self._take_ready_jobs()
         for waiting in ready:
             self._submit(waiting)
@@ -263,7 +313,7 @@ class Scheduler(Iterator[TitleResult]):
                 job = self._finished.get(timeout=timeout)
             except queue.Empty:
                 return
-            if self._start_on_completion and not self._stopping:
+            if self._in_threads and not self._stopping:
                 # Workers start the next fetches themselves, so this thread is in no hurry:
                 # letting completions gather spares a wake-up (and a GIL hand-off) per fetch.
                 time.sleep(_GATHER_SECONDS)
