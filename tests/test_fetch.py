@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import ssl
 import warnings
 from collections.abc import Callable
@@ -200,6 +201,28 @@ def test_body_that_does_not_decode_as_its_content_encoding_is_reset(server):
         fetch_page(url, OPTIONS, is_enough=has_title_end)
     assert caught.value.kind == "reset"
     assert "Content-Encoding" in caught.value.message
+
+
+def test_a_reused_connection_keeps_its_socket_timeout_as_it_is(monkeypatch):
+    # urllib3 sets a pooled socket's timeout before each request and each response: every
+    # change is an ioctl(), and a timeout would add a poll() before each send.
+    calls: list[float | None] = []
+    original = socket.socket.settimeout
+
+    def counting(sock: socket.socket, value: float | None) -> None:
+        calls.append(value)
+        original(sock, value)
+
+    options = replace(OPTIONS, user_agent="steady/1")  # a client of its own: an empty pool
+    with FaultServer() as server:
+        first = server.add("/first", fs.title_page("First"))
+        second = server.add("/second", fs.title_page("Second"))
+        fetch_page(first, options, is_enough=has_title_end)
+        monkeypatch.setattr(socket.socket, "settimeout", counting)
+        page = fetch_page(second, options, is_enough=has_title_end)
+    assert b"Second" in page.body
+    assert server.connections == 1
+    assert calls == []
 
 
 def test_forked_worker_does_not_share_the_parents_connections():

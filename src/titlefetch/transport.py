@@ -55,8 +55,33 @@ class _ReadAheadResponse(http.client.HTTPResponse):
         self.fp = sock.makefile("rb", _READ_AHEAD)  # type: ignore[assignment]  # a BufferedReader
 
 
+class _SteadySocket(socket.socket):
+    """A socket whose settimeout() makes no system call when the timeout does not change.
+
+    urllib3 sets a pooled connection's timeout twice per request, and each call is an ioctl()
+    that hands the GIL to another thread and back.
+    """
+
+    __slots__ = ()
+
+    def settimeout(self, value: float | None) -> None:
+        if value != self.gettimeout():
+            super().settimeout(value)
+
+
+def _steady(sock: socket.socket) -> _SteadySocket:
+    timeout = sock.gettimeout()
+    steady = _SteadySocket(sock.family, sock.type, sock.proto, sock.detach())
+    socket.socket.settimeout(steady, timeout)  # the descriptor's mode is the timeout's
+    return steady
+
+
 class _WatchedConnection(HTTPConnection):
-    """An HTTP connection whose sockets die with the current fetch attempt's deadline."""
+    """An HTTP connection whose sockets die with the current fetch attempt's deadline.
+
+    The watchdog bounds every read and write, so once connected a socket keeps no timeout:
+    with one, CPython would poll() before each send() and recv().
+    """
 
     response_class = _ReadAheadResponse
 
@@ -70,8 +95,9 @@ class _WatchedConnection(HTTPConnection):
             sock = self._connect_any(addresses)
         finally:
             self._dns_host = name
-        deadline.watch(sock)
-        return sock
+        steady = _steady(sock)
+        deadline.watch(steady)
+        return steady
 
     def _connect_any(self, addresses: list[str]) -> socket.socket:
         # What urllib3's create_connection does with the names it resolves itself.
@@ -96,6 +122,7 @@ class _WatchedConnection(HTTPConnection):
     def request(self, *args: Any, **kwargs: Any) -> None:
         if self.sock is not None:  # a pooled connection, reused by this attempt
             deadline.watch(self.sock)
+            self.timeout = self.sock.gettimeout()  # not the connect timeout: it is connected
         super().request(*args, **kwargs)
 
 
