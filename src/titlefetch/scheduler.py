@@ -2,17 +2,16 @@
 
 One thread (the caller's) does the bookkeeping of lines and results; executors only run the
 work function. Finished futures report through a queue, so each completion costs O(1) however
-many are in flight. With a thread pool, the worker that finished also starts the next fetch,
-and a redirect to another host moves the fetch's --per-host slot to that host (hops.py).
+many are in flight. Which waiting job may start next is for slots.py to say. With a thread pool,
+the worker that finished also starts the next fetch, and a redirect to another host moves the
+fetch's --per-host slot to that host (hops.py).
 """
 
 from __future__ import annotations
 
-import heapq
 import queue
-import threading
 import time
-from collections import Counter, defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     BrokenExecutor,
@@ -29,6 +28,7 @@ from titlefetch import hops
 from titlefetch.errors import WorkerLost
 from titlefetch.fetch import FetchOptions
 from titlefetch.results import Failure, TitleResult
+from titlefetch.slots import HostSlots
 from titlefetch.sources import UrlLine
 from titlefetch.store import UrlStore
 
@@ -87,19 +87,11 @@ class Scheduler(Iterator[TitleResult]):
         self._renew_executor = renew_executor
         self._finished: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._jobs: dict[str, _Job] = {}  # url -> job, waiting for its host or running
-        self._waiting: defaultdict[str, deque[_Job]] = defaultdict(deque)  # host -> jobs
-        self._running: Counter[str] = Counter()  # host -> submitted jobs
-        # Hosts with waiting jobs and a free slot, by their oldest waiting job: the oldest job
-        # any host may start goes first, as from one queue in input order.
-        self._startable: list[tuple[int, str]] = []
-        # Fetches of a thread pool that follow a redirect to a full host wait here for a slot.
-        self._movers: dict[str, deque[tuple[_Job, threading.Event]]] = {}
-        # Slot state (_waiting, _startable, _running, _movers, _submitted, _next_slot) is shared
-        # with the threads that run and complete futures: a thread pool's worker that finishes
-        # a fetch starts the next one itself, without waiting for this thread to wake up.
-        self._slots = threading.Lock()
+        # Shared with the threads that run and complete futures (see slots.py).
+        self._slots: HostSlots[_Job] = HostSlots(
+            per_host=schedule.per_host, in_flight=schedule.in_flight, rate=schedule.rate
+        )
         self._in_threads = isinstance(executor, ThreadPoolExecutor)
-        self._submitted = 0
         self._store = UrlStore()  # url -> result for repeated URLs; earlier answers
         self._store.add_answered(answered)
         self._ready: dict[int, TitleResult] = {}  # seq -> result, not yet handed out
@@ -109,7 +101,6 @@ class Scheduler(Iterator[TitleResult]):
         self._handed = 0  # lines handed out or dropped; in input order also the next seq
         self._exhausted = False
         self._stopping = False
-        self._next_slot = 0.0
         self._on_fetched = on_fetched
         self._before_waiting = before_waiting  # e.g. flush the results written so far
         self._check = check  # judges a result against its line's expectation
@@ -177,60 +168,16 @@ class Scheduler(Iterator[TitleResult]):
         job = self._jobs.get(line.url)
         if job is None:
             job = self._jobs[line.url] = _Job(line.url, _host_of(line.url), seq)
-            with self._slots:
-                self._waiting[job.host].append(job)
-                if len(self._waiting[job.host]) == 1:
-                    self._offer(job.host)
+            self._slots.add(job)
         job.lines.append((seq, line))
 
     def _submit_ready_jobs(self) -> None:
-        with self._slots:
-            ready = self._take_ready_jobs()
-        for job in ready:
+        for job in self._slots.take_ready():
             self._submit(job)
 
-    def _take_ready_jobs(self) -> list[_Job]:
-        """Take a slot for each job that may start now, oldest first (holding _slots)."""
-        ready = []
-        while self._startable:
-            _, host = self._startable[0]
-            jobs = self._waiting.get(host)
-            if not jobs or self._running[host] >= self._schedule.per_host:
-                heapq.heappop(self._startable)  # a redirect took the slot it was offered for
-                continue
-            if not self._may_submit_now():
-                break
-            heapq.heappop(self._startable)
-            job = jobs.popleft()
-            self._running[host] += 1
-            self._submitted += 1
-            ready.append(job)
-            if jobs:
-                self._offer(host)
-            else:
-                del self._waiting[host]
-        return ready
-
-    def _offer(self, host: str) -> None:
-        """Queue `host` for a start, if it has a waiting job and a free slot."""
-        jobs = self._waiting.get(host)
-        if jobs and self._running[host] < self._schedule.per_host:
-            heapq.heappush(self._startable, (jobs[0].seq, host))
-
-    def _may_submit_now(self) -> bool:
-        if self._submitted >= self._schedule.in_flight:
-            return False
-        if self._schedule.rate is None:
-            return True
-        now = time.monotonic()
-        if now < self._next_slot:
-            return False
-        self._next_slot = max(now, self._next_slot) + 1 / self._schedule.rate
-        return True
-
     def _submit(self, job: _Job) -> None:
-        """Hand `job`, which holds a slot, to the executor (never while holding _slots: an
-        executor shutting down runs the callbacks of the futures it cancels)."""
+        """Hand `job`, which holds a slot, to the executor (never while holding the slots'
+        lock: an executor shutting down runs the callbacks of the futures it cancels)."""
         job.attempts += 1
         job.executor = self._executor
         try:
@@ -252,49 +199,19 @@ class Scheduler(Iterator[TitleResult]):
             return self._work(job.url, self._options)
 
     def _move(self, job: _Job, host: str) -> None:
-        """Runs in the worker whose fetch of `job` follows a redirect to `host`: give back the
-        slot of the host it leaves, then take one on `host`, waiting while that host is full."""
-        if host == job.host:
-            return
-        arrived = None
-        with self._slots:
-            self._release(job.host)
-            if self._running[host] < self._schedule.per_host:
-                self._running[host] += 1
-                job.host = host
-            else:  # the next slot _release frees on `host` is this job's
-                arrived = threading.Event()
-                self._movers.setdefault(host, deque()).append((job, arrived))
-            ready = [] if self._stopping else self._take_ready_jobs()
+        """Runs in the worker whose fetch of `job` follows a redirect to `host`: move its slot
+        there, start what the slot it left lets start, and wait while `host` is full."""
+        ready, arrived = self._slots.move(job, host, take_next=not self._stopping)
         for waiting in ready:
             self._submit(waiting)
         if arrived is not None:
             arrived.wait()
 
-    def _release(self, host: str) -> None:
-        """Free a slot on `host` (holding _slots): to a fetch redirected there, else to all."""
-        movers = self._movers.get(host)
-        if movers:
-            job, arrived = movers.popleft()
-            if not movers:
-                del self._movers[host]
-            job.host = host
-            arrived.set()
-            return
-        self._running[host] -= 1
-        if self._running[host] == self._schedule.per_host - 1:  # it was full
-            self._offer(host)
-
     def _finished_job(self, job: _Job) -> None:
         """Runs in the thread that completed `job`'s future: free its slot, start what may
         start now (thread pools only), and pass the job to the scheduler's thread."""
-        with self._slots:
-            self._release(job.host)
-            self._submitted -= 1
-            ready = []
-            if self._in_threads and not self._stopping:
-                ready = self._take_ready_jobs()
-        for waiting in ready:
+        take_next = self._in_threads and not self._stopping
+        for waiting in self._slots.finish(job, take_next=take_next):
             self._submit(waiting)
         self._finished.put(job)
 
@@ -302,8 +219,9 @@ class Scheduler(Iterator[TitleResult]):
 
     def _wait(self) -> None:
         timeout = _POLL_SECONDS
-        if self._schedule.rate is not None and self._waiting:
-            timeout = max(0.0, min(timeout, self._next_slot - time.monotonic()))
+        next_start = self._slots.next_start()  # with --rate: wake when the next may start
+        if next_start is not None:
+            timeout = max(0.0, min(timeout, next_start - time.monotonic()))
         try:
             job = self._finished.get_nowait()
         except queue.Empty:
@@ -357,9 +275,7 @@ class Scheduler(Iterator[TitleResult]):
         if job.executor is self._executor:  # the first casualty replaces the broken pool
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = self._renew_executor()
-        with self._slots:
-            self._running[job.host] += 1
-            self._submitted += 1
+        self._slots.retake(job)
         self._submit(job)
         return True
 
@@ -393,11 +309,7 @@ class Scheduler(Iterator[TitleResult]):
             self._handed += 1
 
     def _cancel_unstarted(self) -> None:
-        with self._slots:
-            waiting = [job for jobs in self._waiting.values() for job in jobs]
-            self._waiting.clear()
-            self._startable.clear()
-        for job in waiting:
+        for job in self._slots.drop_waiting():
             self._drop(job)
         for job in list(self._jobs.values()):
             if job.future is not None:
