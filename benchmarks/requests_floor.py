@@ -8,7 +8,10 @@ title fetcher; it answers "how cheap can a fetch through this client be?". `--cl
 - `requests`: Session.get, what most scripts do;
 - `send`: a PreparedRequest through Session.send (titlefetch before it left requests);
 - `adapter`: requests' HTTPAdapter.send, no Session;
-- `urllib3`: PoolManager.urlopen, the transport under requests (titlefetch's hot path).
+- `urllib3`: PoolManager.urlopen, the transport under requests (titlefetch's hot path until
+  it got a transport of its own);
+- `http.client`: the standard library's connections, kept alive per host by hand;
+- `titlefetch`: titlefetch's own transport (http1.py on connections.py's sockets).
 
     .venv/bin/python benchmarks/requests_floor.py urls.txt --workers 64 --client urllib3
     sudo ../shared/bench/run.sh --keep --peers io_floor-64 --workloads medium \\
@@ -20,10 +23,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
@@ -38,7 +43,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("urls", help="file with one URL per line")
     parser.add_argument("--workers", type=int, default=64, help="threads")
     parser.add_argument(
-        "--client", choices=("requests", "send", "adapter", "urllib3"), default="requests"
+        "--client",
+        choices=("requests", "send", "adapter", "urllib3", "http.client", "titlefetch"),
+        default="requests",
     )
     args = parser.parse_args(argv)
     fetch = _fetcher(args.client, args.workers)
@@ -46,7 +53,9 @@ def main(argv: list[str] | None = None) -> None:
         urls = [line.strip() for line in file if line.strip()]
 
     def read_all(url: str) -> str:
-        with contextlib.suppress(requests.RequestException, urllib3.exceptions.HTTPError):
+        with contextlib.suppress(
+            requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException
+        ):
             fetch(url)
         return f"{url}\t\n"
 
@@ -55,6 +64,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fetcher(client: str, workers: int) -> Callable[[str], None]:
+    if client == "http.client":
+        return _http_client_fetcher()
+    if client == "titlefetch":
+        return _titlefetch_fetcher(workers)
     if client == "urllib3":
         pools = urllib3.PoolManager(num_pools=256, maxsize=workers, retries=False)
         timeout = urllib3.Timeout(connect=5, read=10)
@@ -99,6 +112,54 @@ def _fetcher(client: str, workers: int) -> Callable[[str], None]:
             url = urljoin(url, response.headers["Location"])
 
     return fetch_prepared
+
+
+def _http_client_fetcher() -> Callable[[str], None]:
+    idle: dict[tuple[str, int], list[http.client.HTTPConnection]] = {}
+    lock = threading.Lock()
+
+    def fetch_http_client(url: str) -> None:
+        for _ in range(10):
+            parts = urlsplit(url)
+            key = (parts.hostname or "", parts.port or 80)
+            with lock:
+                kept = idle.get(key)
+                connection = kept.pop() if kept else None
+            if connection is None:
+                connection = http.client.HTTPConnection(*key, timeout=10)
+            connection.request("GET", parts.path or "/", headers={"Accept-Encoding": "identity"})
+            response = connection.getresponse()
+            while response.read(_CHUNK):
+                pass
+            with lock:
+                idle.setdefault(key, []).append(connection)
+            location = response.getheader("Location")
+            if response.status not in _REDIRECTS or not location:
+                return
+            url = urljoin(url, location)
+
+    return fetch_http_client
+
+
+def _titlefetch_fetcher(workers: int) -> Callable[[str], None]:
+    from titlefetch import deadline
+    from titlefetch.transport import new_transport
+
+    transport = new_transport(per_host=workers, verify=True, retries=0, timeouts=(5.0, 10.0))
+
+    def fetch_titlefetch(url: str) -> None:
+        for _ in range(10):
+            with deadline.attempt(10.0):
+                response = transport.get(url, {"Accept-Encoding": "identity"})
+                while response.read1(_CHUNK):
+                    pass
+                response.release()
+            location = response.headers.get("Location")
+            if response.status not in _REDIRECTS or not location:
+                return
+            url = urljoin(url, location)
+
+    return fetch_titlefetch
 
 
 if __name__ == "__main__":

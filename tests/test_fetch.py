@@ -17,6 +17,7 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from tests.page_server import Page, html_page
 from titlefetch import __version__
+from titlefetch.connections import Origin
 from titlefetch.errors import FetchError
 from titlefetch.fetch import FetchOptions, client_for, fetch_page
 
@@ -180,11 +181,31 @@ def test_one_client_per_process_and_options_shared_by_its_threads():
     thread.join()
     here = client_for(OPTIONS)
     assert clients[0] is here
-    assert here.pools.connection_from_url(URL) is clients[0].pools.connection_from_url(URL)
+    assert here.transport.connections is clients[0].transport.connections
     other = client_for(replace(OPTIONS, per_host=2))
-    assert other.pools is not here.pools
-    other_pool = other.pools.connection_from_url(URL).pool
-    assert other_pool is not None and other_pool.maxsize == 2
+    assert other.transport.connections is not here.transport.connections
+
+
+def test_idle_connections_per_host_are_kept_up_to_per_host(server):
+    import threading
+
+    options = replace(OPTIONS, per_host=2, user_agent="idle/1")  # a client of its own
+    urls = [server.add(f"/{n}", Page(b"<title>x</title>", delay=0.2)) for n in range(3)]
+    threads = [
+        threading.Thread(target=fetch_page, args=(url, options), kwargs={"is_enough": never_enough})
+        for url in urls
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    connections = client_for(options).transport.connections
+    origin = Origin("http", "127.0.0.1", int(urls[0].split(":")[2].split("/")[0]))
+    idle = [connections.take_idle(origin), connections.take_idle(origin)]
+    assert connections.take_idle(origin) is None  # the third was closed: no room
+    for sock in idle:
+        assert sock is not None
+        sock.close()
 
 
 def test_fetch_options_pickle_unchanged():
@@ -228,12 +249,12 @@ def test_a_reused_connection_keeps_its_socket_timeout_as_it_is(monkeypatch):
 def test_forked_worker_does_not_share_the_parents_connections():
     # Two processes on one pooled socket read each other's responses (seen with the process
     # backend run from a process that had fetched before).
-    parent = client_for(OPTIONS).pools
+    parent = client_for(OPTIONS).transport
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+: fork with threads
         pid = os.fork()
     if pid == 0:
-        os._exit(0 if client_for(OPTIONS).pools is not parent else 1)
+        os._exit(0 if client_for(OPTIONS).transport is not parent else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
 
@@ -269,7 +290,7 @@ def test_environment_is_read_per_request_only_when_a_proxy_is_set(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     options = FetchOptions(retries=0, timeout=float(len(environment) + 3))  # a fresh client
-    assert (client_for(options).proxy_pools is not None) is proxied
+    assert (client_for(options).transport.proxies is not None) is proxied
 
 
 def test_proxy_from_the_environment_carries_the_request(monkeypatch, server):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from urllib3 import HTTPHeaderDict
 
+from titlefetch.http1 import Headers
 from titlefetch.redirects import ChainCookies, headers_for, is_fetchable, location_of, resolve
 
 HERE = "http://a.test/dir/page?x=1"
@@ -36,7 +36,7 @@ def test_a_redirect_keeps_the_fragment_unless_it_brings_its_own():
     [(301, "/x"), (302, "/x"), (303, "/x"), (307, "/x"), (308, "/x"), (200, None), (304, None)],
 )
 def test_only_redirect_statuses_have_a_location(status, expected):
-    assert location_of(status, {"Location": "/x"}) == expected
+    assert location_of(status, Headers([("Location", "/x")])) == expected
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_chain_cookies_go_to_the_hosts_that_set_them_only():
     cookies = ChainCookies()
     base = {"User-Agent": "t"}
     assert cookies.with_cookies(base, "http://a.test/") is base  # nothing set: nothing added
-    cookies.take("http://a.test/login", HTTPHeaderDict({"Set-Cookie": "consent=yes; Path=/"}))
+    cookies.take("http://a.test/login", Headers([("Set-Cookie", "consent=yes; Path=/")]))
     assert cookies.with_cookies(base, "http://a.test/home")["Cookie"] == "consent=yes"
     assert "Cookie" not in cookies.with_cookies(base, "http://b.test/home")
     assert base == {"User-Agent": "t"}

@@ -1,22 +1,29 @@
-"""The transport's retry policy and pools, without a network."""
+"""The transport: its retry policy, where requests go, and kept-alive connections."""
 
 from __future__ import annotations
 
 import ssl
+from collections.abc import Iterator
 
 import pytest
-from urllib3 import HTTPResponse, HTTPSConnectionPool
-from urllib3.exceptions import MaxRetryError, ProtocolError, SSLError
+from urllib3 import HTTPResponse
+from urllib3.exceptions import LocationValueError, MaxRetryError, ProtocolError, SSLError
 from urllib3.util.retry import Retry
 
+from tests import fault_server as fs
+from tests.fault_server import FaultServer
+from titlefetch import deadline
+from titlefetch.connections import Origin
+from titlefetch.proxies import ProxyPools
 from titlefetch.transport import (
     BACKOFF_FACTOR,
     BACKOFF_JITTER,
     RETRY_AFTER_CEILING,
-    ProxyPools,
-    new_pools,
+    Transport,
     new_retry,
+    new_transport,
 )
+from titlefetch.transport import _Target as Target
 
 URL = "http://example.test/"
 
@@ -83,25 +90,6 @@ def test_dropped_connection_is_retried():
     assert retry.total == 1
 
 
-def test_pools_keep_per_host_idle_connections_and_never_block():
-    manager = new_pools(per_host=3, verify=True)
-    pool = manager.connection_from_url(URL)
-    assert pool.pool is not None
-    assert (pool.pool.maxsize, pool.block) == (3, False)
-    assert type(pool).__name__ == "_WatchedPool"
-    assert type(manager.connection_from_url("https://x.test/")).__name__ == "_WatchedHTTPSPool"
-
-
-@pytest.mark.parametrize(("verify", "mode"), [(True, ssl.CERT_REQUIRED), (False, ssl.CERT_NONE)])
-def test_pools_verify_certificates_unless_told_not_to(verify, mode):
-    pool = new_pools(per_host=1, verify=verify).connection_from_url("https://x.test/")
-    assert isinstance(pool, HTTPSConnectionPool)
-    context = pool.conn_kw["ssl_context"]  # one context for every connection: one bundle load
-    assert context.verify_mode == mode
-    assert context.check_hostname is (mode == ssl.CERT_REQUIRED)
-    assert pool.cert_reqs == mode.name
-
-
 def test_http_proxy_pools_are_watched_too():
     manager = ProxyPools(per_host=3, verify=True).manager_for("http://127.0.0.1:3128")
     pool = manager.connection_from_url(URL)
@@ -109,19 +97,13 @@ def test_http_proxy_pools_are_watched_too():
     assert pool.pool is not None and pool.pool.maxsize == 3
 
 
-def test_certificates_are_loaded_once_and_only_for_https():
-    from titlefetch.transport import _tls_context
-
-    _tls_context.cache_clear()
-    manager = new_pools(per_host=2, verify=True)
-    manager.connection_from_url("http://plain.test/")
-    assert _tls_context.cache_info().currsize == 0
-    first = manager.connection_from_url("https://a.test/").conn_kw["ssl_context"]
-    second = manager.connection_from_url("https://b.test/").conn_kw["ssl_context"]
+def test_proxy_pools_are_made_once_per_proxy_with_one_tls_context():
     proxy = ProxyPools(per_host=2, verify=True)
-    assert proxy.manager_for("http://127.0.0.1:3128") is proxy.manager_for("http://127.0.0.1:3128")
-    assert first is second
-    assert _tls_context.cache_info().misses == 1
+    first = proxy.manager_for("http://127.0.0.1:3128")
+    assert first is proxy.manager_for("http://127.0.0.1:3128")
+    context = first.connection_from_url("https://a.test/").conn_kw["ssl_context"]
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context is first.connection_from_url("https://b.test/").conn_kw["ssl_context"]
 
 
 @pytest.mark.parametrize(
@@ -130,3 +112,95 @@ def test_certificates_are_loaded_once_and_only_for_https():
 )
 def test_only_socks_proxies_go_unwatched(proxy, watched):
     assert ProxyPools.watches(proxy) is watched
+
+
+@pytest.mark.parametrize(
+    ("url", "origin", "path", "host_header"),
+    [
+        ("http://Example.TEST/a?b=1", Origin("http", "example.test", 80), "/a?b=1", "example.test"),
+        ("http://example.test", Origin("http", "example.test", 80), "/", "example.test"),
+        ("http://example.test:80/", Origin("http", "example.test", 80), "/", "example.test"),
+        ("https://example.test/", Origin("https", "example.test", 443), "/", "example.test"),
+        ("http://h.test:8080/p", Origin("http", "h.test", 8080), "/p", "h.test:8080"),
+        ("https://h.test:80/", Origin("https", "h.test", 80), "/", "h.test:80"),
+        ("http://[::1]:8080/x", Origin("http", "::1", 8080), "/x", "[::1]:8080"),
+        (
+            "http://bücher.test/ä b#top",
+            Origin("http", "xn--bcher-kva.test", 80),
+            "/%C3%A4%20b",
+            "xn--bcher-kva.test",
+        ),
+    ],
+)
+def test_a_url_names_its_origin_request_target_and_host_header(url, origin, path, host_header):
+    assert Target.of(url) == Target(origin, path, host_header)
+
+
+@pytest.mark.parametrize("url", ["http:///page", "http://exa mple.test:99999/"])
+def test_a_url_without_a_usable_host_is_a_location_error(url):
+    with pytest.raises(LocationValueError):
+        Target.of(url)
+
+
+@pytest.fixture
+def transport() -> Iterator[Transport]:
+    """A transport of its own (no retries), whose idle connections are closed afterwards."""
+    made = new_transport(per_host=2, verify=True, retries=0, timeouts=(2.0, 5.0))
+    yield made
+    made.connections.close()
+
+
+def closing_after_answer(title: str):
+    """A keep-alive answer (Content-Length, no Connection: close), then the server hangs up:
+    what a server does when its keep-alive timeout passes between two requests."""
+    send = fs.page(fs.html(title))
+
+    def handle(exchange: fs.Exchange) -> bool:
+        send(exchange)
+        return False
+
+    return handle
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_without_a_retry(transport):
+    with FaultServer() as server:
+        for n in range(3):
+            url = server.add(f"/{n}", closing_after_answer(f"Page {n}"))
+            with deadline.attempt(5.0):
+                response = transport.get(url, {})
+                assert response.status == 200
+                assert f"Page {n}".encode() in response.read1(4096)
+                response.skip_rest(1024)
+                response.release()
+    assert server.connections == 3
+    assert dict(server.hits) == {"/0": 1, "/1": 1, "/2": 1}
+
+
+def test_a_kept_connection_carries_the_next_request(transport):
+    with FaultServer() as server:
+        for n in range(3):
+            url = server.add(f"/{n}", fs.title_page(f"Page {n}"))
+            with deadline.attempt(5.0):
+                response = transport.get(url, {"X-Probe": str(n)})
+                while response.read1(4096):
+                    pass
+                response.release()
+        assert server.request_headers["/2"]["x-probe"] == "2"
+    assert server.connections == 1
+
+
+def test_retries_are_spent_on_a_dropped_connection_then_its_error_stands():
+    transport = new_transport(per_host=2, verify=True, retries=2, timeouts=(2.0, 5.0))
+    with FaultServer() as server:
+        url = server.add("/page", fs.close_before_answering)
+        with deadline.attempt(5.0), pytest.raises(MaxRetryError) as caught:
+            transport.get(url, {})
+    assert isinstance(caught.value.reason, ProtocolError)
+    assert server.hits["/page"] == 3
+
+
+def test_no_proxy_environment_means_no_proxy_pools(monkeypatch):
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    assert new_transport(per_host=1, verify=True, retries=0, timeouts=(1.0, 1.0)).proxies is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    assert new_transport(per_host=1, verify=True, retries=0, timeouts=(1.0, 1.0)).proxies

@@ -21,6 +21,7 @@ from urllib3.exceptions import SSLError as Urllib3SSLError
 
 from titlefetch import deadline
 from titlefetch.errors import FetchError
+from titlefetch.http1 import ContentDecodingError
 from titlefetch.transport import causes
 
 
@@ -103,7 +104,7 @@ def _is_timeout(cause: BaseException) -> bool:
 
 
 def _is_decode_error(cause: BaseException) -> bool:
-    return isinstance(cause, DecodeError)
+    return isinstance(cause, DecodeError | ContentDecodingError)
 
 
 def _is_reset(cause: BaseException) -> bool:

@@ -1,25 +1,15 @@
 """One HTTP GET -> Page: status, content types and the body prefix that holds the title.
 
-The only module that sends requests; transport.py, redirects.py, deadline.py and failures.py
-serve it. It calls urllib3 (requests' own transport) directly: requests' Session, Request and
-Response objects cost more CPU per URL than urllib3 itself (see benchmarks/README.md).
+The only module that fetches: it follows redirects and reads bodies; transport.py sends each
+request (retried as its policy says), with redirects.py, deadline.py and failures.py.
 """
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import urllib3
-from requests.utils import default_headers, get_environ_proxies, select_proxy
-from urllib3 import PoolManager
-from urllib3.response import BaseHTTPResponse
-from urllib3.util.retry import Retry
 
 from titlefetch import __version__, deadline, hops
 from titlefetch.errors import FetchError
@@ -31,7 +21,7 @@ from titlefetch.redirects import (
     location_of,
     resolve,
 )
-from titlefetch.transport import ProxyPools, new_pools, new_retry
+from titlefetch.transport import FAILURES, Response, Transport, new_transport
 
 DEFAULT_USER_AGENT = f"titlefetch/{__version__} (+https://github.com/titlefetch/titlefetch)"
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
@@ -70,40 +60,19 @@ class Page:
 BodyCheck = Callable[[bytes, Sequence[str]], bool]
 _CHECK_EVERY_CHUNK = 64 * 1024  # below this, ask is_enough after every chunk; above, every +25%
 # Unread body bytes worth reading to keep a connection: a new one costs a handshake and a cold
-# TCP slow start, and to one host at most --per-host connections should ever be opened. A
-# compressed rest is decompressed as it is read, so less of it is worth it (a bomb stays cheap).
+# TCP slow start, and to one host at most --per-host connections should ever be opened.
 _DRAIN_LIMIT = 2 * 1024 * 1024
-_DRAIN_LIMIT_ENCODED = 64 * 1024
 _DRAIN_LIMIT_REDIRECT = 64 * 1024  # a redirect's body is never needed
-_DRAIN_CHUNK = 256 * 1024
-_clients: dict[FetchOptions, _Client] = {}
+_clients: dict[FetchOptions, Client] = {}
 _clients_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
-class _Client:
+class Client:
     """What a process needs to fetch with one FetchOptions, built once, shared by its threads."""
 
-    pools: PoolManager
-    proxy_pools: ProxyPools | None  # only when a proxy variable is set
+    transport: Transport
     headers: dict[str, str]
-    retry: Retry
-    # The deadline watchdog bounds every read and write of a watched connection; a socket
-    # timeout on top would make CPython poll() before each recv(): a second system call, and
-    # a second hand-off of the GIL, for every read. So those get a connect timeout only.
-    watched_timeout: urllib3.Timeout
-    timeout: urllib3.Timeout  # for SOCKS connections, which are not watched
-
-    def route(self, url: str) -> tuple[PoolManager, urllib3.Timeout]:
-        """The pools that carry a request for `url`, and the socket timeouts they need."""
-        if self.proxy_pools is None:
-            return self.pools, self.watched_timeout
-        proxy = select_proxy(url, get_environ_proxies(url))  # honours no_proxy, as requests
-        if proxy is None:
-            return self.pools, self.watched_timeout
-        # SOCKS connections are not watched: they keep a socket read timeout.
-        timeout = self.watched_timeout if self.proxy_pools.watches(proxy) else self.timeout
-        return self.proxy_pools.manager_for(proxy), timeout
 
 
 def _forget_after_fork() -> None:
@@ -117,7 +86,7 @@ def _forget_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
-def client_for(options: FetchOptions) -> _Client:
+def client_for(options: FetchOptions) -> Client:
     """This process's client for `options`, built on first use and shared by its threads."""
     client = _clients.get(options)
     if client is None:
@@ -128,26 +97,19 @@ def client_for(options: FetchOptions) -> _Client:
     return client
 
 
-def _new_client(options: FetchOptions) -> _Client:
-    verify = _verify_setting(options)
-    headers = dict(default_headers())  # what requests sends: Accept, Accept-Encoding, ...
-    headers["User-Agent"] = options.user_agent
+def _new_client(options: FetchOptions) -> Client:
+    # What requests sends, but for Accept-Encoding: the codings http1.py decodes (requests
+    # would also name br and zstd when their packages happen to be installed).
+    headers = {
+        "User-Agent": options.user_agent,
+        "Accept-Encoding": "gzip, deflate",
+        "Accept": "*/*",
+        "Connection": "keep-alive",
+    }
     headers.update(options.headers)
-    return _Client(
-        pools=new_pools(options.per_host, verify),
-        proxy_pools=ProxyPools(options.per_host, verify) if _has_proxy_environment() else None,
-        headers=headers,
-        retry=new_retry(options.retries),
-        watched_timeout=urllib3.Timeout(connect=options.connect_timeout, read=None),
-        timeout=urllib3.Timeout(connect=options.connect_timeout, read=options.timeout),
-    )
-
-
-_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
-
-
-def _has_proxy_environment() -> bool:
-    return any(name.lower() in _PROXY_VARIABLES and value for name, value in os.environ.items())
+    timeouts = (options.connect_timeout, options.timeout)
+    transport = new_transport(options.per_host, _verify_setting(options), options.retries, timeouts)
+    return Client(transport=transport, headers=headers)
 
 
 def _verify_setting(options: FetchOptions) -> bool | str:
@@ -173,7 +135,7 @@ def fetch_page(url: str, options: FetchOptions, *, is_enough: BodyCheck) -> Page
     with deadline.attempt(options.timeout):
         try:
             return _get(url, options, is_enough, visited)
-        except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
+        except FAILURES as exc:
             raise describe_failure(exc, visited[-1], options) from exc
 
 
@@ -182,26 +144,15 @@ def _get(url: str, options: FetchOptions, is_enough: BodyCheck, visited: list[st
     headers, cookies = client.headers, ChainCookies()
     while True:
         target = visited[-1]
-        pools, timeout = client.route(target)
-        response = pools.urlopen(
-            "GET",
-            target,
-            headers=headers,
-            redirect=False,
-            retries=client.retry,
-            timeout=timeout,
-            preload_content=False,
-            decode_content=True,
-        )
+        response = client.transport.get(target, headers)
         try:
             location = location_of(response.status, response.headers)
             if location is None:
                 return _read_page(response, visited, options, is_enough)
             cookies.take(target, response.headers)
-            _drain_short_rest(response, _DRAIN_LIMIT_REDIRECT)
+            response.skip_rest(_DRAIN_LIMIT_REDIRECT)
         finally:
-            response.close()
-            response.release_conn()
+            response.release()
         following = resolve(location, target)
         if not is_fetchable(following):
             message = f"redirect to {location!r}, which is not an http(s) URL"
@@ -217,7 +168,7 @@ def _get(url: str, options: FetchOptions, is_enough: BodyCheck, visited: list[st
 
 
 def _read_page(
-    response: BaseHTTPResponse, visited: list[str], options: FetchOptions, is_enough: BodyCheck
+    response: Response, visited: list[str], options: FetchOptions, is_enough: BodyCheck
 ) -> Page:
     content_types = tuple(response.headers.getlist("Content-Type"))
     body, truncated = b"", False
@@ -225,7 +176,9 @@ def _read_page(
         body, truncated = _read_body(response, options.max_bytes, content_types, is_enough)
     if deadline.expired():  # the body ended because the watchdog shut the socket
         raise FetchError("timeout", timeout_message(options))
-    _drain_short_rest(response, _DRAIN_LIMIT)
+    # The connection is kept only when the body was read to its end: do that when little is
+    # left, so the next URL of the host skips a handshake. Otherwise it is closed.
+    response.skip_rest(_DRAIN_LIMIT)
     return Page(
         url=visited[0],
         final_url=visited[-1],
@@ -238,14 +191,13 @@ def _read_page(
 
 
 def _read_body(
-    raw: Any, limit: int, content_types: tuple[str, ...], is_enough: BodyCheck
+    response: Response, limit: int, content_types: tuple[str, ...], is_enough: BodyCheck
 ) -> tuple[bytes, bool]:
     """The body up to `limit` decoded bytes, and whether it was cut there."""
     body = bytearray()
     checked = 0
     while len(body) < limit:
-        # urllib3 >= 2.6 returns at most the bytes asked for, also when decompressing
-        chunk = raw.read1(min(_CHUNK, limit - len(body)), decode_content=True)
+        chunk = response.read1(min(_CHUNK, limit - len(body)))
         if not chunk:
             return bytes(body), False
         body += chunk
@@ -257,18 +209,3 @@ def _read_body(
                 return snapshot, False
     snapshot = bytes(body)
     return snapshot, not is_enough(snapshot, content_types)
-
-
-def _drain_short_rest(raw: Any, limit: int) -> None:
-    # A connection goes back to the pool only when its body was read to the end: do that when
-    # little is left, so the next URL on the host skips a new handshake. Otherwise it closes.
-    left = raw.length_remaining
-    if raw.headers.get("Content-Encoding"):
-        limit = min(limit, _DRAIN_LIMIT_ENCODED)
-    if not left or left > limit:
-        return
-    with contextlib.suppress(urllib3.exceptions.HTTPError, OSError):
-        # In large reads. Decoded, because urllib3 refuses raw reads after decoded ones; a
-        # compressed rest is at most _DRAIN_LIMIT_ENCODED, so decoding it stays cheap.
-        while raw.read(_DRAIN_CHUNK, decode_content=True):
-            pass

@@ -7,20 +7,20 @@ way to another host), kept for one chain at a time: nothing is remembered betwee
 from __future__ import annotations
 
 import contextlib
-import http.cookiejar
-import urllib.request
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from requests.utils import requote_uri
+from titlefetch.http1 import Headers
+
+if TYPE_CHECKING:
+    import http.cookiejar
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # Headers that do not follow a redirect to another host (urllib3's Retry default).
 _PRIVATE_HEADERS = frozenset({"cookie", "authorization", "proxy-authorization"})
 
 
-def location_of(status: int, headers: Mapping[str, str]) -> str | None:
+def location_of(status: int, headers: Headers) -> str | None:
     """The Location a response redirects to, or None when it is not a redirect."""
     if status not in REDIRECT_STATUSES:
         return None
@@ -29,7 +29,9 @@ def location_of(status: int, headers: Mapping[str, str]) -> str | None:
 
 def resolve(location: str, current: str) -> str:
     """The absolute URL that `location`, received from `current`, points at."""
-    # http.client decodes header values as Latin-1; servers send UTF-8 (requests undoes it too).
+    from requests.utils import requote_uri  # here: only redirects need requests (~20 ms)
+
+    # Header values are decoded as Latin-1; servers send UTF-8 (requests undoes it too).
     with contextlib.suppress(UnicodeError):
         location = location.encode("latin-1").decode("utf-8")
     if location.startswith("//"):  # scheme-relative
@@ -62,10 +64,14 @@ class ChainCookies:
     def __init__(self) -> None:
         self._jar: http.cookiejar.CookieJar | None = None  # most chains set none
 
-    def take(self, url: str, headers: Any) -> None:
+    def take(self, url: str, headers: Headers) -> None:
         """Keep the cookies that the response from `url` (with `headers`) sets."""
         if "Set-Cookie" not in headers:
             return
+        # Imported here: most chains set no cookie, and urllib.request costs ~10 ms to import.
+        import http.cookiejar
+        import urllib.request
+
         if self._jar is None:
             self._jar = http.cookiejar.CookieJar()
         self._jar.extract_cookies(_Response(headers), urllib.request.Request(url))  # type: ignore[arg-type]
@@ -74,6 +80,8 @@ class ChainCookies:
         """`headers` plus the Cookie header the chain's cookies give for `url`."""
         if self._jar is None:
             return headers
+        import urllib.request
+
         request = urllib.request.Request(url)
         self._jar.add_cookie_header(request)
         cookie = request.get_header("Cookie")
@@ -83,7 +91,7 @@ class ChainCookies:
 class _Response:
     """The little of a urllib response that CookieJar.extract_cookies reads."""
 
-    def __init__(self, headers: Any) -> None:
+    def __init__(self, headers: Headers) -> None:
         self._headers = headers
 
     def info(self) -> _Response:

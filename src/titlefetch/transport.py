@@ -1,37 +1,41 @@
-"""The HTTP transport: deadline-aware connections, shared pools, retries.
+"""The HTTP transport: one GET -> its response head, over a kept-alive connection (or a proxy
+the environment names), retried as urllib3's Retry policy says.
 
-All worker threads of a process share one PoolManager per FetchOptions, so keep-alive
-connections are shared across threads and at most `per_host` idle ones are kept per host.
+Direct requests are written and read by http1.py on connections.py's sockets: for a fetch
+that reads a page's first kilobytes, urllib3's and http.client's layers cost more CPU than all
+the rest of the fetch (benchmarks/README.md). Proxied ones go through urllib3 (proxies.py).
 """
 
 from __future__ import annotations
 
 import functools
 import http.client
-import logging
 import os
 import socket
 import ssl
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from requests.adapters import HTTPAdapter
-from requests.utils import DEFAULT_CA_BUNDLE_PATH
-from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
-from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import (
-    ConnectTimeoutError,
+    HTTPError,
+    LocationValueError,
     MaxRetryError,
-    NameResolutionError,
+    ProtocolError,
     ReadTimeoutError,
     SSLError,
 )
 from urllib3.response import BaseHTTPResponse
+from urllib3.util import parse_url
 from urllib3.util.retry import Retry
-from urllib3.util.ssl_ import create_urllib3_context
 
-from titlefetch import deadline, dns
+from titlefetch import deadline, http1
+from titlefetch.connections import Connections, Origin, tls_context
+from titlefetch.http1 import ContentDecodingError, Headers
+
+if TYPE_CHECKING:
+    from titlefetch.proxies import Proxies
 
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 # A server asking for a longer pause than this gets no retry: its answer (429, 503) is final.
@@ -41,110 +45,128 @@ RETRY_AFTER_CEILING = 10.0
 BACKOFF_FACTOR = 0.25
 BACKOFF_JITTER = 0.25  # up to this many seconds added at random to each backoff
 BACKOFF_MAX = 8.0
-MAX_POOLS = 256  # hosts whose idle connections are kept
-_READ_AHEAD = 64 * 1024
+# What a failed request can raise: the socket's, http.client's, http1's and urllib3's errors.
+FAILURES = (OSError, http.client.HTTPException, ContentDecodingError, HTTPError)
+_SKIP_RETRIED = 64 * 1024  # a retried response's body is read to keep its connection if short
 
 
-class _ReadAheadResponse(http.client.HTTPResponse):
-    """http.client's response, reading its socket 64 KiB at a time instead of 8 KiB: fewer
-    recv() calls, and each one hands the GIL to the other worker threads and back."""
+class Response(Protocol):
+    """A response whose head has arrived (http1.Response, or a proxied one)."""
 
-    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
-        super().__init__(sock, *args, **kwargs)
-        self.fp.close()  # the 8 KiB reader, unused so far
-        self.fp = sock.makefile("rb", _READ_AHEAD)  # type: ignore[assignment]  # a BufferedReader
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> Headers: ...
+    @property
+    def length_remaining(self) -> int | None: ...
+    def get_redirect_location(self) -> str | None: ...
+    def read1(self, most: int) -> bytes:
+        """Up to `most` bytes of the decoded body; b"" at its end."""
+        ...
 
+    def skip_rest(self, limit: int) -> None:
+        """Read and forget the rest of the body if it is at most `limit` bytes."""
+        ...
 
-class _SteadySocket(socket.socket):
-    """A socket whose settimeout() makes no system call when the timeout does not change.
-
-    urllib3 sets a pooled connection's timeout twice per request, and each call is an ioctl()
-    that hands the GIL to another thread and back.
-    """
-
-    __slots__ = ()
-
-    def settimeout(self, value: float | None) -> None:
-        if value != self.gettimeout():
-            super().settimeout(value)
-
-
-def _steady(sock: socket.socket) -> _SteadySocket:
-    timeout = sock.gettimeout()
-    steady = _SteadySocket(sock.family, sock.type, sock.proto, sock.detach())
-    socket.socket.settimeout(steady, timeout)  # the descriptor's mode is the timeout's
-    return steady
+    def release(self) -> None:
+        """Done with it: its connection goes back to the pool, or is closed."""
+        ...
 
 
-class _WatchedConnection(HTTPConnection):
-    """An HTTP connection whose sockets die with the current fetch attempt's deadline.
+@dataclass(frozen=True, slots=True)
+class Transport:
+    """What a process needs to send GETs with one set of options, shared by its threads."""
 
-    The watchdog bounds every read and write, so once connected a socket keeps no timeout:
-    with one, CPython would poll() before each send() and recv().
-    """
+    connections: Connections
+    proxies: Proxies | None  # only when a proxy variable is set
+    retry: Retry
+    connect_timeout: float
 
-    response_class = _ReadAheadResponse
+    def get(self, url: str, headers: Mapping[str, str]) -> Response:
+        """The response to a GET of `url`, after the retries the policy allows.
 
-    def _new_conn(self) -> socket.socket:
-        left = deadline.remaining()
-        if left is not None and (self.timeout is None or self.timeout > left):
-            self.timeout = max(left, 0.001)
-        name = self._dns_host
-        addresses = self._resolve(name)
-        try:
-            sock = self._connect_any(addresses)
-        finally:
-            self._dns_host = name
-        steady = _steady(sock)
-        deadline.watch(steady)
-        return steady
-
-    def _connect_any(self, addresses: list[str]) -> socket.socket:
-        # What urllib3's create_connection does with the names it resolves itself.
-        error: Exception | None = None
-        for address in addresses:
-            self._dns_host = address
+        Raises:
+            LocationValueError: `url` has no host or does not parse.
+            MaxRetryError: the retries are spent; its reason is the last failure.
+            Any of FAILURES that the policy does not retry (a TLS failure, for one).
+        """
+        target = _Target.of(url)
+        retry = self.retry
+        while True:
             try:
-                return super()._new_conn()
-            except ConnectTimeoutError as exc:  # NewConnectionError included
-                error = exc
-        raise error or OSError("getaddrinfo returned no address")
+                response = self._send(url, target, headers)
+            except FAILURES as exc:
+                retry = retry.increment("GET", url, error=_as_retry_error(exc))
+                retry.sleep()
+                continue
+            has_retry_after = bool(response.headers.get("Retry-After"))
+            if not retry.is_retry("GET", response.status, has_retry_after):
+                return response
+            # Retry reads only .status, .headers and get_redirect_location() of a response.
+            urllib3_view = cast(BaseHTTPResponse, response)
+            try:
+                retry = retry.increment("GET", url, response=urllib3_view)
+            except MaxRetryError:
+                return response  # the retries are spent: the last status stands
+            response.skip_rest(_SKIP_RETRIED)
+            response.release()
+            retry.sleep(urllib3_view)
 
-    def _resolve(self, name: str) -> list[str]:
+    def _send(self, url: str, target: _Target, headers: Mapping[str, str]) -> Response:
+        if self.proxies is not None:
+            proxied = self.proxies.send(url, headers)
+            if proxied is not None:
+                return proxied
+        request = http1.encode_request(target.path, target.host_header, headers)
+        sock = self.connections.take_idle(target.origin)
+        if sock is not None:
+            try:
+                return self._exchange(sock, target.origin, request)
+            except ConnectionError:
+                # The server closed the kept-alive connection while it was idle: browsers
+                # try once more on a new one, and so does this, outside the retry budget.
+                if deadline.expired():
+                    raise
+        sock = self.connections.open(target.origin, self.connect_timeout)
+        return self._exchange(sock, target.origin, request)
+
+    def _exchange(self, sock: socket.socket, origin: Origin, request: bytes) -> http1.Response:
         try:
-            return dns.resolve(name, self.port, self.timeout)
-        except socket.gaierror as exc:
-            raise NameResolutionError(self.host, self, exc) from exc
-        except TimeoutError as exc:
-            message = f"resolving {self.host} took longer than {self.timeout}s"
-            raise ConnectTimeoutError(self, message) from exc
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        if self.sock is not None:  # a pooled connection, reused by this attempt
-            deadline.watch(self.sock)
-            self.timeout = self.sock.gettimeout()  # not the connect timeout: it is connected
-        super().request(*args, **kwargs)
+            sock.sendall(request)
+            response = http1.read_response(sock)
+        except BaseException:
+            sock.close()
+            raise
+        response.on_release(functools.partial(self.connections.give_back, origin))
+        return response
 
 
-class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
-    """The HTTPS twin: the raw TCP socket is watched, so the TLS handshake is bounded too."""
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """Where a direct GET goes and what its request line and Host header say."""
+
+    origin: Origin
+    path: str  # path and query, percent-encoded where the URL was not
+    host_header: str
+
+    @classmethod
+    def of(cls, url: str) -> _Target:
+        parsed = parse_url(url)  # lower-cased, IDNA-encoded host; as urllib3 requests it
+        if not parsed.host:
+            raise LocationValueError(f"no host in {url!r}")
+        scheme = parsed.scheme or "http"
+        default_port = 443 if scheme == "https" else 80
+        port = parsed.port or default_port
+        host_header = parsed.host if port == default_port else f"{parsed.host}:{port}"
+        origin = Origin(scheme, parsed.host.strip("[]"), port)
+        return cls(origin, parsed.request_uri, host_header)
 
 
-class _WatchedPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedConnection
-
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-    def _validate_conn(self, conn: Any) -> None:
-        # urllib3 warns on every unverified request; unverified means --insecure was given,
-        # and a warning per URL on stderr would only repeat that choice.
-        if conn.is_closed:
-            conn.connect()
-
-
-_POOL_CLASSES = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+def _as_retry_error(exc: BaseException) -> Exception:
+    """`exc` as urllib3 hands it to Retry: socket and protocol errors as ProtocolError."""
+    if isinstance(exc, HTTPError):
+        return exc
+    return ProtocolError("Connection aborted.", exc)
 
 
 class FetchRetry(Retry):
@@ -185,7 +207,9 @@ class FetchRetry(Retry):
 def _is_permanent(error: Exception) -> bool:
     """Failures a retry cannot fix: certificates, oversized headers, unknown host names."""
     for cause in causes(error):
-        if isinstance(cause, SSLError | http.client.LineTooLong):
+        if isinstance(cause, SSLError | ssl.SSLError | ssl.CertificateError):
+            return True
+        if isinstance(cause, http.client.LineTooLong):
             return True
         if isinstance(cause, http.client.HTTPException) and "more than" in str(cause):
             return True  # "got more than 100 headers"
@@ -224,87 +248,28 @@ def new_retry(retries: int) -> FetchRetry:
     )
 
 
-def new_pools(per_host: int, verify: bool | str) -> PoolManager:
-    """Pools keeping at most `per_host` idle connections per host, never blocking."""
-    manager = _Pools(verify, num_pools=MAX_POOLS, maxsize=per_host, block=False)
-    manager.pool_classes_by_scheme = _POOL_CLASSES
-    return manager
+def new_transport(
+    per_host: int, verify: bool | str, retries: int, timeouts: tuple[float, float]
+) -> Transport:
+    """A transport keeping at most `per_host` idle connections per origin; `timeouts` is
+    (connect, whole attempt)."""
+    proxies = None
+    if _has_proxy_environment():  # only then are requests and its proxy rules imported
+        from titlefetch.proxies import Proxies
+
+        proxies = Proxies(per_host, verify, timeouts)
+    return Transport(
+        connections=Connections(
+            per_host=per_host, tls_context=functools.partial(tls_context, verify)
+        ),
+        proxies=proxies,
+        retry=new_retry(retries),
+        connect_timeout=timeouts[0],
+    )
 
 
-class _Pools(PoolManager):
-    """A PoolManager that loads certificates when its first HTTPS pool is made, not before:
-    a run over plain HTTP never pays for it."""
-
-    def __init__(self, verify: bool | str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._verify = verify
-
-    def _new_pool(
-        self,
-        scheme: str,
-        host: str,
-        port: int,
-        request_context: dict[str, Any] | None = None,
-    ) -> HTTPConnectionPool:
-        if scheme == "https":
-            context = request_context or self.connection_pool_kw
-            request_context = {**context, **_tls(self._verify)}
-        return super()._new_pool(scheme, host, port, request_context)
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
 
 
-class ProxyPools(HTTPAdapter):
-    """requests' adapter, used for what it knows about proxies: HTTP ones (credentials in the
-    URL become Proxy-Authorization) and SOCKS ones (with the socks extra)."""
-
-    def __init__(self, per_host: int, verify: bool | str) -> None:
-        super().__init__(pool_connections=MAX_POOLS, pool_maxsize=per_host, pool_block=False)
-        self._verify = verify
-
-    def manager_for(self, proxy: str) -> PoolManager:
-        return self.proxy_manager_for(proxy, **_tls(self._verify))
-
-    @staticmethod
-    def watches(proxy: str) -> bool:
-        """Whether connections through `proxy` are watched by the deadline watchdog: SOCKS
-        pools have connection classes of their own, kept rather than silently bypassed."""
-        return not proxy.lower().startswith("socks")
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
-        manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if self.watches(proxy):
-            manager.pool_classes_by_scheme = _POOL_CLASSES
-        return manager
-
-
-def _tls(verify: bool | str) -> dict[str, Any]:
-    """Pool settings for certificates: False (--insecure), True (certifi's bundle, as
-    requests), or a bundle file or folder."""
-    return {
-        "ssl_context": _tls_context(verify),
-        "cert_reqs": "CERT_REQUIRED" if verify is not False else "CERT_NONE",
-    }
-
-
-@functools.cache
-def _tls_context(verify: bool | str) -> ssl.SSLContext:
-    # One context per process and setting: loading a bundle costs ~30 ms of CPU.
-    context = create_urllib3_context()
-    if verify is False:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    bundle = DEFAULT_CA_BUNDLE_PATH if verify is True else verify
-    if os.path.isdir(bundle):
-        context.load_verify_locations(capath=bundle)
-    else:
-        context.load_verify_locations(cafile=bundle)
-    return context
-
-
-class _DropPoolFull(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Connection pool is full")
-
-
-# A connection that cannot go back to a full pool is simply closed; that is no news to a user.
-logging.getLogger("urllib3.connectionpool").addFilter(_DropPoolFull())
+def _has_proxy_environment() -> bool:
+    return any(name.lower() in _PROXY_VARIABLES and value for name, value in os.environ.items())
