@@ -53,3 +53,14 @@ def test_no_source_on_a_terminal_prints_usage_and_exits_2():
     assert done.returncode == 2
     assert done.stderr.startswith("Usage: titlefetch")
     assert done.stdout == ""
+
+
+def test_start_up_imports_neither_requests_nor_the_junit_writer():
+    # Each costs start-up time on every run (requests ~20 ms) and is needed only for proxies,
+    # redirects and --format junit, which import them when they happen.
+    code = (
+        "import sys, titlefetch.cli; "
+        "print(sorted({'requests', 'titlefetch.junit'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stderr

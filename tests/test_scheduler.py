@@ -111,6 +111,27 @@ def test_window_bounds_how_far_reading_runs_ahead_of_a_slow_line():
     assert len(list(scheduler)) == 49
 
 
+def test_the_first_fetches_start_before_the_whole_window_is_read():
+    read_when_first_started: list[int] = []
+    read = []
+
+    def source():
+        for n, line in enumerate(lines(*[f"http://h{n}.test/" for n in range(300)])):
+            read.append(n)
+            yield line
+
+    class Recording(FakeWork):
+        def __call__(self, url: str, options: FetchOptions) -> TitleResult:
+            if not read_when_first_started:
+                read_when_first_started.append(len(read))
+            return super().__call__(url, options)
+
+    schedule = Schedule(in_flight=4, window=256)
+    scheduler = Scheduler(source(), ThreadPoolExecutor(4), Recording(), OPTIONS, schedule)
+    assert len(list(scheduler)) == 300
+    assert read_when_first_started[0] <= 5  # not 256
+
+
 def test_stop_cancels_unstarted_work_and_flushes_finished_results():
     urls = lines(*[f"http://h{n}.test/" for n in range(40)])
     work = FakeWork({line.url: 0.1 for line in urls})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing.connection
 import os
 import signal
 import sys
@@ -94,5 +93,7 @@ def prepare_worker(options: FetchOptions) -> None:
 
 
 def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    import multiprocessing.connection  # here: only process workers need it
+
     multiprocessing.connection.wait([parent.sentinel])
     os._exit(1)

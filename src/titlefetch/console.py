@@ -20,7 +20,6 @@ import click
 
 from titlefetch.api import TitleRun, fetch_titles
 from titlefetch.fetch import FetchOptions
-from titlefetch.junit import junit_report
 from titlefetch.output import (
     FORMATTERS,
     LINE_ENDINGS,
@@ -163,6 +162,8 @@ def _write_report(results: Iterable[TitleResult], out: IO[str]) -> None:
     collected = list(results)
     elapsed = (datetime.datetime.now().astimezone() - started).total_seconds()
     timestamp = started.isoformat("T", "seconds")
+    from titlefetch.junit import junit_report  # xml.etree: imported only for this format
+
     try:
         out.write(junit_report(collected, elapsed=elapsed, timestamp=timestamp))
         out.flush()

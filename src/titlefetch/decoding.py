@@ -13,7 +13,6 @@ import functools
 import re
 from collections.abc import Sequence
 
-import charset_normalizer
 import webencodings
 
 from titlefetch.tokenizer import TEXT_ELEMENTS, next_tag, skip_text_element
@@ -217,6 +216,8 @@ def guess_encoding(body: bytes) -> str:
         return "utf-8"
     # Only lines with non-ASCII bytes tell encodings apart; CSS and scripts would drown them.
     text = b"\n".join(line for line in body.split(b"\n") if not line.isascii())[:_GUESS_BYTES]
+    import charset_normalizer  # here: few runs meet an undeclared legacy page (~8 ms)
+
     best = charset_normalizer.from_bytes(text, cp_isolation=list(_GUESSES)).best()
     return "windows-1252" if best is None else _GUESSES.get(best.encoding, "windows-1252")
 

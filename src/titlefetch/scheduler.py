@@ -124,8 +124,7 @@ class Scheduler(Iterator[TitleResult]):
             if self._stopping:
                 self._cancel_unstarted()
             else:
-                self._read_lines()
-                self._submit_ready_jobs()
+                self._read_and_submit()
             self._collect_in_order()
             if self._out:
                 break
@@ -143,8 +142,18 @@ class Scheduler(Iterator[TitleResult]):
 
     # -- reading and submitting ----------------------------------------------------------
 
-    def _read_lines(self) -> None:
-        while not self._exhausted and self._read - self._handed < self._schedule.window:
+    def _read_and_submit(self) -> None:
+        if self._read == 0:
+            # The first fetches start before the rest of the window is read: reading the
+            # first 2,048 lines of a long list held them back by ~25 ms.
+            self._read_lines(min(self._schedule.in_flight, self._schedule.window))
+            self._submit_ready_jobs()
+        self._read_lines(self._schedule.window)
+        self._submit_ready_jobs()
+
+    def _read_lines(self, limit: int) -> None:
+        """Read lines until `limit` are read and not yet handed out (or the input ends)."""
+        while not self._exhausted and self._read - self._handed < limit:
             line = next(self._lines, None)
             if line is None:
                 self._exhausted = True
