@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from titlefetch.codings import ContentDecodingError
 from titlefetch.http1 import (
     MAX_HEAD,
-    ContentDecodingError,
     Response,
     encode_request,
     parse_head,

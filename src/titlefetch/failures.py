@@ -20,8 +20,8 @@ from urllib3.exceptions import (
 from urllib3.exceptions import SSLError as Urllib3SSLError
 
 from titlefetch import deadline
+from titlefetch.codings import ContentDecodingError
 from titlefetch.errors import FetchError
-from titlefetch.http1 import ContentDecodingError
 from titlefetch.transport import causes
 
 

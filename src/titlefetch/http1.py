@@ -12,8 +12,9 @@ from __future__ import annotations
 import http.client
 import re
 import socket
-import zlib
 from collections.abc import Callable, Iterable, Mapping
+
+from titlefetch.codings import decoder_for
 
 MAX_HEAD = 64 * 1024  # bytes of status line and headers, as http.client allows per line
 MAX_HEADERS = 100  # as http.client
@@ -185,66 +186,6 @@ class _UntilClose:
 _Body = _Length | _Chunked | _UntilClose
 
 
-class ContentDecodingError(ValueError):
-    """The body does not decode as its Content-Encoding says."""
-
-
-class _Decoder:
-    """gzip (every member) or deflate (zlib-wrapped or raw, as browsers accept), with each
-    output bounded: a small compressed body cannot expand into memory all at once."""
-
-    __slots__ = ("_coding", "_inflate", "_pending", "_first", "_members", "_ignoring")
-
-    def __init__(self, coding: str) -> None:
-        self._coding = coding
-        self._inflate = self._new()
-        self._pending = b""  # compressed input not yet inflated
-        self._first = True
-        self._members = 1  # gzip members started
-        self._ignoring = False  # after the last whole gzip member: trailing bytes
-
-    def _new(self) -> zlib._Decompress:
-        wbits = 16 + zlib.MAX_WBITS if self._coding == "gzip" else zlib.MAX_WBITS
-        return zlib.decompressobj(wbits)
-
-    @property
-    def has_pending(self) -> bool:
-        return bool(self._pending)
-
-    def decode(self, data: bytes, most: int) -> bytes:
-        """Up to `most` bytes inflated from what is pending and `data`."""
-        if self._ignoring:
-            return b""
-        data = self._pending + data if self._pending else data
-        try:
-            out = self._inflate.decompress(data, most)
-        except zlib.error as exc:
-            if self._members > 1:  # garbage after a whole member: gzip tools ignore it too
-                self._ignoring, self._pending = True, b""
-                return b""
-            if not (self._first and self._coding == "deflate"):
-                raise ContentDecodingError(str(exc)) from exc
-            self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, no zlib header
-            self._first = False
-            return self.decode(data, most)
-        self._first = False
-        self._pending = self._inflate.unconsumed_tail
-        if self._inflate.eof and self._inflate.unused_data and self._coding == "gzip":
-            self._pending = self._inflate.unused_data  # another gzip member follows
-            self._inflate = self._new()
-            self._members += 1
-        return out
-
-
-def _decoder_for(headers: Headers) -> _Decoder | None:
-    coding = (headers.get("Content-Encoding") or "").strip().lower()
-    if coding in ("gzip", "x-gzip"):
-        return _Decoder("gzip")
-    if coding == "deflate":
-        return _Decoder("deflate")
-    return None  # identity, or a coding never asked for: the bytes as they are (as urllib3)
-
-
 class Response:
     """A response whose head has been read. Read its body with read1, then release it."""
 
@@ -257,7 +198,7 @@ class Response:
         self.headers = headers
         self._stream = stream
         self._body = body
-        self._decoder = _decoder_for(headers)
+        self._decoder = decoder_for(headers.get("Content-Encoding"))
         self._reusable = reusable
         self._release: Release | None = None
 

@@ -31,8 +31,9 @@ from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 
 from titlefetch import deadline, http1
+from titlefetch.codings import ContentDecodingError
 from titlefetch.connections import Connections, Origin, tls_context
-from titlefetch.http1 import ContentDecodingError, Headers
+from titlefetch.http1 import Headers
 
 if TYPE_CHECKING:
     from titlefetch.proxies import Proxies
