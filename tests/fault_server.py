@@ -234,6 +234,16 @@ def title_page(title: str, *, delay: float = 0.0) -> Handler:
     return handle
 
 
+def delayed(handler: Handler, delay: float) -> Handler:
+    """`handler`, after `delay` seconds."""
+
+    def handle(exchange: Exchange) -> bool:
+        time.sleep(delay)
+        return handler(exchange)
+
+    return handle
+
+
 def not_found(exchange: Exchange) -> bool:
     return page(b"<title>Not Found</title>", "404 Not Found")(exchange)
 

@@ -499,7 +499,17 @@ def test_user_agent_and_headers_reach_the_server(faults):
 @pytest.mark.parametrize(("rest", "connections"), [(500_000, 1), (3_000_000, 3)])
 def test_connection_is_kept_only_when_the_unread_rest_is_short(faults, rest, connections):
     body = fs.html("Early") + b" " * rest
-    urls = [faults.add(f"/page{n}", fs.page(body)) for n in range(3)]
+    # Answers come after 0.2 s, as over a network: by then the next lines have been read,
+    # so the next URL waits for the host while the first is read.
+    urls = [faults.add(f"/page{n}", fs.delayed(fs.page(body), 0.2)) for n in range(3)]
     outcome = run(*FAST, "--workers", "1", *urls)
     assert [outcome.title(url) for url in urls] == ["Early"] * 3
     assert faults.connections == connections
+
+
+def test_the_rest_of_a_page_is_not_read_when_no_other_url_waits_for_its_host(faults, healthy):
+    url = faults.add("/alone", fs.big_page("Alone", 1024 * 1024))  # a rest worth keeping for
+    outcome = run(*FAST, url, *healthy)
+    assert outcome.title(url) == "Alone"
+    faults.wait_done("/alone")
+    assert faults.sent["/alone"] < 64 * 1024  # not the whole MiB: closed after the title

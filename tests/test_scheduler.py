@@ -9,6 +9,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
+from titlefetch import hints
 from titlefetch.fetch import FetchOptions
 from titlefetch.results import TitleResult
 from titlefetch.scheduler import Schedule, Scheduler
@@ -130,6 +131,20 @@ def test_the_first_fetches_start_before_the_whole_window_is_read():
     scheduler = Scheduler(source(), ThreadPoolExecutor(4), Recording(), OPTIONS, schedule)
     assert len(list(scheduler)) == 300
     assert read_when_first_started[0] <= 5  # not 256
+
+
+def test_a_thread_pools_fetch_learns_whether_more_urls_wait_for_its_host():
+    answers: dict[str, bool] = {}
+
+    def work(url: str, options: FetchOptions) -> TitleResult:
+        time.sleep(0.1)  # the answer arrives after a round trip; the next lines are read by then
+        answers[url] = hints.is_wanted(url)
+        return TitleResult(url=url, title="t")
+
+    urls = lines("http://a.test/1", "http://a.test/2", "http://b.test/1")
+    run(urls, work, Schedule(in_flight=1, window=10), ThreadPoolExecutor(1))
+    assert answers == {"http://a.test/1": True, "http://a.test/2": False, "http://b.test/1": False}
+    assert hints.is_wanted("http://a.test/1")  # outside a scheduler's thread: no one can tell
 
 
 def test_stop_cancels_unstarted_work_and_flushes_finished_results():

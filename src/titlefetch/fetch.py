@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from titlefetch import __version__, deadline, hops
+from titlefetch import __version__, deadline, hints
 from titlefetch.errors import FetchError
 from titlefetch.failures import describe_failure, timeout_message
 from titlefetch.redirects import (
@@ -164,7 +164,7 @@ def _get(url: str, options: FetchOptions, is_enough: BodyCheck, visited: list[st
             raise FetchError("too_many_redirects", message)
         headers = cookies.with_cookies(headers_for(headers, target, following), following)
         visited.append(following)
-        hops.entering(following)  # a thread pool's --per-host counts the hop's host
+        hints.entering(following)  # a thread pool's --per-host counts the hop's host
 
 
 def _read_page(
@@ -177,8 +177,9 @@ def _read_page(
     if deadline.expired():  # the body ended because the watchdog shut the socket
         raise FetchError("timeout", timeout_message(options))
     # The connection is kept only when the body was read to its end: do that when little is
-    # left, so the next URL of the host skips a handshake. Otherwise it is closed.
-    response.skip_rest(_DRAIN_LIMIT)
+    # left and more URLs wait for the host, so the next one skips a handshake and a cold TCP
+    # slow start. Otherwise it is closed: the rest would only delay this result.
+    response.skip_rest(_DRAIN_LIMIT if hints.is_wanted(visited[-1]) else 0)
     return Page(
         url=visited[0],
         final_url=visited[-1],

@@ -4,11 +4,12 @@ One thread (the caller's) does the bookkeeping of lines and results; executors o
 work function. Finished futures report through a queue, so each completion costs O(1) however
 many are in flight. Which waiting job may start next is for slots.py to say. With a thread pool,
 the worker that finished also starts the next fetch, and a redirect to another host moves the
-fetch's --per-host slot to that host (hops.py).
+fetch's --per-host slot to that host (hints.py).
 """
 
 from __future__ import annotations
 
+import functools
 import queue
 import time
 from collections import deque
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
-from titlefetch import hops
+from titlefetch import hints
 from titlefetch.errors import WorkerLost
 from titlefetch.fetch import FetchOptions
 from titlefetch.results import Failure, TitleResult
@@ -204,13 +205,17 @@ class Scheduler(Iterator[TitleResult]):
 
     def _run_in_thread(self, job: _Job) -> TitleResult:
         """A thread pool's future: the work for `job`, its redirect hops reported to _move."""
-        with hops.reported_to(lambda url: self._move(job, _host_of(url))):
+        move = functools.partial(self._move, job)
+        with hints.given_by(entering=move, is_wanted=self._is_wanted):
             return self._work(job.url, self._options)
 
-    def _move(self, job: _Job, host: str) -> None:
-        """Runs in the worker whose fetch of `job` follows a redirect to `host`: move its slot
-        there, start what the slot it left lets start, and wait while `host` is full."""
-        ready, arrived = self._slots.move(job, host, take_next=not self._stopping)
+    def _is_wanted(self, url: str) -> bool:
+        return self._slots.is_waiting(_host_of(url))
+
+    def _move(self, job: _Job, url: str) -> None:
+        """Runs in the worker whose fetch of `job` follows a redirect to `url`: move its slot
+        to that host, start what the slot it left lets start, and wait while the host is full."""
+        ready, arrived = self._slots.move(job, _host_of(url), take_next=not self._stopping)
         for waiting in ready:
             self._submit(waiting)
         if arrived is not None:

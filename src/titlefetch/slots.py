@@ -107,6 +107,12 @@ class HostSlots(Generic[JobT]):
             self._startable.clear()
         return waiting
 
+    def is_waiting(self, host: str) -> bool:
+        """Whether jobs wait for `host`."""
+        # Read without the lock: a stale answer only keeps or closes one connection that the
+        # other answer would not have.
+        return bool(self._waiting.get(host))
+
     def next_start(self) -> float | None:
         """With --rate and jobs waiting, the monotonic time the next one may start; else None."""
         # Read without the lock: a stale answer only makes one wait of the scheduler's thread
