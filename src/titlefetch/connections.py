@@ -44,7 +44,7 @@ class Connections:
 
     def __init__(self, *, per_host: int, tls_context: Callable[[], ssl.SSLContext]) -> None:
         self._per_host = per_host
-        self._tls_context = tls_context  # called for the first HTTPS connection only
+        self._tls_context = tls_context  # called for HTTPS connections only
         self._idle: OrderedDict[Origin, list[socket.socket]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -81,24 +81,21 @@ class Connections:
             ssl.SSLError: the TLS handshake failed (an untrusted certificate among others).
             OSError: refused, unreachable, ...
         """
-        timeout = connect_timeout
-        left = deadline.remaining()
-        if left is not None:
-            timeout = max(min(timeout, left), 0.001)
+        timeout = _within_deadline(connect_timeout)
         try:
             addresses = dns.resolve(origin.host, origin.port, timeout)
         except TimeoutError as exc:
             message = f"resolving {origin.host} took longer than {timeout:g}s"
             raise ConnectTimeoutError(message) from exc
-        # Until it is connected, the socket's timeout (within the deadline) bounds each step.
-        sock = _connect_any(addresses, origin, timeout)
+        # Until it is connected, the socket's timeout bounds each step (connect, handshake).
+        sock = _connect_any(addresses, origin, connect_timeout)
         if origin.scheme == "https":
-            sock = self._secure(sock, origin, timeout)
+            sock = self._secure(sock, origin, connect_timeout)
         sock.settimeout(None)
         deadline.watch(sock)
         return sock
 
-    def _secure(self, sock: socket.socket, origin: Origin, timeout: float) -> socket.socket:
+    def _secure(self, sock: socket.socket, origin: Origin, connect_timeout: float) -> socket.socket:
         try:
             secure = self._tls_context().wrap_socket(
                 sock, server_hostname=origin.host, do_handshake_on_connect=False
@@ -106,8 +103,10 @@ class Connections:
         except BaseException:
             sock.close()
             raise
+        timeout = _within_deadline(connect_timeout)
         try:
-            secure.do_handshake()  # bounded by the connect timeout, as the TCP connect
+            secure.settimeout(timeout)
+            secure.do_handshake()
         except TimeoutError as exc:
             secure.close()
             message = f"no TLS handshake with {origin} within {timeout:g}s"
@@ -126,12 +125,19 @@ class Connections:
             sock.close()
 
 
-def _connect_any(addresses: list[str], origin: Origin, timeout: float) -> socket.socket:
+def _within_deadline(connect_timeout: float) -> float:
+    """The connect timeout, or what is left of the current attempt if that is less."""
+    left = deadline.remaining()
+    return connect_timeout if left is None else max(min(connect_timeout, left), 0.001)
+
+
+def _connect_any(addresses: list[str], origin: Origin, connect_timeout: float) -> socket.socket:
     """A socket connected to the first of `addresses` that accepts, as urllib3 connects."""
     error: Exception | None = None
     for address in addresses:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
+        timeout = _within_deadline(connect_timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as urllib3
             sock.settimeout(timeout)
