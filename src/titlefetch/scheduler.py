@@ -204,7 +204,8 @@ class Scheduler(Iterator[TitleResult]):
         job.future.add_done_callback(lambda _: self._finished_job(job))
 
     def _run_in_thread(self, job: _Job) -> TitleResult:
-        """A thread pool's future: the work for `job`, its redirect hops reported to _move."""
+        """A thread pool's future: the work for `job`; its redirect hops move its slot, and
+        it may ask whether more URLs wait for a host (hints.py)."""
         move = functools.partial(self._move, job)
         with hints.given_by(entering=move, is_wanted=self._is_wanted):
             return self._work(job.url, self._options)
