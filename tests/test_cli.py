@@ -61,7 +61,16 @@ def test_stdin_dash_and_url_arguments_are_sources(site):
 
 
 @pytest.mark.parametrize(
-    "args", [["missing-file.txt"], ["--workers", "0", "-"], ["--backend", "x"]]
+    "args",
+    [
+        ["missing-file.txt"],
+        ["--workers", "0", "-"],
+        ["--backend", "x"],
+        ["--header", "X-Note: one\r\nX-Evil: two", "-"],
+        ["--header", "no colon", "-"],
+        ["--user-agent", "probe/1\nX-Evil: 1", "-"],
+        ["--user-agent", "探针/1", "-"],
+    ],
 )
 def test_usage_errors_exit_2_without_a_traceback(args):
     result = CliRunner().invoke(main, args, input="")

@@ -270,7 +270,7 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         retries=params["retries"],
         max_redirects=params["max_redirects"],
         max_bytes=params["max_bytes"],
-        user_agent=params["user_agent"],
+        user_agent=_header_value(params["user_agent"], "'--user-agent'"),
         headers=tuple(_parse_header(text) for text in params["headers"]),
         verify=not params["insecure"],
         ca_bundle=params["ca_bundle"],
@@ -317,7 +317,18 @@ def _parse_header(text: str) -> tuple[str, str]:
     name, colon, value = text.partition(":")
     if not colon or not name.strip():
         raise click.BadParameter(f"{text!r} is not 'Name: value'", param_hint="'--header'")
-    return name.strip(), value.strip()
+    return name.strip(), _header_value(value.strip(), "'--header'")
+
+
+def _header_value(value: str, option: str) -> str:
+    # Requests are written as they are given: a line break would start another header.
+    if any(character in value for character in "\r\n\0"):
+        raise click.BadParameter(f"{value!r} is not one line", param_hint=option)
+    try:
+        value.encode("latin-1")  # what HTTP/1.1 headers carry
+    except UnicodeEncodeError:
+        raise click.BadParameter(f"{value!r} is not Latin-1 text", param_hint=option) from None
+    return value
 
 
 def _sources_from(sources: Sequence[str], demo: bool, stack: contextlib.ExitStack) -> list[str]:
