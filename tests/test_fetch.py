@@ -48,6 +48,13 @@ def test_user_agent_and_extra_headers_are_sent(server):
     assert (sent["user-agent"], sent["x-token"]) == ("probe/1", "abc")
 
 
+def test_a_header_given_in_any_letter_case_replaces_the_default():
+    options = replace(OPTIONS, headers=(("accept", "text/html"),), user_agent="case/1")
+    headers = client_for(options).headers
+    assert [name for name in headers if name.lower() == "accept"] == ["accept"]
+    assert headers["accept"] == "text/html"
+
+
 def test_reading_stops_once_is_enough_says_so(server):
     url = server.add("/page", Page(b"<title>Early</title>" + b"x" * 500_000))
     page = fetch_page(url, OPTIONS, is_enough=has_title_end)

@@ -98,7 +98,7 @@ def client_for(options: FetchOptions) -> Client:
 
 
 def _new_client(options: FetchOptions) -> Client:
-    # What requests sends, but for Accept-Encoding: the codings http1.py decodes (requests
+    # What requests sends, but for Accept-Encoding: the codings codings.py decodes (requests
     # would also name br and zstd when their packages happen to be installed).
     headers = {
         "User-Agent": options.user_agent,
@@ -106,7 +106,10 @@ def _new_client(options: FetchOptions) -> Client:
         "Accept": "*/*",
         "Connection": "keep-alive",
     }
-    headers.update(options.headers)
+    for name, value in options.headers:  # --header replaces a default of any letter case
+        for same in [key for key in headers if key.lower() == name.lower()]:
+            del headers[same]
+        headers[name] = value
     timeouts = (options.connect_timeout, options.timeout)
     transport = new_transport(options.per_host, _verify_setting(options), options.retries, timeouts)
     return Client(transport=transport, headers=headers)
