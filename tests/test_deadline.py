@@ -87,6 +87,18 @@ def test_an_attempt_that_expired_stays_expired_after_a_pause():
         assert deadline.expired()
 
 
+def test_a_steps_timeout_never_outlasts_the_attempt():
+    assert deadline.within(5.0) == 5.0  # outside an attempt: as given
+    assert deadline.within(None) is None
+    with deadline.attempt(1.0):
+        assert deadline.within(0.5) == 0.5
+        assert 0.9 < deadline.within(5.0) <= 1.0
+        bounded = deadline.within(None)
+        assert bounded is not None and 0.9 < bounded <= 1.0
+    with deadline.attempt(0.0):
+        assert deadline.within(5.0) == 0.001  # never 0: that would make a socket non-blocking
+
+
 def test_watch_outside_an_attempt_does_nothing():
     ours, theirs = socket.socketpair()
     with ours, theirs:

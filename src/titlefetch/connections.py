@@ -81,7 +81,7 @@ class Connections:
             ssl.SSLError: the TLS handshake failed (an untrusted certificate among others).
             OSError: refused, unreachable, ...
         """
-        timeout = _within_deadline(connect_timeout)
+        timeout = deadline.within(connect_timeout)
         try:
             addresses = dns.resolve(origin.host, origin.port, timeout)
         except TimeoutError as exc:
@@ -103,7 +103,7 @@ class Connections:
         except BaseException:
             sock.close()
             raise
-        timeout = _within_deadline(connect_timeout)
+        timeout = deadline.within(connect_timeout)
         try:
             secure.settimeout(timeout)
             secure.do_handshake()
@@ -125,19 +125,13 @@ class Connections:
             sock.close()
 
 
-def _within_deadline(connect_timeout: float) -> float:
-    """The connect timeout, or what is left of the current attempt if that is less."""
-    left = deadline.remaining()
-    return connect_timeout if left is None else max(min(connect_timeout, left), 0.001)
-
-
 def _connect_any(addresses: list[str], origin: Origin, connect_timeout: float) -> socket.socket:
     """A socket connected to the first of `addresses` that accepts, as urllib3 connects."""
     error: Exception | None = None
     for address in addresses:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
-        timeout = _within_deadline(connect_timeout)
+        timeout = deadline.within(connect_timeout)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as urllib3
             sock.settimeout(timeout)

@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import overload
 
 _lock = threading.Condition()
 _heap: list[tuple[float, int, Attempt]] = []
@@ -83,6 +84,19 @@ def remaining() -> float | None:
     if current is None:
         return None
     return max(0.0, current.deadline - time.monotonic())
+
+
+@overload
+def within(seconds: float) -> float: ...
+@overload
+def within(seconds: None) -> float | None: ...
+def within(seconds: float | None) -> float | None:
+    """`seconds` (a timeout; None for none), or what is left of this thread's current attempt
+    when that is less: a step's own timeout never outlasts the attempt."""
+    left = remaining()
+    if left is None or (seconds is not None and seconds <= left):
+        return seconds
+    return max(left, 0.001)  # a timeout of 0 would make the socket non-blocking
 
 
 def watch(sock: socket.socket) -> None:

@@ -166,9 +166,7 @@ class _WatchedConnection(HTTPConnection):
     response_class = _ReadAheadResponse
 
     def _new_conn(self) -> socket.socket:
-        left = deadline.remaining()
-        if left is not None and (self.timeout is None or self.timeout > left):
-            self.timeout = max(left, 0.001)
+        self.timeout = deadline.within(self.timeout)
         name = self._dns_host
         addresses = self._resolve(name)
         try:
