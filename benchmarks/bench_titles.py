@@ -24,9 +24,9 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 
-from titlefetch.decoders import decode
-from titlefetch.decoding import declared_encoding, guess_encoding
-from titlefetch.titles import can_have_title, extract_title, is_title_settled, normalize_title
+from titlefetch.html.decoders import decode
+from titlefetch.html.decoding import declared_encoding, guess_encoding
+from titlefetch.html.titles import can_have_title, extract_title, is_title_settled, normalize_title
 
 CHUNK = 16 * 1024
 Extractor = Callable[[bytes, Sequence[str]], "str | None"]

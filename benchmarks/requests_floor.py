@@ -142,8 +142,8 @@ def _http_client_fetcher() -> Callable[[str], None]:
 
 
 def _titlefetch_fetcher(workers: int) -> Callable[[str], None]:
-    from titlefetch import deadline
-    from titlefetch.transport import new_transport
+    from titlefetch.http import deadline
+    from titlefetch.http.transport import new_transport
 
     transport = new_transport(per_host=workers, verify=True, retries=0, timeouts=(5.0, 10.0))
 

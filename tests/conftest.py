@@ -22,6 +22,16 @@ def server() -> Iterator[PageServer]:
         yield running
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _idle_connections_closed_at_the_end() -> Iterator[None]:
+    """Clients live as long as their process; close their sockets before the interpreter does
+    (it would warn about each one)."""
+    yield
+    from titlefetch.http.fetch import close_clients
+
+    close_clients()
+
+
 @pytest.fixture(autouse=True)
 def _no_titlefetch_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Defaults from a developer's TITLEFETCH_* variables must not change what tests see."""

@@ -14,7 +14,7 @@ import titlefetch
 from tests.smoke_site import serve_site
 from titlefetch import Failure, TitleResult, TitleRun, UrlLine, fetch_titles
 from titlefetch.api import RunOptions
-from titlefetch.fetch import FetchOptions
+from titlefetch.http.fetch import FetchOptions
 
 
 @pytest.fixture(scope="module")

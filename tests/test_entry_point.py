@@ -60,7 +60,19 @@ def test_start_up_imports_neither_requests_nor_the_junit_writer():
     # redirects and --format junit, which import them when they happen.
     code = (
         "import sys, titlefetch.cli; "
-        "print(sorted({'requests', 'titlefetch.junit'} & set(sys.modules)))"
+        "print(sorted({'requests', 'titlefetch.cli.junit'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_importing_the_package_or_its_records_loads_no_http_machinery():
+    # The records cross into every layer (a Dask client unpickles them); the package's own
+    # names load on first use. Neither may drag in urllib3 or the HTTP/HTML layers (issue 15).
+    code = (
+        "import sys, titlefetch, titlefetch.results; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('urllib3', 'requests')"
+        " or m.startswith(('titlefetch.http', 'titlefetch.html', 'titlefetch.run'))))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stderr

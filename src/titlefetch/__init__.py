@@ -1,9 +1,40 @@
-"""titlefetch: the <title> of every page in a list of URLs, fetched concurrently."""
+"""titlefetch: the <title> of every page in a list of URLs, fetched concurrently.
 
-__version__ = "0.1.0"
+The public names are imported on first use, so `import titlefetch` (and the command's start)
+loads no HTTP or HTML machinery before it is needed.
+"""
 
-from titlefetch.api import TitleRun, fetch_titles  # noqa: E402
-from titlefetch.results import Failure, TitleResult  # noqa: E402
-from titlefetch.sources import UrlLine  # noqa: E402
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from titlefetch._version import __version__
+
+if TYPE_CHECKING:
+    from titlefetch.api import TitleRun, fetch_titles
+    from titlefetch.results import Failure, TitleResult
+    from titlefetch.run.lines import UrlLine
+
+_EXPORTS = {
+    "fetch_titles": "titlefetch.api",
+    "TitleRun": "titlefetch.api",
+    "Failure": "titlefetch.results",
+    "TitleResult": "titlefetch.results",
+    "UrlLine": "titlefetch.run.lines",
+}
 
 __all__ = ["Failure", "TitleResult", "TitleRun", "UrlLine", "__version__", "fetch_titles"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'titlefetch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next lookup does not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

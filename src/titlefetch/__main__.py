@@ -1,6 +1,6 @@
 """`python -m titlefetch`."""
 
-from titlefetch.cli import main
+from titlefetch.cli.command import main
 
 if __name__ == "__main__":
     main()

@@ -8,13 +8,13 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
 
-from titlefetch.batch import get_title, prepare_worker
-from titlefetch.executors import default_workers, make_executor
-from titlefetch.expectations import check_result
-from titlefetch.fetch import FetchOptions
+from titlefetch.http.fetch import FetchOptions
 from titlefetch.results import TitleResult
-from titlefetch.scheduler import Check, Schedule, Scheduler
-from titlefetch.sources import UrlLine, url_problem
+from titlefetch.run.executors import default_workers, make_executor
+from titlefetch.run.expectations import check_result
+from titlefetch.run.lines import UrlLine, as_lines
+from titlefetch.run.scheduler import Check, Schedule, Scheduler
+from titlefetch.run.worker import get_title, prepare_worker
 
 _FETCH_FIELDS = frozenset(field.name for field in dataclasses.fields(FetchOptions))
 
@@ -170,7 +170,7 @@ def fetch_titles(
 
     # Each URL becomes one executor.submit(get_title, url, fetch_options).
     scheduler = Scheduler(
-        _as_lines(urls),
+        as_lines(urls),
         executor if executor is not None else new_executor(),
         get_title,
         fetch_options,
@@ -217,8 +217,3 @@ def _schedule(
         per_host=per_host,
         rate=rate,
     )
-
-
-def _as_lines(urls: Iterable[str | UrlLine]) -> Iterator[UrlLine]:
-    for number, url in enumerate(urls, start=1):
-        yield url if isinstance(url, UrlLine) else UrlLine(url, "<urls>", number, url_problem(url))

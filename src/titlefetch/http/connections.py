@@ -1,0 +1,167 @@
+"""Connections to origins: opened (name lookup, TCP, TLS) within the attempt's deadline, and
+kept alive between requests, at most `per_host` idle ones per origin.
+
+Every socket handed out is watched by deadline.py, which bounds each read and write of the
+attempt using it; so once connected a socket keeps no timeout of its own (with one, CPython
+would poll() before each send() and recv()).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import socket
+import ssl
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from urllib3.exceptions import ConnectTimeoutError
+from urllib3.util.ssl_ import create_urllib3_context
+
+from titlefetch.http import deadline, dns
+
+MAX_ORIGINS = 256  # origins whose idle connections are kept; the least recently used go first
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a request goes: scheme, host (lower case, IDNA, IPv6 without brackets), port."""
+
+    scheme: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+class Connections:
+    """Idle keep-alive sockets per origin, shared by the threads of a process."""
+
+    def __init__(self, *, per_host: int, tls_context: Callable[[], ssl.SSLContext]) -> None:
+        self._per_host = per_host
+        self._tls_context = tls_context  # called for HTTPS connections only
+        self._idle: OrderedDict[Origin, list[socket.socket]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take_idle(self, origin: Origin) -> socket.socket | None:
+        """The most recently used idle socket to `origin`, watched by the current attempt."""
+        with self._lock:
+            idle = self._idle.get(origin)
+            sock = idle.pop() if idle else None
+        if sock is not None:
+            deadline.watch(sock)
+        return sock
+
+    def give_back(self, origin: Origin, sock: socket.socket, reusable: bool) -> None:
+        """Keep `sock` for the next request to `origin` if it is `reusable` and there is room."""
+        evicted: list[socket.socket] = [sock]
+        if reusable:
+            with self._lock:
+                idle = self._idle.setdefault(origin, [])
+                self._idle.move_to_end(origin)
+                if len(idle) < self._per_host:
+                    idle.append(sock)
+                    evicted = []
+                if len(self._idle) > MAX_ORIGINS:
+                    evicted += self._idle.popitem(last=False)[1]
+        for stale in evicted:
+            stale.close()
+
+    def open(self, origin: Origin, connect_timeout: float) -> socket.socket:
+        """A new connection to `origin` (TLS for https), watched by the current attempt.
+
+        Raises:
+            ConnectTimeoutError: no answer to the lookup, connect or handshake in time.
+            socket.gaierror: the name does not resolve.
+            ssl.SSLError: the TLS handshake failed (an untrusted certificate among others).
+            OSError: refused, unreachable, ...
+        """
+        timeout = deadline.within(connect_timeout)
+        try:
+            addresses = dns.resolve(origin.host, origin.port, timeout)
+        except TimeoutError as exc:
+            message = f"resolving {origin.host} took longer than {timeout:g}s"
+            raise ConnectTimeoutError(message) from exc
+        # Until it is connected, the socket's timeout bounds each step (connect, handshake).
+        sock = _connect_any(addresses, origin, connect_timeout)
+        if origin.scheme == "https":
+            sock = self._secure(sock, origin, connect_timeout)
+        sock.settimeout(None)
+        deadline.watch(sock)
+        return sock
+
+    def _secure(self, sock: socket.socket, origin: Origin, connect_timeout: float) -> socket.socket:
+        try:
+            secure = self._tls_context().wrap_socket(
+                sock, server_hostname=origin.host, do_handshake_on_connect=False
+            )
+        except BaseException:
+            sock.close()
+            raise
+        timeout = deadline.within(connect_timeout)
+        try:
+            secure.settimeout(timeout)
+            secure.do_handshake()
+        except TimeoutError as exc:
+            secure.close()
+            message = f"no TLS handshake with {origin} within {timeout:g}s"
+            raise ConnectTimeoutError(message) from exc
+        except BaseException:
+            secure.close()
+            raise
+        return secure
+
+    def close(self) -> None:
+        """Close every idle socket."""
+        with self._lock:
+            idle = [sock for socks in self._idle.values() for sock in socks]
+            self._idle.clear()
+        for sock in idle:
+            sock.close()
+
+
+def _connect_any(addresses: list[str], origin: Origin, connect_timeout: float) -> socket.socket:
+    """A socket connected to the first of `addresses` that accepts, as urllib3 connects."""
+    error: Exception | None = None
+    for address in addresses:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        timeout = deadline.within(connect_timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as urllib3
+            sock.settimeout(timeout)
+            sock.connect((address, origin.port))
+            return sock
+        except TimeoutError as exc:
+            sock.close()
+            error = ConnectTimeoutError(f"no connection to {origin} within {timeout:g}s")
+            error.__cause__ = exc
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                sock.close()
+            error = exc
+    raise error or OSError(f"no address for {origin.host}")
+
+
+@functools.cache
+def tls_context(verify: bool | str) -> ssl.SSLContext:
+    """The TLS settings for False (--insecure), True (certifi's bundle, as requests), or a
+    bundle file or folder. One per process and setting: loading a bundle costs ~30 ms."""
+    context = create_urllib3_context()
+    if verify is False:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    from requests.utils import DEFAULT_CA_BUNDLE_PATH  # certifi's; only HTTPS needs requests
+
+    bundle = DEFAULT_CA_BUNDLE_PATH if verify is True else verify
+    if os.path.isdir(bundle):
+        context.load_verify_locations(capath=bundle)
+    else:
+        context.load_verify_locations(cafile=bundle)
+    return context

@@ -1,0 +1,101 @@
+"""Following a redirect: where it leads, which headers go along, and the chain's cookies.
+
+The rules are requests' (Session.resolve_redirects) and urllib3's (headers dropped on the
+way to another host), kept for one chain at a time: nothing is remembered between URLs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from titlefetch.http.http1 import Headers
+
+if TYPE_CHECKING:
+    import http.cookiejar
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Headers that do not follow a redirect to another host (urllib3's Retry default).
+_PRIVATE_HEADERS = frozenset({"cookie", "authorization", "proxy-authorization"})
+
+
+def location_of(status: int, headers: Headers) -> str | None:
+    """The Location a response redirects to, or None when it is not a redirect."""
+    if status not in REDIRECT_STATUSES:
+        return None
+    return headers.get("Location")
+
+
+def resolve(location: str, current: str) -> str:
+    """The absolute URL that `location`, received from `current`, points at."""
+    from requests.utils import requote_uri  # here: only redirects need requests (~20 ms)
+
+    # Header values are decoded as Latin-1; servers send UTF-8 (requests undoes it too).
+    with contextlib.suppress(UnicodeError):
+        location = location.encode("latin-1").decode("utf-8")
+    if location.startswith("//"):  # scheme-relative
+        location = f"{urlsplit(current).scheme}:{location}"
+    parts = urlsplit(location)
+    if not parts.fragment and "#" not in location:  # a redirect keeps the fragment it came with
+        fragment = urlsplit(current).fragment
+        location = f"{location}#{fragment}" if fragment else location
+    if not parts.netloc:
+        return urljoin(current, requote_uri(location))
+    return requote_uri(location)
+
+
+def is_fetchable(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def headers_for(headers: dict[str, str], current: str, target: str) -> dict[str, str]:
+    """The request headers for the hop from `current` to `target`."""
+    if urlsplit(current).hostname == urlsplit(target).hostname:
+        return headers
+    return {name: value for name, value in headers.items() if name.lower() not in _PRIVATE_HEADERS}
+
+
+class ChainCookies:
+    """The cookies set along one redirect chain, sent on its later hops (a consent or session
+    cookie set by a redirect is often what the next hop checks for)."""
+
+    def __init__(self) -> None:
+        self._jar: http.cookiejar.CookieJar | None = None  # most chains set none
+
+    def take(self, url: str, headers: Headers) -> None:
+        """Keep the cookies that the response from `url` (with `headers`) sets."""
+        if "Set-Cookie" not in headers:
+            return
+        # Imported here: most chains set no cookie, and urllib.request costs ~10 ms to import.
+        import http.cookiejar
+        import urllib.request
+
+        if self._jar is None:
+            self._jar = http.cookiejar.CookieJar()
+        self._jar.extract_cookies(_Response(headers), urllib.request.Request(url))  # type: ignore[arg-type]
+
+    def with_cookies(self, headers: dict[str, str], url: str) -> dict[str, str]:
+        """`headers` plus the Cookie header the chain's cookies give for `url`."""
+        if self._jar is None:
+            return headers
+        import urllib.request
+
+        request = urllib.request.Request(url)
+        self._jar.add_cookie_header(request)
+        cookie = request.get_header("Cookie")
+        return {**headers, "Cookie": cookie} if cookie else headers
+
+
+class _Response:
+    """The little of a urllib response that CookieJar.extract_cookies reads."""
+
+    def __init__(self, headers: Headers) -> None:
+        self._headers = headers
+
+    def info(self) -> _Response:
+        return self
+
+    def get_all(self, name: str, default: Any = None) -> Any:
+        return self._headers.getlist(name) or default

@@ -1,0 +1,306 @@
+"""The scheduler: order, dedupe, per-host caps, the read-ahead window, stop and crashes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from titlefetch.http.fetch import FetchOptions, RunHooks
+from titlefetch.results import TitleResult
+from titlefetch.run import scheduler as scheduler_module
+from titlefetch.run.lines import UrlLine, url_problem
+from titlefetch.run.scheduler import Schedule, Scheduler
+
+OPTIONS = FetchOptions()
+
+
+def lines(*urls: str) -> list[UrlLine]:
+    return [UrlLine(url, "t.txt", n, url_problem(url)) for n, url in enumerate(urls, start=1)]
+
+
+class FakeWork:
+    """A work function with per-URL delays that records calls and concurrency per host."""
+
+    def __init__(self, delays: dict[str, float] | None = None) -> None:
+        self.delays = delays or {}
+        self.calls: list[str] = []
+        self.running: dict[str, int] = {}
+        self.most_running: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def __call__(
+        self, url: str, options: FetchOptions, hooks: RunHooks | None = None
+    ) -> TitleResult:
+        host = url.split("/")[2]
+        with self.lock:
+            self.calls.append(url)
+            self.running[host] = self.running.get(host, 0) + 1
+            self.most_running[host] = max(self.most_running.get(host, 0), self.running[host])
+        time.sleep(self.delays.get(url, 0.01))
+        with self.lock:
+            self.running[host] -= 1
+        return TitleResult(url=url, status=200, title=f"title of {url}")
+
+
+DEFAULT_SCHEDULE = Schedule()
+
+
+def run(
+    urls: list[UrlLine], work, schedule=DEFAULT_SCHEDULE, executor: Executor | None = None, **kw
+):
+    pool = executor or ThreadPoolExecutor(max_workers=8)
+    try:
+        return list(Scheduler(urls, pool, work, OPTIONS, schedule, **kw))
+    finally:
+        pool.shutdown()
+
+
+def test_input_order_is_kept_even_when_later_urls_finish_first():
+    urls = lines("http://a.test/slow", "http://b.test/fast", "http://c.test/fast")
+    work = FakeWork({"http://a.test/slow": 0.3})
+    assert [r.url for r in run(urls, work)] == [line.url for line in urls]
+
+
+def test_completed_order_hands_out_fast_results_first():
+    urls = lines("http://a.test/slow", "http://b.test/fast")
+    work = FakeWork({"http://a.test/slow": 0.3})
+    results = run(urls, work, Schedule(order="completed"))
+    assert [r.url for r in results] == ["http://b.test/fast", "http://a.test/slow"]
+
+
+def test_repeated_url_is_fetched_once_and_reported_on_every_line():
+    urls = lines("http://a.test/x", "http://b.test/", "http://a.test/x", "http://a.test/x")
+    work = FakeWork()
+    results = run(urls, work)
+    assert work.calls.count("http://a.test/x") == 1
+    assert [(r.url, r.line) for r in results] == [(u.url, u.line) for u in urls]
+    assert all(r.title == f"title of {r.url}" for r in results)
+
+
+def test_invalid_lines_become_results_with_their_line_numbers():
+    results = run(lines("http://a.test/", "nonsense"), FakeWork())
+    assert results[1].error is not None
+    assert results[1].error.kind == "invalid_url"
+    assert results[1].error.message.startswith("t.txt:2: ")
+
+
+def test_per_host_cap_limits_concurrency_for_one_host_only():
+    urls = lines(*[f"http://one.test/{n}" for n in range(12)], "http://other.test/")
+    work = FakeWork(
+        {line.url: 0.05 for line in lines(*[f"http://one.test/{n}" for n in range(12)])}
+    )
+    results = run(urls, work, Schedule(per_host=2, in_flight=8))
+    assert work.most_running["one.test"] == 2
+    assert len(results) == 13
+
+
+def test_window_bounds_how_far_reading_runs_ahead_of_a_slow_line():
+    read = []
+
+    def source():
+        for n, line in enumerate(lines(*[f"http://h{n}.test/" for n in range(50)])):
+            read.append(n)
+            yield line
+
+    work = FakeWork({"http://h0.test/": 0.3})
+    scheduler = Scheduler(source(), ThreadPoolExecutor(4), work, OPTIONS, Schedule(window=10))
+    first = next(scheduler)
+    assert first.url == "http://h0.test/"
+    assert len(read) <= 11
+    assert len(list(scheduler)) == 49
+
+
+def test_the_first_fetches_start_before_the_whole_window_is_read():
+    read_when_first_started: list[int] = []
+    read = []
+
+    def source():
+        for n, line in enumerate(lines(*[f"http://h{n}.test/" for n in range(300)])):
+            read.append(n)
+            yield line
+
+    class Recording(FakeWork):
+        def __call__(
+            self, url: str, options: FetchOptions, hooks: RunHooks | None = None
+        ) -> TitleResult:
+            if not read_when_first_started:
+                read_when_first_started.append(len(read))
+            return super().__call__(url, options, hooks)
+
+    schedule = Schedule(in_flight=4, window=256)
+    scheduler = Scheduler(source(), ThreadPoolExecutor(4), Recording(), OPTIONS, schedule)
+    assert len(list(scheduler)) == 300
+    assert read_when_first_started[0] <= 5  # not 256
+
+
+def test_a_thread_pools_fetch_learns_whether_more_urls_wait_for_its_host():
+    answers: dict[str, bool] = {}
+
+    def work(url: str, options: FetchOptions, hooks: RunHooks | None = None) -> TitleResult:
+        time.sleep(0.1)  # the answer arrives after a round trip; the next lines are read by then
+        assert hooks is not None  # a thread pool's scheduler always gives its fetches hooks
+        answers[url] = hooks.is_wanted(url)
+        return TitleResult(url=url, title="t")
+
+    urls = lines("http://a.test/1", "http://a.test/2", "http://b.test/1")
+    run(urls, work, Schedule(in_flight=1, window=10), ThreadPoolExecutor(1))
+    assert answers == {"http://a.test/1": True, "http://a.test/2": False, "http://b.test/1": False}
+
+
+def test_stop_cancels_unstarted_work_and_flushes_finished_results():
+    urls = lines(*[f"http://h{n}.test/" for n in range(40)])
+    work = FakeWork({line.url: 0.1 for line in urls})
+    pool = ThreadPoolExecutor(max_workers=2)
+    scheduler = Scheduler(urls, pool, work, OPTIONS, Schedule(in_flight=4, window=8))
+    results = [next(scheduler)]
+    scheduler.stop()
+    results += list(scheduler)
+    pool.shutdown()
+    assert len(work.calls) < 10
+    assert {r.url for r in results} <= set(work.calls)
+    assert [r.url for r in results] == sorted((r.url for r in results), key=urls_index(urls))
+
+
+def urls_index(urls):
+    order = {line.url: n for n, line in enumerate(urls)}
+    return order.__getitem__
+
+
+class BreakingExecutor(Executor):
+    """Fails every future of its first `broken` submissions as a crashed process pool does."""
+
+    def __init__(self, broken: int) -> None:
+        self.broken = broken
+        self.pool = ThreadPoolExecutor(2)
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        if self.broken > 0:
+            self.broken -= 1
+            future: Future[TitleResult] = Future()
+            future.set_exception(BrokenProcessPool("a worker died"))
+            return future
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+@pytest.mark.parametrize(("renew", "crashed"), [(True, 0), (False, 3)])
+def test_a_broken_pool_loses_no_url(renew, crashed):
+    urls = lines("http://a.test/", "http://b.test/", "http://c.test/")
+    fresh = []
+
+    def renew_executor():
+        fresh.append(ThreadPoolExecutor(2))
+        return fresh[-1]
+
+    results = run(
+        urls,
+        FakeWork(),
+        executor=BreakingExecutor(broken=3),
+        renew_executor=renew_executor if renew else None,
+    )
+    assert [r.url for r in results] == [line.url for line in urls]
+    kinds = [r.error.kind for r in results if r.error]
+    assert kinds == ["worker_crashed"] * crashed
+    for pool in fresh:
+        pool.shutdown()
+
+
+def test_rate_spaces_submissions():
+    urls = lines(*[f"http://h{n}.test/" for n in range(5)])
+    starts: list[float] = []
+
+    def work(url, options, hooks=None):
+        starts.append(time.monotonic())
+        return TitleResult(url=url, title="t")
+
+    run(urls, work, Schedule(rate=20, in_flight=4))
+    ordered = sorted(starts)
+    gaps = [later - earlier for earlier, later in zip(ordered, ordered[1:], strict=False)]
+    assert min(gaps) >= 0.04
+
+
+def test_before_waiting_runs_only_when_no_result_is_ready():
+    # Handed-out results are flushed when the scheduler has to wait, not after each one: a
+    # consumer that writes a result per iteration sees every result flushed before a wait.
+    urls = lines("http://a.test/slow", "http://b.test/1", "http://b.test/2", "http://b.test/3")
+    work = FakeWork({"http://a.test/slow": 0.3})
+    events: list[str] = []
+    pool = ThreadPoolExecutor(max_workers=4)
+    schedule = Schedule(order="input")
+    scheduler = Scheduler(
+        urls, pool, work, OPTIONS, schedule, before_waiting=lambda: events.append("wait")
+    )
+    try:
+        for result in scheduler:
+            events.append(result.url)
+    finally:
+        pool.shutdown()
+    # The slow first line holds the others back: the scheduler waits for it, then hands out
+    # all four without waiting in between.
+    assert events[-4:] == [url.url for url in urls]
+    assert events[:-4] and set(events[:-4]) == {"wait"}
+
+
+def test_the_oldest_waiting_url_of_any_host_with_a_free_slot_starts_first():
+    urls = lines("http://a.test/1", "http://b.test/1", "http://a.test/2", "http://c.test/1")
+    work = FakeWork()
+    run(urls, work, Schedule(in_flight=1, per_host=1), ThreadPoolExecutor(max_workers=1))
+    assert work.calls == [url.url for url in urls]  # not a.test/2 before b.test/1
+
+
+def test_host_caps_hold_and_every_url_runs_once_under_random_load():
+    import random
+
+    rng = random.Random(7)
+    hosts = [f"h{n}.test" for n in range(7)]
+    urls = [f"http://{rng.choice(hosts)}/{n}" for n in range(300)]
+    urls += rng.sample(urls, 30)  # repeats join the running or finished job
+    work = FakeWork({url: rng.choice((0.0, 0.001, 0.005)) for url in urls})
+    schedule = Schedule(in_flight=6, per_host=2, window=40)
+    results = run(lines(*urls), work, schedule, ThreadPoolExecutor(max_workers=6))
+    assert [result.url for result in results] == urls
+    assert sorted(work.calls) == sorted(set(urls))
+    assert max(work.most_running.values()) <= 2
+
+
+def test_a_thread_pool_worker_starts_the_next_url_without_the_scheduling_thread():
+    urls = lines("http://a.test/1", "http://a.test/2", "http://a.test/3")
+    work = FakeWork()
+    pool = ThreadPoolExecutor(max_workers=1)
+    scheduler = Scheduler(urls, pool, work, OPTIONS, Schedule(in_flight=1, per_host=1))
+    try:
+        assert next(scheduler).url == "http://a.test/1"
+        deadline = time.monotonic() + 5
+        while len(work.calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)  # this thread does not iterate: only workers can start them
+        assert work.calls == [url.url for url in urls]
+        assert [result.url for result in scheduler] == [url.url for url in urls[1:]]
+    finally:
+        pool.shutdown()
+
+
+def test_finished_jobs_leave_no_reference_cycles_behind():
+    # Without cycles, a job, its future and its result are freed as soon as they are
+    # delivered, without waiting for the cyclic collector (which the CLI runs rarely).
+    import gc
+
+    urls = lines(*(f"http://h{n % 5}.test/{n}" for n in range(50)))
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        assert len(run(urls, FakeWork({}), Schedule(in_flight=4, per_host=2))) == 50
+        gc.collect()
+        kinds = {type(thing) for thing in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    # By class, not name: garbage that earlier tests left (a Dask client's) may hold others.
+    assert not kinds & {scheduler_module._Job, Future, TitleResult}

@@ -1,0 +1,82 @@
+"""get_title(): one URL -> a TitleResult, never an exception for network or HTTP trouble."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from tests import fault_server as fs
+from tests.page_server import Page, PageServer
+from titlefetch.http.fetch import FetchOptions
+from titlefetch.run.worker import get_title
+
+OPTIONS = FetchOptions(timeout=2, retries=0)
+
+
+def test_success_records_title_status_and_where_it_ran(server):
+    page = Page(b"<html><title> Hello \n World </title>", headers=(("Content-Type", "text/html"),))
+    url = server.add("/page", page)
+    result = get_title(url, OPTIONS)
+    assert (result.title, result.status, result.error) == ("Hello World", 200, None)
+    assert result.final_url == url
+    assert result.content_type == "text/html"
+    assert result.pid == os.getpid()
+    assert result.thread == threading.current_thread().name
+    assert result.elapsed_ms >= 0
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "kind"),
+    [
+        (404, b"<title>Not Found</title>", "text/html", "http_4xx"),
+        (503, b"<title>Busy</title>", "text/html", "http_5xx"),
+        (200, b"%PDF-1.4 <title>x</title>", "application/pdf", "not_html"),
+        (200, b"<html><body>no title here</body></html>", "text/html", "no_title"),
+    ],
+)
+def test_http_trouble_becomes_an_error_kind(server, status, body, content_type, kind):
+    url = server.add("/page", Page(body, status, headers=(("Content-Type", content_type),)))
+    result = get_title(url, OPTIONS)
+    assert result.title is None
+    assert result.error is not None
+    assert result.error.kind == kind
+    assert result.status == status
+
+
+Arrange = Callable[[PageServer, contextlib.ExitStack], str]  # sets up a fault; returns its URL
+
+
+def _connect_never_completes(server: PageServer, stack: contextlib.ExitStack) -> str:
+    return f"http://127.0.0.1:{stack.enter_context(fs.full_listen_queue())}/page"
+
+
+def _redirect_loop(server: PageServer, stack: contextlib.ExitStack) -> str:
+    return server.add("/page", Page(status=302, headers=(("Location", "/page"),)))
+
+
+@pytest.mark.parametrize(
+    ("arrange", "kind"),
+    [
+        pytest.param(_connect_never_completes, "timeout", id="connect-never-completes"),
+        pytest.param(_redirect_loop, "too_many_redirects", id="redirect-loop"),
+    ],
+)
+def test_network_errors_become_results_not_exceptions(server, arrange, kind):
+    with contextlib.ExitStack() as stack:
+        url = arrange(server, stack)
+        result = get_title(url, replace(OPTIONS, connect_timeout=0.5))
+    assert result.error is not None
+    assert result.error.kind == kind
+
+
+def test_result_survives_pickling_for_the_process_backend(server):
+    url = server.add("/page", Page(b"<title>x</title>", headers=(("Content-Type", "text/html"),)))
+    result = get_title(url, OPTIONS)
+    assert pickle.loads(pickle.dumps(result)) == result
+    assert pickle.loads(pickle.dumps(OPTIONS)) == OPTIONS
