@@ -131,9 +131,9 @@ def test_the_package_is_typed_and_exports_its_api():
 def test_only_process_and_cluster_workers_get_a_queued_future_each(threads, rate, in_flight):
     # A thread starts a submitted fetch at once; a queued one would hold a --per-host slot
     # without running.
-    from titlefetch.api import _schedule
+    from titlefetch.api import RunPlan, _schedule
 
-    schedule = _schedule("input", threads, 16, 8, {"rate": rate} if rate else {})
+    schedule = _schedule(RunPlan(rate=rate), threads, 16, 8)
     assert (schedule.in_flight, schedule.per_host) == (in_flight, 8)
 
 

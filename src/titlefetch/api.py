@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
 
@@ -112,6 +113,20 @@ class TitleRun(Iterator[TitleResult]):
         self.close()
 
 
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    """How a run goes, besides how each URL is fetched: where fetches run, the order and pace
+    of results, and which final statuses count as success."""
+
+    backend: str = "thread"
+    scheduler_address: str | None = None  # a running Dask scheduler, for backend "dask"
+    workers: int | None = None  # None: the backend's default
+    order: Literal["input", "completed"] = "input"
+    rate: float | None = None  # requests per second at most, overall
+    window: int | None = None  # input lines read ahead at most; None: from the workers
+    expect_status: frozenset[int] | None = None  # None: any 2xx
+
+
 def fetch_titles(
     urls: Iterable[str | UrlLine],
     *,
@@ -141,45 +156,78 @@ def fetch_titles(
         >>> for result in fetch_titles(["https://example.com/"], timeout=5):  # doctest: +SKIP
         ...     print(result.url, result.title, result.error)
     """
+    if order not in ("input", "completed"):
+        raise ValueError(f"order must be 'input' or 'completed', not {order!r}")
     on_fetched = options.pop("on_fetched", None)
     before_waiting = options.pop("before_waiting", None)
     answered: Iterable[str] = options.pop("answered", ())
     statuses = options.pop("expect_status", None)
-    fetch_options = _fetch_options(options)
-    size = workers or default_workers(backend)
+    plan = RunPlan(
+        backend=backend,
+        scheduler_address=scheduler_address,
+        workers=workers,
+        order=order,
+        rate=options.pop("rate", None),
+        window=options.pop("window", None),
+        expect_status=frozenset(statuses) if statuses is not None else None,
+    )
+    return start_run(
+        urls,
+        _fetch_options(options),
+        plan,
+        executor=executor,
+        on_fetched=on_fetched,
+        before_waiting=before_waiting,
+        answered=answered,
+    )
+
+
+def start_run(
+    urls: Iterable[str | UrlLine],
+    fetch: FetchOptions,
+    plan: RunPlan,
+    *,
+    executor: Executor | None = None,
+    on_fetched: Callable[[TitleResult], None] | None = None,
+    before_waiting: Callable[[], None] | None = None,
+    answered: Iterable[str] = (),
+) -> TitleRun:
+    """fetch_titles() with its options already gathered: how to fetch, and how to run."""
+    size = plan.workers or default_workers(plan.backend)
     # The executor a caller hands in decides, as it does for the scheduler; else the backend.
     threads = (
-        isinstance(executor, ThreadPoolExecutor) if executor is not None else backend == "thread"
+        isinstance(executor, ThreadPoolExecutor)
+        if executor is not None
+        else plan.backend == "thread"
     )
-    schedule = _schedule(order, threads, size, fetch_options.per_host, options)
     owned: list[Executor] = []
 
     def new_executor() -> Executor:
-        initializer = prepare_worker if backend == "process" else None
-        initargs = (fetch_options,) if initializer else ()
+        initializer = prepare_worker if plan.backend == "process" else None
+        initargs = (fetch,) if initializer else ()
         owned[:] = [
             make_executor(
-                backend,
+                plan.backend,
                 size,
                 initializer=initializer,
                 initargs=initargs,
-                scheduler_address=scheduler_address,
+                scheduler_address=plan.scheduler_address,
             )
         ]
         return owned[0]
 
-    # Each URL becomes one executor.submit(get_title, url, fetch_options).
+    # Each URL becomes one executor.submit(get_title, url, fetch).
     scheduler = Scheduler(
         as_lines(urls),
         executor if executor is not None else new_executor(),
         get_title,
-        fetch_options,
-        schedule,
+        fetch,
+        _schedule(plan, threads, size, fetch.per_host),
         renew_executor=None if executor else new_executor,
         on_fetched=on_fetched,
         before_waiting=before_waiting,
         answered=answered,
-        check=_checker(frozenset(statuses) if statuses is not None else None),
+        check=_checker(plan.expect_status),
     )
     return TitleRun(scheduler, lambda: owned[0] if owned else None)
 
@@ -192,28 +240,22 @@ def _checker(statuses: frozenset[int] | None) -> Check:
 
 
 def _fetch_options(options: Mapping[str, Any]) -> FetchOptions:
-    unknown = set(options) - _FETCH_FIELDS - {"rate", "window"}
+    unknown = set(options) - _FETCH_FIELDS
     if unknown:
         raise TypeError(f"fetch_titles() got unexpected options: {', '.join(sorted(unknown))}")
-    return FetchOptions(**{name: options[name] for name in _FETCH_FIELDS & set(options)})
+    return FetchOptions(**options)
 
 
-def _schedule(
-    order: str, threads: bool, workers: int, per_host: int, options: RunOptions
-) -> Schedule:
-    rate: float | None = options.get("rate")
+def _schedule(plan: RunPlan, threads: bool, workers: int, per_host: int) -> Schedule:
     # Threads start a submitted fetch at once, so the executor keeps no queue: a queued
     # future would count against --per-host without running. Process and cluster workers get
     # a second future each to hide the trip through the pipe; rate-limited runs never do, so
     # that the spacing the scheduler keeps is the spacing the servers see.
-    in_flight = workers if rate or threads else 2 * workers
-    window: int = options.get("window") or max(256, 32 * in_flight)
-    if order not in ("input", "completed"):
-        raise ValueError(f"order must be 'input' or 'completed', not {order!r}")
+    in_flight = workers if plan.rate or threads else 2 * workers
     return Schedule(
-        order="input" if order == "input" else "completed",
+        order=plan.order,
         in_flight=in_flight,
-        window=window,
+        window=plan.window or max(256, 32 * in_flight),
         per_host=per_host,
-        rate=rate,
+        rate=plan.rate,
     )

@@ -15,6 +15,7 @@ from typing import IO, Any
 import click
 
 from titlefetch._version import __version__
+from titlefetch.api import RunPlan
 from titlefetch.cli.console import (
     EXIT_FAILED,
     EXIT_USAGE,
@@ -277,19 +278,22 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         ca_bundle=params["ca_bundle"],
         per_host=params["per_host"],
     )
-    return RunSettings(
+    plan = RunPlan(
         backend=_backend_from(params),
         scheduler_address=params["scheduler"],
         workers=params["workers"],
-        order=params["order"],
-        options=options,
+        order="completed" if params["order"] == "completed" else "input",
         rate=params["rate"],
+        expect_status=params["expect_status"],
+    )
+    return RunSettings(
+        plan=plan,
+        options=options,
         output_format="jsonl" if params["resume"] else params["output_format"],
         trace=params["trace"],
         quiet=params["quiet"],
         fail_fast=params["fail_fast"],
         progress=params["progress"],
-        expect_status=params["expect_status"],
         color=params["color"],
     )
 

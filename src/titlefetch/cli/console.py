@@ -5,7 +5,6 @@ Ctrl-C and closed pipes. With cli.py it makes the command-line layer, the only c
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime
 import os
 import signal
@@ -18,7 +17,7 @@ from typing import IO
 
 import click
 
-from titlefetch.api import TitleRun, fetch_titles
+from titlefetch.api import RunPlan, TitleRun, start_run
 from titlefetch.cli.output import (
     FORMATTERS,
     LINE_ENDINGS,
@@ -40,18 +39,13 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 class RunSettings:
     """Everything a run needs besides its input, gathered from the options."""
 
-    backend: str
-    scheduler_address: str | None
-    workers: int | None
-    order: str
+    plan: RunPlan
     options: FetchOptions
-    rate: float | None
     output_format: str
     trace: bool
     quiet: bool
     fail_fast: bool
     progress: bool | None
-    expect_status: frozenset[int] | None = None
     color: str = "auto"
 
 
@@ -92,20 +86,15 @@ def run_and_write(
 ) -> int:
     """Fetch every line's title, write the results to `out`; returns the exit code."""
     started = time.time()
-    run = fetch_titles(
+    run = start_run(
         lines,
-        backend=settings.backend,
-        scheduler_address=settings.scheduler_address,
-        workers=settings.workers,
-        order="completed" if settings.order == "completed" else "input",
-        rate=settings.rate,
+        settings.options,
+        settings.plan,
         on_fetched=_tracer(started) if settings.trace else None,
         # Results are flushed whenever the run has to wait, not after every line: each one
         # still shows as soon as it is ready, without a write() per result under load.
         before_waiting=_flusher(out),
         answered=answered,
-        expect_status=settings.expect_status,
-        **dataclasses.asdict(settings.options),
     )
     with run, _interrupts_stop(run) as interrupts:
         results = _tally(run, settings, progress)
