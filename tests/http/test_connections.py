@@ -14,7 +14,8 @@ from urllib3.exceptions import ConnectTimeoutError
 
 from tests import fault_server as fs
 from titlefetch.http import connections, deadline
-from titlefetch.http.connections import Connections, Origin, tls_context
+from titlefetch.http.connections import Connections, tls_context
+from titlefetch.http.origin import Origin
 
 
 def unused_context() -> ssl.SSLContext:

@@ -18,8 +18,8 @@ from tests.fault_server import FaultServer
 from tests.page_server import Page, html_page
 from titlefetch import __version__
 from titlefetch.errors import FetchError
-from titlefetch.http.connections import Origin
 from titlefetch.http.fetch import FetchOptions, client_for, fetch_page
+from titlefetch.http.origin import Origin
 
 URL = "http://example.test/page"  # never fetched: a key for the client's pools
 OPTIONS = FetchOptions(retries=0)

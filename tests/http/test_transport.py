@@ -13,7 +13,7 @@ from urllib3.util.retry import Retry
 from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch.http import deadline
-from titlefetch.http.connections import Origin
+from titlefetch.http.origin import Origin
 from titlefetch.http.proxies import ProxyPools
 from titlefetch.http.transport import (
     BACKOFF_FACTOR,

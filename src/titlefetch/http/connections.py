@@ -16,27 +16,14 @@ import ssl
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from urllib3.exceptions import ConnectTimeoutError
 from urllib3.util.ssl_ import create_urllib3_context
 
 from titlefetch.http import deadline, dns
+from titlefetch.http.origin import Origin
 
 MAX_ORIGINS = 256  # origins whose idle connections are kept; the least recently used go first
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where a request goes: scheme, host (lower case, IDNA, IPv6 without brackets), port."""
-
-    scheme: str
-    host: str
-    port: int
-
-    def __str__(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
 
 
 class Connections:

@@ -22,6 +22,7 @@ from urllib3.exceptions import SSLError as Urllib3SSLError
 from titlefetch.errors import FetchError
 from titlefetch.http import deadline
 from titlefetch.http.codings import ContentDecodingError
+from titlefetch.http.origin import Origin
 from titlefetch.http.transport import causes
 
 
@@ -112,8 +113,10 @@ def _is_reset(cause: BaseException) -> bool:
 
 
 def _host(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.netloc or url
+    try:
+        return str(Origin.of(url))
+    except ValueError:
+        return url
 
 
 def _tls_message(chain: list[BaseException]) -> str:

@@ -32,8 +32,9 @@ from urllib3.util.retry import Retry
 
 from titlefetch.http import deadline, http1
 from titlefetch.http.codings import ContentDecodingError
-from titlefetch.http.connections import Connections, Origin, tls_context
+from titlefetch.http.connections import Connections, tls_context
 from titlefetch.http.http1 import Headers
+from titlefetch.http.origin import Origin
 
 if TYPE_CHECKING:
     from titlefetch.http.proxies import Proxies

@@ -23,10 +23,10 @@ from concurrent.futures import (
 )
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
-from urllib.parse import urlsplit
 
 from titlefetch.errors import WorkerLost
 from titlefetch.http.fetch import FetchOptions, RunHooks
+from titlefetch.http.origin import Origin
 from titlefetch.results import Failure, TitleResult
 from titlefetch.run.lines import UrlLine
 from titlefetch.run.slots import HostSlots
@@ -338,8 +338,9 @@ class Scheduler(Iterator[TitleResult]):
 
 
 def _host_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.hostname}:{parts.port or parts.scheme}"
+    # --per-host counts requests per "host:port" of the URL's origin (a URL that reached the
+    # scheduler has a host and a valid port: see lines.url_problem).
+    return str(Origin.of(url))
 
 
 def _describe(exc: BaseException) -> str:
