@@ -1,4 +1,5 @@
-"""Formatters: every format round-trips and no control character reaches a terminal raw."""
+"""Formatters: every format round-trips and no control character reaches a terminal raw; text
+output shows bidirectional controls escaped, the data formats keep them (issue 18)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,21 @@ import csv
 import io
 import json
 import re
+import subprocess
 
 import pytest
+from click.testing import CliRunner
 
+from tests.page_server import PageServer, html_page
+from tests.test_entry_point import TITLEFETCH
+from titlefetch.cli.command import main
 from titlefetch.cli.output import (
     FORMATTERS,
     csv_header,
     format_csv,
     format_jsonl,
     format_text,
+    format_text_in_color,
     format_tsv,
     summary_line,
     trace_lines,
@@ -96,3 +103,121 @@ def test_trace_lines_name_pid_process_and_thread():
 def test_summary_line_counts_and_flags_interruption():
     assert summary_line(3, 1, 2.0) == "titlefetch: 4 URLs: 3 ok, 1 failed in 2.00s"
     assert summary_line(1, 0, 0.5, interrupted=True).endswith("(interrupted)")
+
+
+# Bidi_Control (embeddings, overrides, isolates, marks) and the Unicode line breaks.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+TERMINAL_UNSAFE = BIDI_CONTROLS + "\u2028\u2029"
+SPOOF_TITLE = "abc\u202egnp.exe"  # a terminal shows it as "abcexe.png"
+SPOOF = TitleResult(url="http://a.test/x\u202egnp.exe", status=200, title=SPOOF_TITLE)
+
+
+def escaped(char: str) -> str:
+    return f"\\u{ord(char):04x}"
+
+
+@pytest.mark.parametrize("char", TERMINAL_UNSAFE)
+def test_text_shows_bidi_controls_escaped_in_url_and_title(char):
+    result = TitleResult(url=f"http://a.test/{char}", status=200, title=f"abc{char}gnp.exe")
+    expected = f"http://a.test/{escaped(char)}  abc{escaped(char)}gnp.exe"
+    assert format_text(result) == expected
+    assert format_text_in_color(result) == expected
+
+
+@pytest.mark.parametrize("formatter", [format_text, format_text_in_color])
+def test_text_shows_bidi_controls_escaped_in_error_messages(formatter):
+    failure = Failure("invalid_url", "urls.txt:3: no host in 'http://\u2067x'")
+    line = formatter(TitleResult(url="http://\u2067x", error=failure))
+    assert "\\u2067" in line
+    assert not set(TERMINAL_UNSAFE) & set(line)
+
+
+def test_text_keeps_right_to_left_letters_joiners_and_variation_selectors():
+    # Hebrew and Persian words (ZWNJ inside), a family emoji (ZWJ) and a red heart (VS16)
+    # are what real titles hold: none of them is escaped.
+    title = "\u05e9\u05dc\u05d5\u05dd \u0645\u06cc\u200c\u062e\u0648\u0627\u0645 "
+    title += "\U0001f468\u200d\U0001f469\u200d\U0001f467 \u2764\ufe0f"
+    assert format_text(TitleResult(url="http://a.test/", title=title)) == f"http://a.test/  {title}"
+
+
+@pytest.mark.parametrize("name", ["tsv", "csv", "jsonl"])
+def test_data_formats_keep_bidi_controls_intact(name):
+    line = FORMATTERS[name](SPOOF)
+    assert parse_row(name, line)[:2] == [SPOOF.url, SPOOF_TITLE]
+
+
+def parse_row(name: str, line: str) -> list[str]:
+    """The url and title columns of one formatted line, parsed back."""
+    if name == "jsonl":
+        record = json.loads(line)
+        return [record["url"], record["title"]]
+    if name == "csv":
+        return next(csv.reader(io.StringIO(line, newline="")))
+    return line.split("\t")
+
+
+def test_trace_lines_show_bidi_controls_in_the_url_escaped():
+    result = TitleResult(url="http://a.test/\u202e", started=1.0, pid=1, process="P", thread="T")
+    for line in trace_lines(result, run_started=1.0):
+        assert "http://a.test/\\u202e " in line
+
+
+@pytest.fixture
+def spoofing_site(server: PageServer) -> list[str]:
+    page = html_page(SPOOF_TITLE)
+    # The URL holds U+202E raw (sent percent-encoded); the second page's title holds every
+    # character text output escapes.
+    return [
+        server.add("/x%E2%80%AEgnp.exe", page).replace("%E2%80%AE", "\u202e"),
+        server.add("/all", html_page(f"[{TERMINAL_UNSAFE}]")),
+    ]
+
+
+def expected_text_lines(urls: list[str]) -> list[str]:
+    unsafe = "".join(escaped(char) for char in TERMINAL_UNSAFE)
+    return [
+        f"{urls[0].replace(chr(0x202E), escaped(chr(0x202E)))}  abc\\u202egnp.exe",
+        f"{urls[1]}  [{unsafe}]",
+    ]
+
+
+def test_text_output_through_the_command_escapes_bidi_controls(spoofing_site):
+    result = CliRunner().invoke(main, ["-q", *spoofing_site], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == expected_text_lines(spoofing_site)
+    assert result.stderr == ""
+
+
+def lines_of(stdout: str) -> list[str]:
+    # Not str.splitlines(): it also splits at U+2028 and U+2029, which tsv and csv keep raw.
+    return [line.removesuffix("\r") for line in stdout.split("\n")[:-1]]
+
+
+def test_jsonl_writes_unicode_line_breaks_escaped_and_reads_them_back():
+    result = TitleResult(url="http://a.test/", title="one\u2028two\u2029three")
+    line = format_jsonl(result)
+    assert line.splitlines() == [line]
+    assert "\\u2028two\\u2029" in line
+    assert json.loads(line)["title"] == result.title
+
+
+@pytest.mark.parametrize("name", ["tsv", "csv", "jsonl"])
+def test_data_formats_through_the_command_keep_bidi_controls(spoofing_site, name):
+    result = CliRunner().invoke(main, ["-q", "-f", name, *spoofing_site], catch_exceptions=False)
+    assert result.exit_code == 0
+    lines = lines_of(result.stdout)[1:] if name == "csv" else lines_of(result.stdout)
+    rows = [parse_row(name, line)[:2] for line in lines]
+    assert rows == [[spoofing_site[0], SPOOF_TITLE], [spoofing_site[1], f"[{TERMINAL_UNSAFE}]"]]
+
+
+@pytest.mark.parametrize("backend", ["thread", "process"])
+def test_installed_command_escapes_bidi_controls_in_text_only(spoofing_site, backend):
+    def run(*args: str) -> list[str]:
+        command = [TITLEFETCH, "-q", "--backend", backend, "-w", "2", *args, *spoofing_site]
+        done = subprocess.run(command, capture_output=True, encoding="utf-8", timeout=60)
+        assert (done.returncode, done.stderr) == (0, "")
+        return lines_of(done.stdout)
+
+    assert run("-f", "text") == expected_text_lines(spoofing_site)
+    titles = [json.loads(line)["title"] for line in run("-f", "jsonl")]
+    assert titles == [SPOOF_TITLE, f"[{TERMINAL_UNSAFE}]"]

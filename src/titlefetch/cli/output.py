@@ -1,7 +1,8 @@
 """TitleResult -> output lines for each --format, and the trace and summary lines for stderr.
 
 Pure functions: cli.py decides where the lines go. No format lets a control character from a
-page or an input file reach a terminal raw.
+page or an input file reach a terminal raw, and text, the format for people, shows bidirectional
+controls escaped too: a title cannot reorder what a terminal shows.
 """
 
 from __future__ import annotations
@@ -22,18 +23,40 @@ COLUMNS = ("url", "title", "status", "error")
 # U+009B is a one-character CSI).
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROLS_BUT_TAB_NEWLINE = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f]")  # json.dumps already escapes C0
+# What text output (for people, on a terminal) escapes besides controls: the characters Unicode
+# gives the Bidi_Control property, and the two line breaks outside ASCII. Embeddings and
+# overrides (U+202A-U+202E) and isolates (U+2066-U+2069) reorder all that follows them on the
+# line, the URL column included: "abc\u202egnp.exe" shows as "abcexe.png". The marks (U+200E,
+# U+200F, U+061C) are invisible strong letters that reorder the digits and punctuation around
+# them ("\u200f1 2\u200f" shows as "2 1"). U+2028 and U+2029 end a line for some renderers
+# (and U+2029 a bidi paragraph). Joiners and variation selectors stay: emoji and scripts need them.
+_TERMINAL_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+# json.dumps already escapes C0. U+2028 and U+2029 are written \u2028 and \u2029, which JSON
+# reads back as the same characters: raw, they split a record for str.splitlines() and the
+# line readers of many languages.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
 _TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def _escape(character: re.Match[str]) -> str:
     char = character.group()
-    return _TSV_ESCAPES.get(char) or f"\\x{ord(char):02x}"
+    code = ord(char)
+    return _TSV_ESCAPES.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
 
 
 def visible(text: str) -> str:
     """`text` with every control character written as an escape (`\\t`, `\\n`, `\\x1b`)."""
     return _CONTROLS.sub(_escape, text)
+
+
+def shown(text: str) -> str:
+    """`text` safe to show on a terminal: visible(), and bidirectional controls and Unicode
+    line breaks escaped as well (`\\u202e`).
+
+    >>> shown("abc\\u202egnp.exe")
+    'abc\\\\u202egnp.exe'
+    """
+    return _TERMINAL_UNSAFE.sub(_escape, text)
 
 
 def error_text(result: TitleResult) -> str:
@@ -51,8 +74,8 @@ def _columns(result: TitleResult) -> list[str]:
 def format_text(result: TitleResult) -> str:
     """For people: the URL, then its title or what went wrong."""
     if result.error is None:
-        return f"{visible(result.url)}  {visible(result.title or '')}"
-    return f"{visible(result.url)}  ! {visible(error_text(result))}"
+        return f"{shown(result.url)}  {shown(result.title or '')}"
+    return f"{shown(result.url)}  ! {shown(error_text(result))}"
 
 
 def format_tsv(result: TitleResult) -> str:
@@ -104,7 +127,7 @@ def format_text_in_color(result: TitleResult) -> str:
     """
     if result.error is None:
         return format_text(result)
-    return f"{visible(result.url)}  {_RED}! {visible(error_text(result))}{_RESET}"
+    return f"{shown(result.url)}  {_RED}! {shown(error_text(result))}{_RESET}"
 
 
 def wants_color(mode: str, *, is_terminal: bool, environ: Mapping[str, str]) -> bool:
@@ -143,7 +166,7 @@ def trace_lines(result: TitleResult, run_started: float) -> tuple[str, str]:
     Both are written by the parent when the fetch's result arrives, from what the worker
     recorded; the start line gives the start time relative to the run.
     """
-    url = visible(result.url)
+    url = shown(result.url)  # stderr is for people too
     offset = result.started - run_started
     outcome = "ok" if result.error is None else result.error.kind
     start = f"trace: start {url} {_where(result)} at +{offset:.3f}s"
