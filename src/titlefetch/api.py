@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -156,6 +157,29 @@ def fetch_titles(
         >>> for result in fetch_titles(["https://example.com/"], timeout=5):  # doctest: +SKIP
         ...     print(result.url, result.title, result.error)
     """
+    return prepare_run(
+        urls,
+        backend=backend,
+        scheduler_address=scheduler_address,
+        workers=workers,
+        order=order,
+        executor=executor,
+        **options,
+    )()
+
+
+def prepare_run(
+    urls: Iterable[str | UrlLine],
+    *,
+    backend: str = "thread",
+    scheduler_address: str | None = None,
+    workers: int | None = None,
+    order: Literal["input", "completed"] = "input",
+    executor: Executor | None = None,
+    **options: Unpack[RunOptions],
+) -> Callable[[], TitleRun]:
+    """fetch_titles()'s arguments, checked and gathered into the call that starts the run, for
+    a caller that starts it later or in another thread."""
     if order not in ("input", "completed"):
         raise ValueError(f"order must be 'input' or 'completed', not {order!r}")
     on_fetched = options.pop("on_fetched", None)
@@ -171,7 +195,8 @@ def fetch_titles(
         window=options.pop("window", None),
         expect_status=frozenset(statuses) if statuses is not None else None,
     )
-    return start_run(
+    return functools.partial(
+        start_run,
         urls,
         _fetch_options(options),
         plan,
