@@ -13,18 +13,30 @@ from titlefetch._version import __version__
 
 if TYPE_CHECKING:
     from titlefetch.api import TitleRun, fetch_titles
+    from titlefetch.async_api import AsyncTitleRun, afetch_titles
     from titlefetch.results import Failure, TitleResult
     from titlefetch.run.lines import UrlLine
 
 _EXPORTS = {
     "fetch_titles": "titlefetch.api",
     "TitleRun": "titlefetch.api",
+    "afetch_titles": "titlefetch.async_api",
+    "AsyncTitleRun": "titlefetch.async_api",
     "Failure": "titlefetch.results",
     "TitleResult": "titlefetch.results",
     "UrlLine": "titlefetch.run.lines",
 }
 
-__all__ = ["Failure", "TitleResult", "TitleRun", "UrlLine", "__version__", "fetch_titles"]
+__all__ = [
+    "AsyncTitleRun",
+    "Failure",
+    "TitleResult",
+    "TitleRun",
+    "UrlLine",
+    "__version__",
+    "afetch_titles",
+    "fetch_titles",
+]
 
 
 def __getattr__(name: str) -> Any:
