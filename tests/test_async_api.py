@@ -323,7 +323,7 @@ def test_a_run_dropped_without_closing_is_abandoned(site):
 
 def test_options_are_checked_when_called_and_nothing_starts():
     before = set(threading.enumerate())
-    with pytest.raises(TypeError, match="unexpected options: timeuot"):
+    with pytest.raises(TypeError, match="^unexpected options: timeuot$"):
         afetch_titles(["http://127.0.0.1:9/"], timeuot=5)  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="order must be"):
         afetch_titles(["http://127.0.0.1:9/"], order="random")  # type: ignore[arg-type]

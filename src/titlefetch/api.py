@@ -267,7 +267,7 @@ def _checker(statuses: frozenset[int] | None) -> Check:
 def _fetch_options(options: Mapping[str, Any]) -> FetchOptions:
     unknown = set(options) - _FETCH_FIELDS
     if unknown:
-        raise TypeError(f"fetch_titles() got unexpected options: {', '.join(sorted(unknown))}")
+        raise TypeError(f"unexpected options: {', '.join(sorted(unknown))}")
     return FetchOptions(**options)
 
 
