@@ -18,6 +18,7 @@ from tests.fault_server import FaultServer
 from tests.page_server import Page, html_page
 from titlefetch import __version__
 from titlefetch.errors import FetchError
+from titlefetch.http.deadline import Deadline
 from titlefetch.http.fetch import FetchOptions, client_for, fetch_page
 from titlefetch.http.origin import Origin
 
@@ -208,8 +209,9 @@ def test_idle_connections_per_host_are_kept_up_to_per_host(server):
         thread.join()
     connections = client_for(options).transport.connections
     origin = Origin("http", "127.0.0.1", int(urls[0].split(":")[2].split("/")[0]))
-    idle = [connections.take_idle(origin), connections.take_idle(origin)]
-    assert connections.take_idle(origin) is None  # the third was closed: no room
+    with Deadline(5) as deadline:
+        idle = [connections.take_idle(origin, deadline), connections.take_idle(origin, deadline)]
+        assert connections.take_idle(origin, deadline) is None  # the third was closed: no room
     for sock in idle:
         assert sock is not None
         sock.close()
