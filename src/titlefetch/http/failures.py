@@ -207,5 +207,7 @@ def _tls_message(chain: list[BaseException]) -> str:
         if isinstance(cause, ssl.SSLCertVerificationError):
             reason = cause.verify_message or cause.reason or "invalid certificate"
             return f"certificate not trusted: {reason} (use --ca-bundle FILE, or --insecure)"
-    reasons = [str(c.reason) for c in chain if isinstance(c, ssl.SSLError) and c.reason]
+    # An SSLError made by hand (urllib3 wraps some) has no `reason` attribute at all.
+    reasons = [str(getattr(c, "reason", "")) for c in chain if isinstance(c, ssl.SSLError)]
+    reasons = [reason for reason in reasons if reason]
     return f"TLS handshake failed: {reasons[0] if reasons else 'unknown reason'}"

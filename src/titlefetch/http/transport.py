@@ -105,7 +105,10 @@ class Transport:
         self, url: str, target: _Target, headers: Mapping[str, str], deadline: Deadline
     ) -> Response:
         if self.proxies is not None:
-            proxied = self.proxies.send(url, headers, deadline)
+            try:
+                proxied = self.proxies.send(url, headers, deadline)
+            except FAILURES as exc:  # urllib3's: its type tells the stage
+                raise self._failure(exc, url, deadline, None) from exc
             if proxied is not None:
                 return proxied
         request = http1.encode_request(target.path, target.host_header, headers)
@@ -130,7 +133,9 @@ class Transport:
         except FAILURES as exc:
             raise self._failure(exc, url, deadline, RESPONSE) from exc
 
-    def _failure(self, exc: BaseException, url: str, deadline: Deadline, stage: str) -> FetchError:
+    def _failure(
+        self, exc: BaseException, url: str, deadline: Deadline, stage: str | None
+    ) -> FetchError:
         return classify(exc, url, self.limits, stage=stage, expired=deadline.expired)
 
     def _exchange(self, sock: socket.socket, origin: Origin, request: bytes) -> http1.Response:
