@@ -135,15 +135,17 @@ class Response:
 
     def skip_rest(self, limit: int, seconds: float) -> None:
         """Read the rest of the body as sent and forget it, when that is at most `limit` bytes
-        and it comes within `seconds`: the connection can then carry the next request."""
+        and it comes within `seconds` (twice that at worst: the last read may wait that long):
+        the connection can then carry the next request."""
         parse, left = self._parse, self.length_remaining
         if parse.complete or left is None or left > limit or seconds <= 0:
             return
         give_up = time.monotonic() + seconds
         try:
-            while not parse.complete:
+            # One timeout for the whole drain: setting it costs a system call each time.
+            self._sock.settimeout(seconds)
+            while not parse.complete and time.monotonic() < give_up:
                 parse.body.clear()
-                self._sock.settimeout(max(0.001, give_up - time.monotonic()))
                 self._receive()
         except (OSError, ResponseError):
             self._reusable = False  # what was needed has been read: only the connection is lost
