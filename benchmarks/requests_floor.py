@@ -142,15 +142,18 @@ def _http_client_fetcher() -> Callable[[str], None]:
 
 
 def _titlefetch_fetcher(workers: int) -> Callable[[str], None]:
-    from titlefetch.http import deadline
+    from titlefetch.http.deadline import Deadline
+    from titlefetch.http.fetch import FetchOptions
+    from titlefetch.http.retries import RetryPolicy
     from titlefetch.http.transport import new_transport
 
-    transport = new_transport(per_host=workers, verify=True, retries=0, timeouts=(5.0, 10.0))
+    limits = FetchOptions(timeout=10.0, connect_timeout=5.0)
+    transport = new_transport(per_host=workers, verify=True, policy=RetryPolicy(0), limits=limits)
 
     def fetch_titlefetch(url: str) -> None:
         for _ in range(10):
-            with deadline.attempt(10.0):
-                response = transport.get(url, {"Accept-Encoding": "identity"})
+            with Deadline(10.0) as deadline:
+                response = transport.get(url, {"Accept-Encoding": "identity"}, deadline)
                 while response.read1(_CHUNK):
                     pass
                 response.release()

@@ -15,6 +15,7 @@ ERROR_KINDS = (
     "http_5xx",  # the final response had a 5xx status
     "http_status",  # any other non-2xx final status
     "too_large",  # the body passed --max-bytes before the title was complete, or huge headers
+    "unsupported_encoding",  # a Content-Encoding titlefetch cannot decode (br without brotli)
     "not_html",  # the content type has no title (image, PDF, JSON, text/plain, ...)
     "no_title",  # an HTML document without a <title>
     "worker_crashed",  # the worker process (or cluster worker) running the fetch died
@@ -34,12 +35,26 @@ class SourceError(TitlefetchError):
 
 
 class FetchError(TitlefetchError):
-    """A URL could not be fetched or has no title; `kind` is one of ERROR_KINDS."""
+    """A URL could not be fetched or has no title; `kind` is one of ERROR_KINDS.
 
-    def __init__(self, kind: str, message: str) -> None:
+    `permanent`: a retry cannot help (an unknown host name, an untrusted certificate).
+    `stage`: "connect" for a failure to reach the server (name lookup, connect, TLS
+    handshake), "response" for one after the request was sent, None for neither.
+    `redirects`, `status`, `final_url`: how far the redirect chain got (the hops followed, the
+    status of the last response and the URL of the last hop).
+    """
+
+    def __init__(
+        self, kind: str, message: str, *, permanent: bool = False, stage: str | None = None
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.permanent = permanent
+        self.stage = stage
+        self.redirects = 0
+        self.status: int | None = None
+        self.final_url: str | None = None
 
 
 class BackendUnavailable(TitlefetchError):

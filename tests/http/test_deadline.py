@@ -1,115 +1,176 @@
-"""The deadline watchdog: overdue attempts lose their sockets, finished ones keep them."""
+"""Deadlines and their watchdog: overdue attempts lose their sockets, finished ones keep them.
+
+The watchdog here is one of the test's own, on a clock the test moves, driven by calling
+expire_due() (the process's watchdog thread calls the same): no test waits for time to pass.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
-import threading
-import time
 import warnings
+from collections.abc import Iterator
 
-from titlefetch.http import deadline
+import pytest
 
-
-def test_blocked_read_returns_when_the_attempt_expires():
-    ours, theirs = socket.socketpair()
-    with ours, theirs, deadline.attempt(0.3):
-        deadline.watch(ours)
-        started = time.monotonic()
-        assert ours.recv(1) == b""  # shut down: end of stream, although nothing was closed
-        waited = time.monotonic() - started
-        assert deadline.expired()
-    assert 0.2 < waited < 2.0
+from titlefetch.http.deadline import Deadline, Watchdog
 
 
-def test_finished_attempt_leaves_its_socket_alone():
-    ours, theirs = socket.socketpair()
-    with ours, theirs:
-        with deadline.attempt(0.1):
-            deadline.watch(ours)
-        time.sleep(0.3)
-        theirs.sendall(b"x")
-        assert ours.recv(1) == b"x"
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
-def test_socket_reused_by_a_new_attempt_belongs_to_it_only():
-    ours, theirs = socket.socketpair()
-    old_done = threading.Event()
-
-    def old_attempt() -> None:
-        with deadline.attempt(0.2):
-            deadline.watch(ours)
-            old_done.wait(2)
-            time.sleep(0.4)  # still inside the attempt when its deadline passes
-
-    with ours, theirs:
-        thread = threading.Thread(target=old_attempt)
-        thread.start()
-        with deadline.attempt(5):
-            deadline.watch(ours)  # a pooled connection taken over by this attempt
-            old_done.set()
-            thread.join()
-            theirs.sendall(b"y")
-            assert ours.recv(1) == b"y"
-            assert not deadline.expired()
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
-def test_renew_gives_a_fresh_allowance():
-    with deadline.attempt(0.3):
-        time.sleep(0.2)
-        deadline.renew()
-        left = deadline.remaining()
-    assert left is not None and left > 0.25
-    assert deadline.remaining() is None
+@pytest.fixture
+def watchdog(clock: FakeClock) -> Watchdog:
+    return Watchdog(clock=clock)
 
 
-def test_paused_time_does_not_count_and_the_attempt_goes_on_with_what_was_left():
-    ours, theirs = socket.socketpair()
-    with ours, theirs, deadline.attempt(0.4):
-        time.sleep(0.1)
-        with deadline.paused():
-            time.sleep(0.5)  # longer than the whole allowance
-        left = deadline.remaining()
-        assert left is not None and 0.1 < left <= 0.3
-        assert not deadline.expired()
-        deadline.watch(ours)
-        assert ours.recv(1) == b""  # the rest of the allowance still ends the read
-        assert deadline.expired()
-
-
-def test_an_attempt_that_expired_stays_expired_after_a_pause():
-    with deadline.attempt(0.05):
-        time.sleep(0.2)
-        assert deadline.expired()
-        with deadline.paused():
-            pass
-        assert deadline.expired()
-
-
-def test_a_steps_timeout_never_outlasts_the_attempt():
-    assert deadline.within(5.0) == 5.0  # outside an attempt: as given
-    assert deadline.within(None) is None
-    with deadline.attempt(1.0):
-        assert deadline.within(0.5) == 0.5
-        assert 0.9 < deadline.within(5.0) <= 1.0
-        bounded = deadline.within(None)
-        assert bounded is not None and 0.9 < bounded <= 1.0
-    with deadline.attempt(0.0):
-        assert deadline.within(5.0) == 0.001  # never 0: that would make a socket non-blocking
-
-
-def test_watch_outside_an_attempt_does_nothing():
+@pytest.fixture
+def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
     ours, theirs = socket.socketpair()
     with ours, theirs:
+        yield ours, theirs
+
+
+def is_shut(sock: socket.socket) -> bool:
+    """Whether `sock` was shut down: a read gives end of stream at once, nothing was closed."""
+    sock.settimeout(5)
+    return sock.recv(1) == b""
+
+
+def test_a_socket_is_shut_when_its_deadline_passes_and_not_before(watchdog, clock, pair):
+    ours, theirs = pair
+    deadline = Deadline(3.0, watchdog=watchdog)
+    deadline.watch(ours)
+    clock.advance(2.9)
+    assert watchdog.expire_due() == pytest.approx(0.1)
+    assert not deadline.expired
+    theirs.sendall(b"x")
+    assert ours.recv(1) == b"x"  # still open
+    clock.advance(0.1)
+    assert deadline.expired  # by the clock, before the watchdog has acted
+    assert watchdog.expire_due() is None
+    assert deadline.flagged
+    assert is_shut(ours)
+
+
+def test_a_finished_deadline_leaves_its_socket_alone(watchdog, clock, pair):
+    ours, theirs = pair
+    with Deadline(1.0, watchdog=watchdog) as deadline:
         deadline.watch(ours)
-        theirs.sendall(b"z")
-        assert ours.recv(1) == b"z"
-        assert not deadline.expired()
+    clock.advance(10)
+    assert watchdog.expire_due() is None
+    theirs.sendall(b"x")
+    assert ours.recv(1) == b"x"
+
+
+def test_a_pooled_socket_belongs_to_the_deadline_that_took_it_last(watchdog, clock, pair):
+    ours, theirs = pair
+    old = Deadline(1.0, watchdog=watchdog)
+    old.watch(ours)
+    new = Deadline(5.0, watchdog=watchdog)
+    new.watch(ours)  # a pooled connection taken over by another attempt
+    clock.advance(2)
+    watchdog.expire_due()
+    assert old.expired and not new.expired
+    theirs.sendall(b"y")
+    assert ours.recv(1) == b"y"
+    clock.advance(3)
+    watchdog.expire_due()
+    assert is_shut(ours)
+
+
+def test_a_socket_watched_after_expiry_is_shut_at_once(watchdog, clock, pair):
+    ours, _ = pair
+    deadline = Deadline(1.0, watchdog=watchdog)
+    clock.advance(1)
+    watchdog.expire_due()
+    deadline.watch(ours)
+    assert is_shut(ours)
+
+
+def test_renew_gives_a_fresh_allowance_and_forgets_the_old_sockets(watchdog, clock, pair):
+    ours, theirs = pair
+    deadline = Deadline(1.0, watchdog=watchdog)
+    deadline.watch(ours)
+    clock.advance(0.8)
+    deadline.renew()
+    assert deadline.remaining() == pytest.approx(1.0)
+    clock.advance(0.5)
+    assert watchdog.expire_due() == pytest.approx(0.5)  # the first allowance's end is gone
+    clock.advance(0.5)
+    watchdog.expire_due()
+    assert deadline.expired
+    theirs.sendall(b"z")
+    assert ours.recv(1) == b"z"  # not watched by the fresh allowance
+
+
+def test_paused_time_does_not_count_and_the_attempt_goes_on_with_what_was_left(
+    watchdog, clock, pair
+):
+    ours, _ = pair
+    deadline = Deadline(1.0, watchdog=watchdog)
+    deadline.watch(ours)
+    clock.advance(0.25)
+    with deadline.paused():
+        clock.advance(5)  # longer than the whole allowance
+        assert watchdog.expire_due() is None  # nothing to expire while paused
+    assert deadline.remaining() == pytest.approx(0.75)
+    assert not deadline.expired
+    clock.advance(0.75)
+    watchdog.expire_due()
+    assert is_shut(ours)  # the socket stayed watched across the pause
+
+
+def test_an_expired_deadline_stays_expired_after_a_pause(watchdog, clock):
+    deadline = Deadline(0.5, watchdog=watchdog)
+    clock.advance(1)
+    watchdog.expire_due()
+    with deadline.paused():
+        pass
+    assert deadline.expired
+
+
+def test_a_steps_timeout_never_outlasts_the_attempt(watchdog, clock):
+    deadline = Deadline(1.0, watchdog=watchdog)
+    assert deadline.within(0.5) == 0.5
+    assert deadline.within(5.0) == pytest.approx(1.0)
+    assert deadline.within(None) == pytest.approx(1.0)
+    clock.advance(2)
+    assert deadline.within(5.0) == 0.001  # never 0: that would make a socket non-blocking
+
+
+def test_the_watchdog_wakes_for_the_earliest_deadline(watchdog, clock):
+    Deadline(5.0, watchdog=watchdog)
+    assert watchdog.expire_due() == pytest.approx(5.0)
+    Deadline(2.0, watchdog=watchdog)
+    assert watchdog.expire_due() == pytest.approx(2.0)
+
+
+def test_the_process_watchdog_shuts_a_blocked_read():
+    # The real thread and clock, once: the read is blocked until the watchdog acts.
+    ours, theirs = socket.socketpair()
+    with ours, theirs, Deadline(0.05) as deadline:
+        deadline.watch(ours)
+        assert ours.recv(1) == b""
+        assert deadline.expired
 
 
 def test_forked_child_gets_a_working_watchdog_of_its_own():
-    with deadline.attempt(5):
+    with Deadline(5):
         pass  # the parent's watchdog is running
     with warnings.catch_warnings():
         # Python 3.12+ warns about forking with threads running: that is the case under test.
@@ -118,9 +179,9 @@ def test_forked_child_gets_a_working_watchdog_of_its_own():
     if pid == 0:  # the child: a blocked read must still end at its deadline
         signal.alarm(5)  # a deadlocked child dies instead of hanging the suite
         ours, theirs = socket.socketpair()
-        with deadline.attempt(0.2):
+        with Deadline(0.05) as deadline:
             deadline.watch(ours)
             ours.recv(1)
-            os._exit(0 if deadline.expired() else 1)
+            os._exit(0 if deadline.expired else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0

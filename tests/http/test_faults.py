@@ -1,5 +1,7 @@
-"""End to end against misbehaving servers (issue 4): each fault gets its error kind, in time,
-and the healthy URLs of the same run still get their titles."""
+"""End to end against misbehaving servers (issue 4): each fault gets its error kind, and the
+healthy URLs of the same run still get their titles. (tests/http/test_hostile.py mixes many
+more behaviours into a few runs.) No test here times anything: the deadline's own tests use a
+clock they control."""
 
 from __future__ import annotations
 
@@ -22,31 +24,17 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from tests.test_entry_point import TITLEFETCH
 from titlefetch.cli.command import main
-from titlefetch.http.transport import BACKOFF_FACTOR, BACKOFF_JITTER, BACKOFF_MAX
+from titlefetch.http.fetch import DEFAULT_MAX_REDIRECTS
 
 TIMEOUT, RETRIES = 1.0, 1
 FAST = ("--timeout", f"{TIMEOUT:g}", "--retries", str(RETRIES), "--connect-timeout", "1")
-SLACK = 2.0  # seconds for start-up, scheduling and a loaded CI machine
-CHILD_START = 2.5  # more for a child process: a loaded machine imports slowly
-
-
-def max_backoff(retries: int) -> float:
-    """The longest urllib3 can sleep between `retries` retries (none before the first)."""
-    waits = [min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (n - 1)) for n in range(2, retries + 1)]
-    return sum(waits) + BACKOFF_JITTER * len(waits)
-
-
-def time_bound(timeout: float = TIMEOUT, retries: int = RETRIES, extra: float = 0.0) -> float:
-    return timeout * (retries + 1) + max_backoff(retries) + extra + SLACK
 
 
 @dataclass
 class Run:
     exit_code: int
     stderr: str
-    elapsed: float
     records: dict[str, dict[str, Any]]
-    startup: float  # allowance for starting a child process
 
     def kind(self, url: str) -> str | None:
         error = self.records[url]["error"]
@@ -60,7 +48,6 @@ class Run:
 def run(*args: str) -> Run:
     """The CLI in this process; with --backend process, the installed command in a child
     (forking this multi-threaded test process is what Python 3.12+ warns about)."""
-    started = time.monotonic()
     if "process" in args:
         done = subprocess.run(
             [TITLEFETCH, "--format", "jsonl", *args], capture_output=True, text=True, timeout=60
@@ -69,12 +56,11 @@ def run(*args: str) -> Run:
     else:
         result = CliRunner().invoke(main, ["--format", "jsonl", *args], catch_exceptions=False)
         exit_code, stdout, stderr = result.exit_code, result.stdout, result.stderr
-    elapsed = time.monotonic() - started
     records = {}
     for line in stdout.splitlines():
         record = json.loads(line)
         records[record["url"]] = record
-    return Run(exit_code, stderr, elapsed, records, CHILD_START if "process" in args else 0.0)
+    return Run(exit_code, stderr, records)
 
 
 @pytest.fixture
@@ -111,8 +97,6 @@ def test_trickling_server_times_out_on_the_total_deadline(faults, healthy, backe
     assert outcome.kind(url) == "timeout"
     assert "--timeout" in outcome.records[url]["error"]["message"]
     assert faults.hits["/trickle"] == RETRIES + 1  # a timeout is retried, with a fresh deadline
-    assert outcome.elapsed < time_bound() + outcome.startup
-    assert outcome.records[url]["elapsed_ms"] >= TIMEOUT * (RETRIES + 1) * 1000 * 0.9
 
 
 @pytest.mark.parametrize("backend", ["thread", "process"])
@@ -120,7 +104,6 @@ def test_server_that_accepts_and_never_answers_times_out(faults, healthy, backen
     url = faults.add("/silent", fs.never_answer)
     outcome = run_fault(url, healthy, "--backend", backend)
     assert outcome.kind(url) == "timeout"
-    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_tls_handshake_that_never_completes_times_out_not_tls(faults, healthy):
@@ -128,7 +111,6 @@ def test_tls_handshake_that_never_completes_times_out_not_tls(faults, healthy):
     url = f"https://127.0.0.1:{faults.port}/"
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "timeout"
-    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_deadline_covers_every_redirect_hop_together(faults, healthy):
@@ -140,7 +122,6 @@ def test_deadline_covers_every_redirect_hop_together(faults, healthy):
     url = faults.url("/hop0")
     outcome = run_fault(url, healthy, "--retries", "0")
     assert outcome.kind(url) == "timeout"
-    assert outcome.elapsed < time_bound(retries=0) + outcome.startup
 
 
 def _delayed(handler: fs.Handler, seconds: float) -> fs.Handler:
@@ -158,14 +139,12 @@ def test_reset_in_the_middle_of_the_body_is_reset(faults, healthy):
     url = faults.add("/reset", fs.reset_mid_body)
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "reset"
-    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_port_with_nothing_listening_is_refused(healthy):
     url = f"http://127.0.0.1:{fs.closed_port()}/"
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "refused"
-    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_redirect_to_a_dead_port_names_that_port(faults, healthy):
@@ -181,7 +160,6 @@ def test_unresolvable_name_is_dns(healthy):
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "dns"
     assert "something.invalid" in outcome.records[url]["error"]["message"]
-    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_200_kb_of_headers_is_too_large_and_not_retried(faults, healthy):
@@ -189,7 +167,6 @@ def test_200_kb_of_headers_is_too_large_and_not_retried(faults, healthy):
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "too_large"
     assert faults.hits["/headers"] == 1
-    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_http_1_0_without_content_length_reads_to_the_close(faults, healthy):
@@ -202,12 +179,14 @@ def test_http_1_0_without_content_length_reads_to_the_close(faults, healthy):
 # -- redirects ---------------------------------------------------------------------------
 
 
-def test_redirect_loop_is_too_many_redirects(faults, healthy):
+def test_redirect_loop_is_too_many_redirects_and_keeps_its_facts(faults, healthy):
     url = faults.add("/loop", fs.redirect("/loop"))
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "too_many_redirects"
-    assert faults.hits["/loop"] == 11  # the first request and 10 redirects, then it stops
-    assert outcome.elapsed < time_bound() + outcome.startup
+    # the first request and DEFAULT_MAX_REDIRECTS redirects (as browsers: 20), then it stops
+    assert faults.hits["/loop"] == DEFAULT_MAX_REDIRECTS + 1 == 21
+    record = outcome.records[url]
+    assert (record["redirects"], record["status"], record["final_url"]) == (20, 302, url)
 
 
 def _chain(faults: FaultServer, length: int) -> str:
@@ -217,20 +196,23 @@ def _chain(faults: FaultServer, length: int) -> str:
     return faults.url("/chain0")
 
 
-def test_chain_of_12_redirects_is_too_many_by_default(faults, healthy):
-    url = _chain(faults, 12)
+def test_chain_of_21_redirects_is_too_many_by_default(faults, healthy):
+    url = _chain(faults, 21)
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "too_many_redirects"
-    assert faults.hits["/chain11"] == 0
-    assert outcome.elapsed < time_bound() + outcome.startup
-
-
-def test_chain_of_12_redirects_is_followed_with_max_redirects_12(faults, healthy):
-    url = _chain(faults, 12)
-    outcome = run(*FAST, "--max-redirects", "12", url, *healthy)
+    assert (faults.hits["/chain20"], faults.hits["/chain21"]) == (1, 0)
     record = outcome.records[url]
-    assert (record["title"], record["redirects"]) == ("End of chain", 12)
-    assert record["final_url"] == faults.url("/chain12")
+    assert (record["redirects"], record["final_url"]) == (20, faults.url("/chain20"))
+
+
+def test_chain_of_3_redirects_is_followed_with_max_redirects_3_not_2(faults, healthy):
+    url = _chain(faults, 3)
+    outcome = run(*FAST, "--max-redirects", "3", url, *healthy)
+    record = outcome.records[url]
+    assert (record["title"], record["redirects"]) == ("End of chain", 3)
+    assert record["final_url"] == faults.url("/chain3")
+    outcome = run(*FAST, "--max-redirects", "2", url, *healthy)
+    assert outcome.kind(url) == "too_many_redirects"
 
 
 def test_redirect_to_ftp_is_bad_redirect_and_not_followed(faults, healthy):
@@ -238,7 +220,8 @@ def test_redirect_to_ftp_is_bad_redirect_and_not_followed(faults, healthy):
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "bad_redirect"
     assert "ftp://" in outcome.records[url]["error"]["message"]
-    assert outcome.elapsed < time_bound() + outcome.startup
+    record = outcome.records[url]
+    assert (record["redirects"], record["status"], record["final_url"]) == (0, 302, url)
 
 
 def test_redirect_with_an_endless_body_is_followed_without_reading_it(faults, healthy):
@@ -246,22 +229,21 @@ def test_redirect_with_an_endless_body_is_followed_without_reading_it(faults, he
     faults.add("/here", fs.title_page("Moved here"))
     outcome = run(*FAST, url, *healthy)
     assert_healthy(outcome, healthy)
+    # Waiting for the end of the body would have ended in a timeout.
     assert (outcome.title(url), outcome.records[url]["redirects"]) == ("Moved here", 1)
-    assert outcome.records[url]["elapsed_ms"] < TIMEOUT * 1000
 
 
 # -- retries -----------------------------------------------------------------------------
 
 
-def test_429_with_retry_after_1_is_retried_after_a_second(faults, healthy):
-    limited = fs.page(b"", "429 Too Many Requests", "Retry-After: 1")
+def test_429_with_retry_after_is_retried(faults, healthy):
+    # How long it waits is tested with a sleep the test controls (test_transport.py).
+    limited = fs.page(b"", "429 Too Many Requests", "Retry-After: 0")
     url = faults.add("/limited", fs.in_turn(limited, fs.title_page("Patience")))
     outcome = run(*FAST, url, *healthy)
     assert_healthy(outcome, healthy)
     assert outcome.title(url) == "Patience"
-    first, second = faults.arrivals["/limited"]
-    assert 0.9 < second - first < 1.0 + SLACK
-    assert outcome.elapsed < time_bound(extra=1.0) + outcome.startup
+    assert faults.hits["/limited"] == 2
 
 
 def test_retry_after_beyond_the_ceiling_is_not_waited_for(faults, healthy):
@@ -269,7 +251,6 @@ def test_retry_after_beyond_the_ceiling_is_not_waited_for(faults, healthy):
     outcome = run_fault(url, healthy)
     assert (outcome.kind(url), outcome.records[url]["status"]) == ("http_5xx", 503)
     assert faults.hits["/later"] == 1
-    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_503_twice_then_200_gets_the_title_with_2_retries(faults, healthy):
@@ -279,7 +260,6 @@ def test_503_twice_then_200_gets_the_title_with_2_retries(faults, healthy):
     assert_healthy(outcome, healthy)
     assert (outcome.exit_code, outcome.title(url)) == (0, "Third time")
     assert faults.hits["/flaky"] == 3
-    assert outcome.elapsed < time_bound(retries=2) + outcome.startup
 
 
 def test_500_always_is_http_5xx_without_retry(faults, healthy):
@@ -287,7 +267,6 @@ def test_500_always_is_http_5xx_without_retry(faults, healthy):
     outcome = run_fault(url, healthy)
     assert (outcome.kind(url), outcome.records[url]["status"]) == ("http_5xx", 500)
     assert faults.hits["/broken"] == 1
-    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 # -- sizes -------------------------------------------------------------------------------
@@ -298,7 +277,6 @@ def test_endless_chunked_body_ends_at_the_cap_as_too_large(faults, healthy):
     outcome = run_fault(url, healthy, "--max-bytes", "65536")
     assert outcome.kind(url) == "too_large"
     assert outcome.records[url]["bytes_read"] == 65536
-    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_title_in_first_4_kb_of_50_mb_is_answered_after_under_64_kb_sent(faults, healthy):
@@ -326,7 +304,6 @@ def _watch_peak_rss(pid: int, peaks: list[int]) -> None:
 
 def test_gzip_bomb_ends_at_the_cap_in_little_memory(faults, healthy):
     url = faults.add("/bomb", fs.gzip_bomb)
-    started = time.monotonic()
     with subprocess.Popen(
         [TITLEFETCH, "--format", "jsonl", *FAST, url, *healthy],
         stdout=subprocess.PIPE,
@@ -343,7 +320,6 @@ def test_gzip_bomb_ends_at_the_cap_in_little_memory(faults, healthy):
     assert records[url]["error"]["kind"] == "too_large"
     assert records[url]["bytes_read"] == 4 * 1024 * 1024  # the default --max-bytes
     assert [records[u]["title"] for u in healthy] == ["Healthy 1", "Healthy 2"]
-    assert time.monotonic() - started < time_bound(extra=3.0) + CHILD_START
     # Not wait4's ru_maxrss: Linux carries the parent's peak over fork and exec into it, and
     # the parent here is the whole pytest process.
     max_rss_mb = max(peaks) / 1024
@@ -386,7 +362,6 @@ def test_self_signed_certificate_is_tls_error(tls_site, healthy):
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "tls"
     assert "--insecure" in outcome.records[url]["error"]["message"]
-    assert outcome.elapsed < time_bound() + outcome.startup
 
 
 def test_insecure_fetches_self_signed_without_a_warning(tls_site, healthy, monkeypatch):

@@ -6,6 +6,7 @@ import contextlib
 import os
 import socket
 import ssl
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,7 +19,8 @@ from tests.fault_server import FaultServer
 from tests.page_server import Page, html_page
 from titlefetch import __version__
 from titlefetch.errors import FetchError
-from titlefetch.http.fetch import FetchOptions, client_for, fetch_page
+from titlefetch.http.deadline import Deadline
+from titlefetch.http.fetch import FetchOptions, RunHooks, client_for, fetch_page
 from titlefetch.http.origin import Origin
 
 URL = "http://example.test/page"  # never fetched: a key for the client's pools
@@ -208,8 +210,9 @@ def test_idle_connections_per_host_are_kept_up_to_per_host(server):
         thread.join()
     connections = client_for(options).transport.connections
     origin = Origin("http", "127.0.0.1", int(urls[0].split(":")[2].split("/")[0]))
-    idle = [connections.take_idle(origin), connections.take_idle(origin)]
-    assert connections.take_idle(origin) is None  # the third was closed: no room
+    with Deadline(5) as deadline:
+        idle = [connections.take_idle(origin, deadline), connections.take_idle(origin, deadline)]
+        assert connections.take_idle(origin, deadline) is None  # the third was closed: no room
     for sock in idle:
         assert sock is not None
         sock.close()
@@ -300,13 +303,76 @@ def test_environment_is_read_per_request_only_when_a_proxy_is_set(
     assert (client_for(options).transport.proxies is not None) is proxied
 
 
-def test_proxy_from_the_environment_carries_the_request(monkeypatch, server):
-    # The page server doubles as a plain HTTP proxy: it gets the absolute URL as its path.
-    server.add("http://proxied.invalid/page", html_page("Through the proxy"))
-    for name in ("NO_PROXY", "no_proxy", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", server.base)
-    options = FetchOptions(retries=0, timeout=7.5)  # options no other test uses: a new client
-    page = fetch_page("http://proxied.invalid/page", options, is_enough=lambda body, types: False)
-    assert b"Through the proxy" in page.body
-    assert server.hits["http://proxied.invalid/page"] == 1
+# -- issue 14: the deadline bounds the title search, a rest has a budget, credentials ------
+
+
+def test_the_title_search_is_not_asked_again_once_the_deadline_passed():
+    calls: list[int] = []
+
+    def slow_search(body: bytes, content_types: object) -> bool:
+        calls.append(len(body))
+        if body:
+            time.sleep(0.4)  # longer than the whole --timeout: a page costly to search
+        return False
+
+    chunks = [b"<!doctype html>" + b"<p>x</p>" * 1000] * 20
+
+    def in_pieces(exchange: fs.Exchange) -> bool:
+        exchange.send(fs.response_head("200 OK", "Transfer-Encoding: chunked"))
+        for chunk in chunks:
+            exchange.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            time.sleep(0.01)
+        exchange.send(b"0\r\n\r\n")
+        return True
+
+    with FaultServer() as server:
+        url = server.add("/costly", in_pieces)
+        with pytest.raises(FetchError) as caught:
+            fetch_page(url, replace(OPTIONS, timeout=0.3), is_enough=slow_search)
+    assert caught.value.kind == "timeout"
+    assert len(calls) == 2  # the empty prefix, then one search that outlasted the deadline
+
+
+def test_a_stalled_rest_costs_the_connection_not_the_result():
+    rest_sent = []
+
+    def stall_after_title(exchange: fs.Exchange) -> bool:
+        body = fs.html("Early")
+        exchange.send(fs.response_head("200 OK", f"Content-Length: {len(body) + 1000}") + body)
+        exchange.server.stopping.wait(3)  # far beyond the budget for reading a rest
+        exchange.send(b" " * 1000)
+        rest_sent.append(True)
+        return True
+
+    hooks = RunHooks(entering=lambda url: None, is_wanted=lambda url: True)
+    options = replace(OPTIONS, timeout=30.0, user_agent="drain/1")  # a client of its own
+    with FaultServer() as server:
+        first = server.add("/stalls", stall_after_title)
+        second = server.add("/next", fs.title_page("Next"))
+        page = fetch_page(first, options, is_enough=has_title_end, hooks=hooks)
+        assert b"Early" in page.body
+        assert b"Next" in fetch_page(second, options, is_enough=has_title_end, hooks=hooks).body
+        assert rest_sent == []  # the result came before the rest
+    assert server.connections == 2  # the stalled one was given up, not kept
+
+
+@pytest.mark.parametrize(("same_origin", "sent"), [(True, True), (False, False)])
+def test_credentials_go_along_a_redirect_only_within_its_origin(same_origin, sent):
+    """Issue 14: --header Authorization and Cookie must not follow to another port."""
+    options = replace(OPTIONS, headers=(("Authorization", "Bearer s3cret"), ("Cookie", "id=7")))
+    with FaultServer() as server, FaultServer() as other:
+        target = (server if same_origin else other).add("/end", fs.title_page("End"))
+        url = server.add("/start", fs.redirect(target))
+        fetch_page(url, options, is_enough=has_title_end)
+        received = (server if same_origin else other).request_headers["/end"]
+    assert ("authorization" in received, "cookie" in received) == (sent, sent)
+
+
+def test_a_failed_redirect_chain_keeps_how_far_it_got(server):
+    server.add("/a", redirect("/b", 301))
+    server.add("/b", redirect("http://[::1/x", 307))
+    with pytest.raises(FetchError) as caught:
+        fetch_page(server.url("/a"), OPTIONS, is_enough=has_title_end)
+    failure = caught.value
+    assert (failure.kind, failure.redirects, failure.status) == ("bad_redirect", 1, 307)
+    assert failure.final_url == server.url("/b")

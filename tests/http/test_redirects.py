@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from titlefetch.http.http1 import Headers
-from titlefetch.http.redirects import ChainCookies, headers_for, is_fetchable, location_of, resolve
+from titlefetch.http.headers import Headers
+from titlefetch.http.redirects import (
+    BadRedirect,
+    ChainCookies,
+    headers_for,
+    is_fetchable,
+    location_of,
+    redirect_target,
+    resolve,
+)
 
 HERE = "http://a.test/dir/page?x=1"
 
@@ -52,10 +62,51 @@ def test_only_http_urls_with_a_host_are_followed(url, fetchable):
     assert is_fetchable(url) is fetchable
 
 
-def test_credentials_and_cookies_stay_with_their_host():
-    headers = {"User-Agent": "t", "Authorization": "Bearer s", "cookie": "a=1", "X-Keep": "1"}
-    assert headers_for(headers, HERE, "http://a.test/elsewhere") == headers
-    assert headers_for(headers, HERE, "http://b.test/") == {"User-Agent": "t", "X-Keep": "1"}
+@pytest.mark.parametrize(
+    ("location", "problem"),
+    [
+        ("ftp://a.test/file", "not an http(s) URL"),
+        ("mailto:someone@a.test", "not an http(s) URL"),
+        ("http://[::1/x", "not a valid URL"),
+        ("http://a.test:99999/", "not a valid URL"),
+        ("http://a.test:port/", "not a valid URL"),
+        ("http://a.test:0/", "port cannot be connected to"),
+    ],
+)
+def test_a_location_that_cannot_be_followed_is_a_bad_redirect(location, problem):
+    with pytest.raises(BadRedirect, match=re.escape(problem)):
+        redirect_target(location, HERE)
+
+
+def test_a_good_location_is_followed_to_its_absolute_url():
+    assert redirect_target("/x", HERE) == "http://a.test/x"
+    assert redirect_target("https://b.test:8443/y", HERE) == "https://b.test:8443/y"
+
+
+CREDENTIALS = {"Authorization": "Bearer s", "cookie": "a=1", "Proxy-Authorization": "Basic x"}
+HEADERS = {"User-Agent": "t", "X-Keep": "1", **CREDENTIALS}
+PLAIN = {"User-Agent": "t", "X-Keep": "1"}
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "kept"),
+    [
+        ("http://a.test/", "http://a.test/elsewhere", HEADERS),
+        ("http://a.test/", "http://a.test:80/x", HEADERS),  # the default port, spelled out
+        ("http://a.test/", "https://a.test/", HEADERS),  # an upgrade on the default ports
+        ("http://a.test:8080/", "https://a.test/", PLAIN),  # not from the default port
+        ("http://a.test/", "https://a.test:8443/", PLAIN),  # not to the default port
+        ("https://a.test/", "http://a.test/", PLAIN),  # a downgrade: never in clear text
+        ("http://a.test/", "http://a.test:8080/", PLAIN),  # another port
+        ("http://a.test/", "http://b.test/", PLAIN),  # another host
+        ("http://a.test/", "http://A.TEST/", HEADERS),  # host names ignore case
+    ],
+)
+def test_credentials_follow_a_redirect_only_within_their_origin_as_requests_does(
+    current, target, kept
+):
+    """Issue 14: requests' should_strip_auth, for Authorization, Cookie, Proxy-Authorization."""
+    assert headers_for(HEADERS, current, target) == kept
 
 
 def test_chain_cookies_go_to_the_hosts_that_set_them_only():

@@ -1,117 +1,55 @@
-"""The transport: its retry policy, where requests go, and kept-alive connections."""
+"""The transport: retries as counted at the server, where requests go, kept-alive connections."""
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
-from urllib3 import HTTPResponse
-from urllib3.exceptions import LocationValueError, MaxRetryError, ProtocolError, SSLError
-from urllib3.util.retry import Retry
 
 from tests import fault_server as fs
 from tests.fault_server import FaultServer
-from titlefetch.http import deadline
+from titlefetch.errors import FetchError
+from titlefetch.http.deadline import Deadline
+from titlefetch.http.fetch import FetchOptions
 from titlefetch.http.origin import Origin
-from titlefetch.http.proxies import ProxyPools
-from titlefetch.http.transport import (
-    BACKOFF_FACTOR,
-    BACKOFF_JITTER,
-    RETRY_AFTER_CEILING,
-    Transport,
-    new_retry,
-    new_transport,
-)
+from titlefetch.http.retries import RetryPolicy
+from titlefetch.http.transport import Transport, new_transport
 from titlefetch.http.transport import _Target as Target
 
-URL = "http://example.test/"
+LIMITS = FetchOptions(timeout=5.0, connect_timeout=2.0)
 
 
-def status_response(status: int, retry_after: str | None = None) -> HTTPResponse:
-    headers = {"Retry-After": retry_after} if retry_after else {}
-    return HTTPResponse(body=b"", status=status, headers=headers, preload_content=False)
+Make = Callable[..., Transport]
 
 
-def test_backoff_is_0_then_doubles_from_twice_the_factor_with_jitter():
-    retry: Retry = new_retry(4)
-    waits = []
-    for _ in range(4):
-        retry = retry.increment("GET", URL, response=status_response(503))
-        waits.append(retry.get_backoff_time())
-    assert waits[0] == 0
-    for wait, expected in zip(waits[1:], [2, 4, 8], strict=True):
-        assert expected * BACKOFF_FACTOR <= wait <= expected * BACKOFF_FACTOR + BACKOFF_JITTER
+@pytest.fixture
+def make() -> Iterator[Make]:
+    """Transports of the test's own (they sleep into a list, if given one), whose idle
+    connections are closed afterwards."""
+    made: list[Transport] = []
+
+    def make_transport(retries: int, sleeps: list[float] | None = None) -> Transport:
+        new = new_transport(2, True, RetryPolicy(retries, random=lambda: 0.0), LIMITS)
+        if sleeps is not None:
+            new = Transport(new.connections, new.proxies, new.policy, new.limits, sleeps.append)
+        made.append(new)
+        return new
+
+    yield make_transport
+    for transport in made:
+        transport.connections.close()
 
 
-def test_retries_are_spent_then_the_last_status_stands():
-    retry = new_retry(1).increment("GET", URL, response=status_response(503))
-    with pytest.raises(MaxRetryError):
-        retry.increment("GET", URL, response=status_response(503))
+@pytest.fixture
+def transport(make: Make) -> Transport:
+    return make(0)
 
 
-@pytest.mark.parametrize(
-    ("status", "retry_after", "retried"),
-    [
-        (503, None, True),
-        (429, "1", True),
-        (408, None, True),
-        (500, None, False),
-        (404, None, False),
-        (429, str(int(RETRY_AFTER_CEILING)), True),
-        (429, str(int(RETRY_AFTER_CEILING) + 1), False),
-        (503, "Fri, 31 Dec 1999 23:59:59 GMT", True),  # a date in the past: retry now
-    ],
-)
-def test_which_statuses_are_retried(status, retry_after, retried):
-    retry = new_retry(2)
-    response = status_response(status, retry_after)
-    if not retry.is_retry("GET", status, retry_after is not None):
-        assert not retried
-        return
-    if retried:
-        retry.increment("GET", URL, response=response)
-    else:
-        with pytest.raises(MaxRetryError):
-            retry.increment("GET", URL, response=response)
-
-
-def test_only_get_is_retried():
-    assert not new_retry(2).is_retry("POST", 503)
-
-
-def test_tls_failure_is_not_retried():
-    with pytest.raises(SSLError):
-        new_retry(2).increment("GET", URL, error=SSLError("certificate verify failed"))
-
-
-def test_dropped_connection_is_retried():
-    retry = new_retry(2).increment("GET", URL, error=ProtocolError("aborted", OSError()))
-    assert retry.total == 1
-
-
-def test_http_proxy_pools_are_watched_too():
-    manager = ProxyPools(per_host=3, verify=True).manager_for("http://127.0.0.1:3128")
-    pool = manager.connection_from_url(URL)
-    assert type(pool).__name__ == "_WatchedPool"
-    assert pool.pool is not None and pool.pool.maxsize == 3
-
-
-def test_proxy_pools_are_made_once_per_proxy_with_one_tls_context():
-    proxy = ProxyPools(per_host=2, verify=True)
-    first = proxy.manager_for("http://127.0.0.1:3128")
-    assert first is proxy.manager_for("http://127.0.0.1:3128")
-    context = first.connection_from_url("https://a.test/").conn_kw["ssl_context"]
-    assert context.verify_mode == ssl.CERT_REQUIRED
-    assert context is first.connection_from_url("https://b.test/").conn_kw["ssl_context"]
-
-
-@pytest.mark.parametrize(
-    ("proxy", "watched"),
-    [("http://127.0.0.1:3128", True), ("SOCKS5://127.0.0.1:1080", False), ("socks5h://p", False)],
-)
-def test_only_socks_proxies_go_unwatched(proxy, watched):
-    assert ProxyPools.watches(proxy) is watched
+@pytest.fixture
+def deadline() -> Iterator[Deadline]:
+    with Deadline(30.0) as running:
+        yield running
 
 
 @pytest.mark.parametrize(
@@ -136,21 +74,16 @@ def test_a_url_names_its_origin_request_target_and_host_header(url, origin, path
     assert Target.of(url) == Target(origin, path, host_header)
 
 
-@pytest.mark.parametrize("url", ["http:///page", "http://exa mple.test:99999/"])
-def test_a_url_without_a_usable_host_is_a_location_error(url):
-    with pytest.raises(LocationValueError):
+@pytest.mark.parametrize(
+    "url", ["http:///page", "http://exa mple.test:99999/", "http://h.test:0/", "http://[::1/"]
+)
+def test_a_url_without_a_usable_host_or_port_is_invalid_and_permanent(url):
+    with pytest.raises(FetchError) as caught:
         Target.of(url)
+    assert (caught.value.kind, caught.value.permanent) == ("invalid_url", True)
 
 
-@pytest.fixture
-def transport() -> Iterator[Transport]:
-    """A transport of its own (no retries), whose idle connections are closed afterwards."""
-    made = new_transport(per_host=2, verify=True, retries=0, timeouts=(2.0, 5.0))
-    yield made
-    made.connections.close()
-
-
-def closing_after_answer(title: str):
+def closing_after_answer(title: str) -> fs.Handler:
     """A keep-alive answer (Content-Length, no Connection: close), then the server hangs up:
     what a server does when its keep-alive timeout passes between two requests."""
     send = fs.page(fs.html(title))
@@ -162,45 +95,117 @@ def closing_after_answer(title: str):
     return handle
 
 
-def test_a_kept_connection_the_server_closed_is_replaced_without_a_retry(transport):
+def read_to_end(transport: Transport, url: str, deadline: Deadline) -> bytes:
+    response = transport.get(url, {}, deadline)
+    body = b""
+    while chunk := response.read1(4096):
+        body += chunk
+    response.release()
+    return body
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_without_a_retry(transport, deadline):
     with FaultServer() as server:
         for n in range(3):
             url = server.add(f"/{n}", closing_after_answer(f"Page {n}"))
-            with deadline.attempt(5.0):
-                response = transport.get(url, {})
-                assert response.status == 200
-                assert f"Page {n}".encode() in response.read1(4096)
-                response.skip_rest(1024)
-                response.release()
+            assert f"Page {n}".encode() in read_to_end(transport, url, deadline)
     assert server.connections == 3
     assert dict(server.hits) == {"/0": 1, "/1": 1, "/2": 1}
 
 
-def test_a_kept_connection_carries_the_next_request(transport):
+def test_a_kept_connection_carries_the_next_request(transport, deadline):
     with FaultServer() as server:
         for n in range(3):
             url = server.add(f"/{n}", fs.title_page(f"Page {n}"))
-            with deadline.attempt(5.0):
-                response = transport.get(url, {"X-Probe": str(n)})
-                while response.read1(4096):
-                    pass
-                response.release()
+            response = transport.get(url, {"X-Probe": str(n)}, deadline)
+            while response.read1(4096):
+                pass
+            response.release()
         assert server.request_headers["/2"]["x-probe"] == "2"
     assert server.connections == 1
 
 
-def test_retries_are_spent_on_a_dropped_connection_then_its_error_stands():
-    transport = new_transport(per_host=2, verify=True, retries=2, timeouts=(2.0, 5.0))
+def test_a_response_sent_while_the_connection_was_idle_never_answers_the_next_request(
+    transport, deadline
+):
+    """Issue 14: bytes that arrive on an idle kept-alive connection (a second response nobody
+    asked for) must not be taken for the answer to the next request sent on it."""
+    stray_sent = threading.Event()
+    stray = fs.response_head("200 OK", "Content-Length: 20") + b"<title>Stray</title>"
+
+    def answer_then_stray(exchange: fs.Exchange) -> bool:
+        fs.title_page("First")(exchange)
+        exchange.send(stray)  # after the response, while the client holds it idle
+        stray_sent.set()
+        return True
+
+    with FaultServer() as server:
+        first = server.add("/first", answer_then_stray)
+        second = server.add("/second", fs.title_page("Second"))
+        assert b"First" in read_to_end(transport, first, deadline)
+        assert stray_sent.wait(5)
+        assert b"<title>Second</title>" in read_to_end(transport, second, deadline)
+    assert server.connections == 2
+
+
+def test_retries_are_spent_on_a_dropped_connection_then_its_error_stands(make, deadline):
+    sleeps: list[float] = []
+    transport = make(2, sleeps)
     with FaultServer() as server:
         url = server.add("/page", fs.close_before_answering)
-        with deadline.attempt(5.0), pytest.raises(MaxRetryError) as caught:
-            transport.get(url, {})
-    assert isinstance(caught.value.reason, ProtocolError)
+        with pytest.raises(FetchError) as caught:
+            transport.get(url, {}, deadline)
+    assert (caught.value.kind, caught.value.stage) == ("reset", "response")
     assert server.hits["/page"] == 3
+    assert sleeps == [0.0, 0.5]
 
 
-def test_no_proxy_environment_means_no_proxy_pools(monkeypatch):
+def test_a_503_is_retried_after_its_retry_after_and_the_last_one_stands(make, deadline):
+    sleeps: list[float] = []
+    transport = make(2, sleeps)
+    busy = fs.page(b"", "503 Service Unavailable", "Retry-After: 3")
+    with FaultServer() as server:
+        url = server.add("/busy", busy)
+        response = transport.get(url, {}, deadline)
+        response.release()
+    assert response.status == 503
+    assert server.hits["/busy"] == 3
+    assert sleeps == [3.0, 3.0]
+
+
+def test_a_503_with_a_retry_after_that_does_not_parse_is_retried_as_usual(make, deadline):
+    """Issue 14: `Retry-After: soon` was `reset` instead of the 503."""
+    sleeps: list[float] = []
+    transport = make(1, sleeps)
+    busy = fs.page(b"<title>Busy</title>", "503 Service Unavailable", "Retry-After: soon")
+    with FaultServer() as server:
+        url = server.add("/busy", busy)
+        response = transport.get(url, {}, deadline)
+        response.release()
+    assert response.status == 503
+    assert (server.hits["/busy"], sleeps) == (2, [0.0])
+    assert server.connections == 1  # the retried response was read and its connection kept
+
+
+def test_a_permanent_failure_is_not_retried(make, deadline):
+    sleeps: list[float] = []
+    transport = make(2, sleeps)
+    with FaultServer() as server:
+        url = server.add("/headers", fs.huge_headers)
+        with pytest.raises(FetchError) as caught:
+            transport.get(url, {}, deadline)
+    assert (caught.value.kind, caught.value.permanent) == ("too_large", True)
+    assert (server.hits["/headers"], sleeps) == (1, [])
+
+
+def test_nothing_listening_fails_at_the_connect_stage(transport, deadline):
+    with pytest.raises(FetchError) as caught:
+        transport.get(f"http://127.0.0.1:{fs.closed_port()}/", {}, deadline)
+    assert (caught.value.kind, caught.value.stage) == ("refused", "connect")
+
+
+def test_no_proxy_environment_means_no_proxy_pools(make, monkeypatch):
     monkeypatch.delenv("HTTPS_PROXY", raising=False)
-    assert new_transport(per_host=1, verify=True, retries=0, timeouts=(1.0, 1.0)).proxies is None
+    assert make(0).proxies is None
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
-    assert new_transport(per_host=1, verify=True, retries=0, timeouts=(1.0, 1.0)).proxies
+    assert make(0).proxies is not None

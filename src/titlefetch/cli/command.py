@@ -30,7 +30,12 @@ from titlefetch.cli.output import (
 from titlefetch.cli.resume import answered_urls, trim_partial_line
 from titlefetch.cli.sources import read_sources
 from titlefetch.errors import BackendUnavailable, ClusterError, SourceError
-from titlefetch.http.fetch import DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT, FetchOptions
+from titlefetch.http.fetch import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_USER_AGENT,
+    FetchOptions,
+)
 from titlefetch.run.executors import BACKEND_NAMES, require_backend
 from titlefetch.run.expectations import parse_statuses
 from titlefetch.run.lines import UrlLine
@@ -147,7 +152,7 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
 @click.option(
     "--max-redirects",
     type=click.IntRange(min=0),
-    default=10,
+    default=DEFAULT_MAX_REDIRECTS,
     show_default=True,
     help="Redirects to follow at most",
 )

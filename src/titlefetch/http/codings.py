@@ -1,67 +1,172 @@
-"""Content codings: gzip and deflate bodies decoded a bounded piece at a time."""
+"""Content codings: gzip, deflate and (with their libraries) br and zstd, decoded a bounded
+piece at a time, as browsers decode them.
+
+Every step is bounded: each call gives at most the output asked for, consumes at most _SLICE
+bytes of input (so what zlib copies back, its unconsumed and unused input, stays small), and a
+body of more than MAX_MEMBERS gzip members or zstd frames stops there: an endless stream of
+empty members costs no more than a few of them.
+"""
 
 from __future__ import annotations
 
-import zlib
+from collections.abc import Callable
+
+from titlefetch.http.decompressors import (
+    Brotli,
+    ContentDecodingError,
+    Stream,
+    UnsupportedCoding,
+    Zlib,
+    Zstd,
+    brotli_module,
+    zstd_module,
+)
+
+__all__ = ["ContentDecodingError", "Decoder", "UnsupportedCoding", "accept_encoding", "decoder_for"]
+
+MAX_CODINGS = 5  # as curl: more codings than this in one response is refused
+MAX_MEMBERS = 64  # gzip members (zstd frames) decoded at most; the rest is not read
+_SLICE = 16 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
-class ContentDecodingError(ValueError):
-    """The body does not decode as its Content-Encoding says."""
+_MAGIC = {"gzip": _GZIP_MAGIC, "zstd": b"\x28\xb5\x2f\xfd"}  # codings of several members
+
+
+class _Layer:
+    """One coding of a body: its members one after another, fed a slice at a time."""
+
+    __slots__ = ("_new", "_magic", "_stream", "_input", "_members", "finished", "stopped")
+
+    def __init__(self, new_stream: Callable[[], Stream], magic: bytes | None) -> None:
+        self._new = new_stream
+        self._magic = magic  # how a further member starts; None: one stream only
+        self._stream: Stream | None = new_stream()
+        self._input = b""
+        self._members = 1
+        self.finished = False  # the coding ended: further input is ignored
+        self.stopped = False  # ended at MAX_MEMBERS, not at the body's end
+
+    def feed(self, data: bytes) -> None:
+        if not self.finished:
+            self._input = self._input + data if self._input else data
+
+    def read(self, most: int) -> bytes:
+        while not self.finished:
+            stream = self._stream
+            if stream is None or stream.ended:
+                if not self._next_member():
+                    return b""
+                continue
+            if stream.has_pending:
+                out = stream.take(b"", most)
+            elif self._input:
+                data, self._input = self._input[:_SLICE], self._input[_SLICE:]
+                out = stream.take(data, most)
+            else:
+                return b""
+            if out:
+                return out
+        return b""
+
+    def _next_member(self) -> bool:
+        if self._stream is not None:  # the member just ended: what follows it comes first
+            self._input = self._stream.leftover + self._input
+            self._stream = None
+        magic = self._magic
+        if magic is None or (self._input and not magic.startswith(self._input[: len(magic)])):
+            self.finished = True  # bytes after the last member are ignored, as gzip does
+        elif len(self._input) < len(magic):
+            return False  # not yet known whether another member follows
+        elif self._members >= MAX_MEMBERS:
+            self.finished = self.stopped = True
+        else:
+            self._members += 1
+            self._stream = self._new()
+        return self._stream is not None
 
 
 class Decoder:
-    """gzip (every member) or deflate (zlib-wrapped or raw, as browsers accept), with each
-    output bounded: a small compressed body cannot expand into memory all at once."""
+    """A body's content codings, undone in reverse order of their application."""
 
-    __slots__ = ("_coding", "_inflate", "_pending", "_first", "_members", "_ignoring")
+    __slots__ = ("_layers",)
 
-    def __init__(self, coding: str) -> None:
-        self._coding = coding
-        self._inflate = self._new()
-        self._pending = b""  # compressed input not yet inflated
-        self._first = True
-        self._members = 1  # gzip members started
-        self._ignoring = False  # after the last whole gzip member: trailing bytes
-
-    def _new(self) -> zlib._Decompress:
-        wbits = 16 + zlib.MAX_WBITS if self._coding == "gzip" else zlib.MAX_WBITS
-        return zlib.decompressobj(wbits)
+    def __init__(self, layers: list[_Layer]) -> None:
+        self._layers = layers  # the last coding applied (the first to undo) first
 
     @property
-    def has_pending(self) -> bool:
-        return bool(self._pending)
+    def finished(self) -> bool:
+        return any(layer.finished for layer in self._layers)
 
-    def decode(self, data: bytes, most: int) -> bytes:
-        """Up to `most` bytes inflated from what is pending and `data`."""
-        if self._ignoring:
-            return b""
-        data = self._pending + data if self._pending else data
-        try:
-            out = self._inflate.decompress(data, most)
-        except zlib.error as exc:
-            if self._members > 1:  # garbage after a whole member: gzip tools ignore it too
-                self._ignoring, self._pending = True, b""
+    @property
+    def stopped(self) -> bool:
+        return any(layer.stopped for layer in self._layers)
+
+    def feed(self, data: bytes) -> None:
+        self._layers[0].feed(data)
+
+    def read(self, most: int) -> bytes:
+        """At most `most` decoded bytes from what was fed; b"" when more input is needed."""
+        return self._read(len(self._layers) - 1, most)
+
+    def _read(self, index: int, most: int) -> bytes:
+        layer = self._layers[index]
+        while True:
+            out = layer.read(most)
+            if out or index == 0 or layer.finished:
+                return out
+            more = self._read(index - 1, _SLICE)
+            if not more:
                 return b""
-            if not (self._first and self._coding == "deflate"):
-                raise ContentDecodingError(str(exc)) from exc
-            self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, no zlib header
-            self._first = False
-            return self.decode(data, most)
-        self._first = False
-        self._pending = self._inflate.unconsumed_tail
-        if self._inflate.eof and self._inflate.unused_data and self._coding == "gzip":
-            self._pending = self._inflate.unused_data  # another gzip member follows
-            self._inflate = self._new()
-            self._members += 1
-        return out
+            layer.feed(more)
 
 
-def decoder_for(content_encoding: str | None) -> Decoder | None:
-    """The decoder for a Content-Encoding header's value; None for identity, or a coding
-    never asked for: its bytes pass as they are (as urllib3 passes them)."""
-    coding = (content_encoding or "").strip().lower()
-    if coding in ("gzip", "x-gzip"):
-        return Decoder("gzip")
-    if coding == "deflate":
-        return Decoder("deflate")
-    return None
+Factories = dict[str, Callable[[], Stream]]
+_KNOWN = frozenset({"gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress"})
+_EXTRA = "install titlefetch[compression] to decode it"
+
+
+def decoders_here() -> Factories:
+    """The codings this installation decodes: gzip and deflate, and br and zstd when their
+    libraries are installed (the `compression` extra)."""
+    global _factories
+    if _factories is None:
+        found: Factories = {"gzip": lambda: Zlib("gzip"), "deflate": lambda: Zlib("deflate")}
+        brotli, zstd = brotli_module(), zstd_module()
+        if brotli is not None:
+            found["br"] = lambda: Brotli(brotli)
+        if zstd is not None:
+            found["zstd"] = lambda: Zstd(zstd)
+        _factories = found
+    return _factories
+
+
+_factories: Factories | None = None
+
+
+def accept_encoding(factories: Factories | None = None) -> str:
+    """The Accept-Encoding header naming exactly the codings decoded here."""
+    return ", ".join(factories or decoders_here())
+
+
+def decoder_for(content_encoding: str | None, factories: Factories | None = None) -> Decoder | None:
+    """The decoder for a Content-Encoding value; None for identity, and for a coding nobody
+    knows (browsers show such a body as it is).
+
+    Raises:
+        UnsupportedCoding: a known coding not decoded here, or more than MAX_CODINGS.
+    """
+    tokens = [token.strip().lower() for token in (content_encoding or "").split(",")]
+    codings = ["gzip" if token == "x-gzip" else token for token in tokens if token]
+    codings = [coding for coding in codings if coding != "identity"]
+    if not codings or not all(coding in _KNOWN for coding in codings):
+        return None
+    if len(codings) > MAX_CODINGS:
+        raise UnsupportedCoding(codings[0], f"more than {MAX_CODINGS} content codings")
+    factories = factories or decoders_here()
+    for coding in codings:
+        if coding not in factories:
+            hint = f" ({_EXTRA})" if coding in ("br", "zstd") else ""
+            raise UnsupportedCoding(coding, f"the body is {coding}-encoded{hint}")
+    layers = [_Layer(factories[coding], _MAGIC.get(coding)) for coding in reversed(codings)]
+    return Decoder(layers)

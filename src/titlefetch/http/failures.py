@@ -1,4 +1,9 @@
-"""Network and HTTP exceptions -> FetchError: a stable kind and a message naming the fix."""
+"""Network and HTTP failures -> FetchError: the one classification that gives each failure its
+stable kind, a message naming the fix, whether a retry could help and at which stage it came.
+
+The retry policy (transport.py) and the result (fetch.py) both use it, so a failure that is
+reported as permanent is never retried and the other way round.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +11,36 @@ import errno
 import http.client
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
+    HTTPError,
     LocationValueError,
     NameResolutionError,
+    NewConnectionError,
     ReadTimeoutError,
 )
 from urllib3.exceptions import SSLError as Urllib3SSLError
 
 from titlefetch.errors import FetchError
-from titlefetch.http import deadline
-from titlefetch.http.codings import ContentDecodingError
+from titlefetch.http.codings import ContentDecodingError, UnsupportedCoding
 from titlefetch.http.origin import Origin
-from titlefetch.http.transport import causes
+from titlefetch.http.parser import CutShort, HeadTooLarge, MalformedResponse, ResponseError
+
+CONNECT, RESPONSE = "connect", "response"  # FetchError.stage
+# What a failed request can raise: the socket's, the response reader's, the codings' and, for
+# requests through a proxy, urllib3's and http.client's errors.
+FAILURES = (
+    OSError,
+    ResponseError,
+    ContentDecodingError,
+    UnsupportedCoding,
+    http.client.HTTPException,
+    HTTPError,
+)
 
 
 class Limits(Protocol):
@@ -37,43 +54,85 @@ class Limits(Protocol):
     def max_redirects(self) -> int: ...
 
 
-def timeout_message(options: Limits) -> str:
-    return f"no complete answer within {options.timeout:g}s (raise --timeout)"
+def timeout_message(limits: Limits) -> str:
+    return f"no complete answer within {limits.timeout:g}s (raise --timeout)"
 
 
-def describe_failure(exc: BaseException, url: str, options: Limits) -> FetchError:
-    """The FetchError for `exc`, raised while fetching `url` (the hop that failed)."""
-    if deadline.expired():
-        return FetchError("timeout", timeout_message(options))
+def timed_out(limits: Limits, stage: str | None = RESPONSE) -> FetchError:
+    """The failure of an attempt whose deadline passed (a retry gets a fresh one)."""
+    return FetchError("timeout", timeout_message(limits), stage=stage)
+
+
+def classify(
+    exc: BaseException, url: str, limits: Limits, *, stage: str | None, expired: bool = False
+) -> FetchError:
+    """The FetchError for `exc`, raised while fetching `url` (the hop that failed).
+
+    `stage` is where it came (CONNECT or RESPONSE) when the caller knows, None to tell from
+    `exc` (urllib3's connection errors are CONNECT); `expired`: the attempt's deadline passed.
+    """
+    chain = list(causes(exc))
+    stage = stage or (CONNECT if any(map(_is_connecting, chain)) else RESPONSE)
     if isinstance(exc, FetchError):
         return exc
+    if expired:
+        return timed_out(limits, stage)
     if isinstance(exc, LocationValueError):  # URLSchemeUnknown and LocationParseError too
-        return FetchError("invalid_url", f"not a fetchable URL: {exc}")
-    return _classify(list(causes(exc)), url, options)
+        return FetchError("invalid_url", f"not a fetchable URL: {exc}", permanent=True)
+    kind, message, permanent = _describe(chain, url, limits)
+    return FetchError(kind, message, permanent=permanent, stage=stage)
 
 
-def _classify(chain: list[BaseException], url: str, options: Limits) -> FetchError:
-    def has(test: Callable[[BaseException], bool]) -> bool:
-        return any(test(cause) for cause in chain)
+def _describe(chain: list[BaseException], url: str, limits: Limits) -> tuple[str, str, bool]:
+    """(kind, message, permanent) for the first rule that an exception of `chain` meets."""
 
-    if has(_is_dns):
-        return FetchError("dns", f"cannot resolve {urlsplit(url).hostname} (check the name)")
-    if has(_is_tls):
-        return FetchError("tls", _tls_message(chain))
-    if has(_is_refused):
-        return FetchError("refused", f"nothing accepts connections at {_host(url)}")
-    if has(_is_header_overflow):
-        return FetchError("too_large", "the response headers are too large (over 100 or 64 KB)")
-    if has(_is_connect_timeout):
-        message = f"no connection within {options.connect_timeout:g}s (raise --connect-timeout)"
-        return FetchError("timeout", message)
-    if has(_is_timeout):
-        return FetchError("timeout", timeout_message(options))
-    if has(_is_decode_error):
-        return FetchError("reset", "the body does not decode as its Content-Encoding says")
-    if has(_is_reset):
-        return FetchError("reset", "the server reset the connection")
-    return FetchError("reset", "the server closed the connection before the response was complete")
+    def first(test: Callable[[BaseException], bool]) -> BaseException | None:
+        return next((cause for cause in chain if test(cause)), None)
+
+    if cause := first(_is_dns):
+        unknown = isinstance(cause, socket.gaierror) and cause.errno == socket.EAI_NONAME
+        return "dns", f"cannot resolve {_host_name(url)} (check the name)", unknown
+    if first(_is_tls):
+        return "tls", _tls_message(chain), True
+    if first(_is_refused):
+        return "refused", f"nothing accepts connections at {_host(url)}", False
+    if cause := first(_is_unsupported_coding):
+        return "unsupported_encoding", str(cause), True
+    if first(_is_head_overflow):
+        return "too_large", "the response headers are too large (over 100 or 64 KB)", True
+    if first(_is_connect_timeout):
+        fix = "raise --connect-timeout"
+        return "timeout", f"no connection within {limits.connect_timeout:g}s ({fix})", False
+    if first(_is_timeout):
+        return "timeout", timeout_message(limits), False
+    if first(_is_decode_error):
+        return "reset", "the body does not decode as its Content-Encoding says", True
+    if cause := first(_is_malformed):
+        return "reset", f"the server sent a {_malformed_reason(cause)}", True
+    if first(_is_reset):
+        return "reset", "the server reset the connection", False
+    return "reset", "the server closed the connection before the response was complete", False
+
+
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """`error` and every exception it wraps: reason, args, __cause__ and __context__."""
+    seen: set[int] = set()
+    todo = [error]
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inner = [getattr(current, "reason", None), *current.args]
+        inner += [current.__cause__, current.__context__]
+        todo += [item for item in inner if isinstance(item, BaseException)]
+
+
+def _is_connecting(cause: BaseException) -> bool:
+    # urllib3's errors before the request went out (NewConnectionError is a
+    # ConnectTimeoutError; NameResolutionError a NewConnectionError).
+    return isinstance(cause, ConnectTimeoutError | NewConnectionError)
 
 
 def _is_dns(cause: BaseException) -> bool:
@@ -89,10 +148,15 @@ def _is_refused(cause: BaseException) -> bool:
     return isinstance(cause, OSError) and cause.errno in unreachable
 
 
-def _is_header_overflow(cause: BaseException) -> bool:
-    if isinstance(cause, http.client.LineTooLong):
+def _is_unsupported_coding(cause: BaseException) -> bool:
+    return isinstance(cause, UnsupportedCoding)
+
+
+def _is_head_overflow(cause: BaseException) -> bool:
+    if isinstance(cause, HeadTooLarge | http.client.LineTooLong):
         return True
-    return isinstance(cause, http.client.HTTPException) and "more than" in str(cause)
+    # http.client (requests through a proxy) says "got more than 100 headers" and nothing else
+    return type(cause) is http.client.HTTPException and "more than" in str(cause)
 
 
 def _is_connect_timeout(cause: BaseException) -> bool:
@@ -108,8 +172,27 @@ def _is_decode_error(cause: BaseException) -> bool:
     return isinstance(cause, DecodeError | ContentDecodingError)
 
 
+def _is_malformed(cause: BaseException) -> bool:
+    return isinstance(cause, MalformedResponse | http.client.BadStatusLine)
+
+
+def _malformed_reason(cause: BaseException) -> str:
+    if isinstance(cause, MalformedResponse):
+        return str(cause)
+    return "malformed response: not an HTTP/1.1 status line"
+
+
 def _is_reset(cause: BaseException) -> bool:
+    if isinstance(cause, CutShort):
+        return False  # closed, not reset: the fallback message says so
     return isinstance(cause, ConnectionResetError | ConnectionAbortedError | BrokenPipeError)
+
+
+def _host_name(url: str) -> str:
+    try:
+        return Origin.of(url).host
+    except ValueError:
+        return url
 
 
 def _host(url: str) -> str:
@@ -124,5 +207,7 @@ def _tls_message(chain: list[BaseException]) -> str:
         if isinstance(cause, ssl.SSLCertVerificationError):
             reason = cause.verify_message or cause.reason or "invalid certificate"
             return f"certificate not trusted: {reason} (use --ca-bundle FILE, or --insecure)"
-    reasons = [str(c.reason) for c in chain if isinstance(c, ssl.SSLError) and c.reason]
+    # An SSLError made by hand (urllib3 wraps some) has no `reason` attribute at all.
+    reasons = [str(getattr(c, "reason", "")) for c in chain if isinstance(c, ssl.SSLError)]
+    reasons = [reason for reason in reasons if reason]
     return f"TLS handshake failed: {reasons[0] if reasons else 'unknown reason'}"

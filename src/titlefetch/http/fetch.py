@@ -1,31 +1,35 @@
 """One HTTP GET -> Page: status, content types and the body prefix that holds the title.
 
-The only module that fetches: it follows redirects and reads bodies; transport.py sends each
-request (retried as its policy says), with redirects.py, deadline.py and failures.py.
+The only module that fetches: it follows redirects and reads bodies within one Deadline per
+attempt; transport.py sends each request (retried as its policy says), with redirects.py and
+failures.py.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from titlefetch._version import __version__
 from titlefetch.errors import FetchError
-from titlefetch.http import deadline
-from titlefetch.http.failures import describe_failure, timeout_message
+from titlefetch.http.clients import Client
+from titlefetch.http.clients import client_for as client_for  # what run/ imports from here
+from titlefetch.http.clients import close_clients as close_clients
+from titlefetch.http.deadline import Deadline
+from titlefetch.http.failures import FAILURES, RESPONSE, classify, timed_out
+from titlefetch.http.parser import ResponseError
 from titlefetch.http.redirects import (
+    BadRedirect,
     ChainCookies,
     headers_for,
-    is_fetchable,
     location_of,
-    resolve,
+    redirect_target,
 )
-from titlefetch.http.transport import FAILURES, Response, Transport, new_transport
+from titlefetch.http.transport import Response
 
 DEFAULT_USER_AGENT = f"titlefetch/{__version__} (+https://github.com/titlefetch/titlefetch)"
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+DEFAULT_MAX_REDIRECTS = 20  # as Chromium and Firefox
 _CHUNK = 16 * 1024
 
 
@@ -36,7 +40,7 @@ class FetchOptions:
     timeout: float = 10.0
     connect_timeout: float = 5.0
     retries: int = 2
-    max_redirects: int = 10
+    max_redirects: int = DEFAULT_MAX_REDIRECTS
     max_bytes: int = DEFAULT_MAX_BYTES
     user_agent: str = DEFAULT_USER_AGENT
     headers: tuple[tuple[str, str], ...] = ()
@@ -79,75 +83,9 @@ _CHECK_EVERY_CHUNK = 64 * 1024  # below this, ask is_enough after every chunk; a
 # TCP slow start, and to one host at most --per-host connections should ever be opened.
 _DRAIN_LIMIT = 2 * 1024 * 1024
 _DRAIN_LIMIT_REDIRECT = 64 * 1024  # a redirect's body is never needed
-_clients: dict[FetchOptions, Client] = {}
-_clients_lock = threading.Lock()
-
-
-@dataclass(frozen=True, slots=True)
-class Client:
-    """What a process needs to fetch with one FetchOptions, built once, shared by its threads."""
-
-    transport: Transport
-    headers: dict[str, str]
-
-
-def _forget_after_fork() -> None:
-    # A forked worker must not use the parent's pooled connections: two processes would write
-    # requests to one socket and read each other's responses.
-    global _clients_lock
-    _clients.clear()
-    _clients_lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_after_fork)
-
-
-def client_for(options: FetchOptions) -> Client:
-    """This process's client for `options`, built on first use and shared by its threads."""
-    client = _clients.get(options)
-    if client is None:
-        with _clients_lock:
-            client = _clients.get(options)
-            if client is None:
-                client = _clients[options] = _new_client(options)
-    return client
-
-
-def close_clients() -> None:
-    """Close this process's idle kept-alive connections (a long-lived host process, tests)."""
-    with _clients_lock:
-        clients = list(_clients.values())
-        _clients.clear()
-    for client in clients:
-        client.transport.connections.close()
-
-
-def _new_client(options: FetchOptions) -> Client:
-    # What requests sends, but for Accept-Encoding: the codings codings.py decodes (requests
-    # would also name br and zstd when their packages happen to be installed).
-    headers = {
-        "User-Agent": options.user_agent,
-        "Accept-Encoding": "gzip, deflate",
-        "Accept": "*/*",
-        "Connection": "keep-alive",
-    }
-    for name, value in options.headers:  # --header replaces a default of any letter case
-        for same in [key for key in headers if key.lower() == name.lower()]:
-            del headers[same]
-        headers[name] = value
-    timeouts = (options.connect_timeout, options.timeout)
-    transport = new_transport(options.per_host, _verify_setting(options), options.retries, timeouts)
-    return Client(transport=transport, headers=headers)
-
-
-def _verify_setting(options: FetchOptions) -> bool | str:
-    """What to verify certificates against: --ca-bundle, else the bundle the environment
-    names (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, as requests does), else certifi's."""
-    if options.ca_bundle:
-        return options.ca_bundle
-    if not options.verify:
-        return False
-    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+# Reading a rest gets this long at most, on top of the attempt: a server that stalls after the
+# title costs a closed connection, never the result's time.
+DRAIN_SECONDS = 0.25
 
 
 def fetch_page(
@@ -156,51 +94,79 @@ def fetch_page(
     """GET `url`, reading a 2xx body until `is_enough(body_so_far, content_types)` or max_bytes.
 
     `is_enough(b"", content_types)` is asked first: True there means the body is not needed.
-    Each attempt (retries get a fresh one) must end within options.timeout, redirects included.
-    `hooks` connect the fetch to the run that scheduled it, when that run can listen.
+    Each attempt (retries get a fresh one) must end within options.timeout, redirects and
+    is_enough's work included. `hooks` connect the fetch to the run that scheduled it.
 
     Raises:
-        FetchError: with the kind of network or HTTP trouble.
+        FetchError: with the kind of network or HTTP trouble, and how far redirects got.
     """
-    visited = [url]  # the URL of every hop so far
-    with deadline.attempt(options.timeout):
+    client, chain = client_for(options), _Chain([url])
+    with Deadline(options.timeout) as deadline:
         try:
-            return _get(url, options, is_enough, visited, hooks)
+            return _follow(client, chain, options, _Check(is_enough, deadline, options), hooks)
+        except FetchError as exc:
+            raise chain.record(exc) from exc.__cause__
         except FAILURES as exc:
-            raise describe_failure(exc, visited[-1], options) from exc
+            failure = classify(
+                exc, chain.current, options, stage=RESPONSE, expired=deadline.expired
+            )
+            raise chain.record(failure) from exc
 
 
-def _get(
-    url: str,
-    options: FetchOptions,
-    is_enough: BodyCheck,
-    visited: list[str],
-    hooks: RunHooks | None,
+@dataclass(slots=True)
+class _Chain:
+    """The redirect chain so far: the URL of every hop, the status of the last response."""
+
+    visited: list[str]
+    status: int | None = None
+
+    @property
+    def current(self) -> str:
+        return self.visited[-1]
+
+    def record(self, failure: FetchError) -> FetchError:
+        """`failure`, with how far the chain got when it has something to tell."""
+        if len(self.visited) > 1 or self.status is not None:
+            failure.redirects, failure.status = len(self.visited) - 1, self.status
+            failure.final_url = self.current
+        return failure
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """is_enough, asked only while the attempt has time: the title search is bounded by the
+    deadline as the reads are."""
+
+    is_enough: BodyCheck
+    deadline: Deadline
+    options: FetchOptions
+
+    def __call__(self, body: bytes, content_types: Sequence[str]) -> bool:
+        if self.deadline.expired:
+            raise timed_out(self.options)
+        return self.is_enough(body, content_types)
+
+
+def _follow(
+    client: Client, chain: _Chain, options: FetchOptions, check: _Check, hooks: RunHooks | None
 ) -> Page:
-    client = client_for(options)
-    headers, cookies = client.headers, ChainCookies()
+    headers, cookies, deadline = client.headers, ChainCookies(), check.deadline
     while True:
-        target = visited[-1]
-        response = client.transport.get(target, headers)
+        current = chain.current
+        response = client.transport.get(current, headers, deadline)
+        chain.status = response.status
         try:
             location = location_of(response.status, response.headers)
             if location is None:
-                return _read_page(response, visited, options, is_enough, hooks)
-            cookies.take(target, response.headers)
-            response.skip_rest(_DRAIN_LIMIT_REDIRECT)
+                return _read_page(response, chain, options, check, hooks)
+            cookies.take(current, response.headers)
+            response.skip_rest(_DRAIN_LIMIT_REDIRECT, _drain_seconds(deadline))
         finally:
             response.release()
-        following = resolve(location, target)
-        if not is_fetchable(following):
-            message = f"redirect to {location!r}, which is not an http(s) URL"
-            raise FetchError("bad_redirect", message)
-        if len(visited) > options.max_redirects:
-            message = (
-                f"more than {options.max_redirects} redirects (a loop?; raise --max-redirects)"
-            )
-            raise FetchError("too_many_redirects", message)
-        headers = cookies.with_cookies(headers_for(headers, target, following), following)
-        visited.append(following)
+        following = _next_hop(location, chain, options)
+        headers = cookies.with_cookies(headers_for(headers, current, following), following)
+        chain.visited.append(following)
+        chain.status = None
         if hooks is not None:
             # Waiting for a slot on the new host is not the server's doing: it does not count
             # against --timeout.
@@ -208,51 +174,69 @@ def _get(
                 hooks.entering(following)
 
 
+def _next_hop(location: str, chain: _Chain, options: FetchOptions) -> str:
+    try:
+        following = redirect_target(location, chain.current)
+    except BadRedirect as exc:
+        raise FetchError("bad_redirect", str(exc), permanent=True) from exc
+    if len(chain.visited) > options.max_redirects:
+        message = f"more than {options.max_redirects} redirects (a loop?; raise --max-redirects)"
+        raise FetchError("too_many_redirects", message, permanent=True)
+    return following
+
+
+def _drain_seconds(deadline: Deadline) -> float:
+    return min(DRAIN_SECONDS, deadline.remaining())
+
+
 def _read_page(
-    response: Response,
-    visited: list[str],
-    options: FetchOptions,
-    is_enough: BodyCheck,
-    hooks: RunHooks | None,
+    response: Response, chain: _Chain, options: FetchOptions, check: _Check, hooks: RunHooks | None
 ) -> Page:
     content_types = tuple(response.headers.getlist("Content-Type"))
     body, truncated = b"", False
-    if 200 <= response.status < 300 and not is_enough(b"", content_types):
-        body, truncated = _read_body(response, options.max_bytes, content_types, is_enough)
-    if deadline.expired():  # the body ended because the watchdog shut the socket
-        raise FetchError("timeout", timeout_message(options))
+    if 200 <= response.status < 300 and not check(b"", content_types):
+        body, truncated = _read_body(response, options.max_bytes, content_types, check)
+    if check.deadline.expired:  # the body ended because the watchdog shut the socket
+        raise timed_out(options)
     # The connection is kept only when the body was read to its end: do that when little is
     # left and more URLs wait for the host, so the next one skips a handshake and a cold TCP
     # slow start. Otherwise it is closed: the rest would only delay this result.
-    wanted = hooks is None or hooks.is_wanted(visited[-1])
-    response.skip_rest(_DRAIN_LIMIT if wanted else 0)
+    wanted = hooks is None or hooks.is_wanted(chain.current)
+    response.skip_rest(_DRAIN_LIMIT if wanted else 0, _drain_seconds(check.deadline))
     return Page(
-        url=visited[0],
-        final_url=visited[-1],
+        url=chain.visited[0],
+        final_url=chain.current,
         status=response.status,
         content_types=content_types,
         body=body,
-        redirects=len(visited) - 1,
+        redirects=len(chain.visited) - 1,
         truncated=truncated,
     )
 
 
 def _read_body(
-    response: Response, limit: int, content_types: tuple[str, ...], is_enough: BodyCheck
+    response: Response, limit: int, content_types: tuple[str, ...], check: _Check
 ) -> tuple[bytes, bool]:
-    """The body up to `limit` decoded bytes, and whether it was cut there."""
-    body = bytearray()
-    checked = 0
+    """The body up to `limit` decoded bytes (and as many as sent, when it is coded), and
+    whether it was cut at a limit before `check` was satisfied."""
+    response.encoded_limit = limit
+    body, checked = bytearray(), 0
     while len(body) < limit:
-        chunk = response.read1(min(_CHUNK, limit - len(body)))
+        try:
+            chunk = response.read1(min(_CHUNK, limit - len(body)))
+        except ResponseError:  # cut short: what arrived stands if it holds the title
+            if body and check(bytes(body), content_types):
+                return bytes(body), False
+            raise
         if not chunk:
-            return bytes(body), False
+            break
         body += chunk
         # Asking after every chunk of a multi-megabyte body would cost quadratic time.
         if len(body) < _CHECK_EVERY_CHUNK or len(body) >= checked * 5 // 4:
             checked = len(body)
             snapshot = bytes(body)  # the very object is_enough judged is the one returned
-            if is_enough(snapshot, content_types):
+            if check(snapshot, content_types):
                 return snapshot, False
     snapshot = bytes(body)
-    return snapshot, not is_enough(snapshot, content_types)
+    at_limit = len(body) >= limit or response.truncated
+    return snapshot, at_limit and not check(snapshot, content_types)

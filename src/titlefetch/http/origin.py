@@ -42,7 +42,8 @@ class Origin:
         if not host.isascii():  # IDNA, as urllib3 encodes it for the request
             host = (parse_url(url).host or host).strip("[]")
         scheme = parts.scheme.lower()
-        return cls(scheme, host, parts.port or DEFAULT_PORTS.get(scheme, 80))
+        port = parts.port  # a ValueError when not a number from 0 to 65535
+        return cls(scheme, host, DEFAULT_PORTS.get(scheme, 80) if port is None else port)
 
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host

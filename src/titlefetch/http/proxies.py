@@ -3,6 +3,10 @@
 requests knows proxies: which URL goes through which proxy (no_proxy included), credentials
 in the proxy URL, SOCKS (with the socks extra). Its adapter's urllib3 pools carry those
 requests, with connections that die with the fetch attempt's deadline as direct ones do.
+
+urllib3 makes and connects its connections inside urlopen(), out of our reach: the request's
+Deadline reaches them through a context variable set for the duration of that one call (the
+only place titlefetch passes something that way, and only into urllib3's callbacks).
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import http.client
 import logging
 import socket
 from collections.abc import Mapping
-from typing import Any
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 import urllib3
 from requests.adapters import HTTPAdapter
@@ -22,9 +27,13 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError
 from urllib3.response import BaseHTTPResponse
 
-from titlefetch.http import deadline, dns
+from titlefetch.http import dns
 from titlefetch.http.connections import tls_context
-from titlefetch.http.http1 import Headers
+from titlefetch.http.deadline import Deadline
+from titlefetch.http.headers import Headers
+
+if TYPE_CHECKING:
+    from titlefetch.http.failures import Limits
 
 MAX_POOLS = 256  # proxies and hosts whose idle connections are kept
 _READ_AHEAD = 64 * 1024
@@ -32,18 +41,19 @@ _READ_AHEAD = 64 * 1024
 # ones), so only a short one is worth reading to keep the connection: a bomb stays cheap.
 _SKIP_LIMIT_ENCODED = 64 * 1024
 _SKIP_CHUNK = 256 * 1024
+_deadline: ContextVar[Deadline | None] = ContextVar("titlefetch_proxied_deadline", default=None)
 
 
 class Proxies:
     """Sends a GET through the proxy the environment names for its URL, if any."""
 
-    def __init__(self, per_host: int, verify: bool | str, timeouts: tuple[float, float]) -> None:
+    def __init__(self, per_host: int, verify: bool | str, limits: Limits) -> None:
         self._adapter = ProxyPools(per_host, verify)
-        connect, read = timeouts
-        self._watched_timeout = urllib3.Timeout(connect=connect, read=None)
-        self._timeout = urllib3.Timeout(connect=connect, read=read)  # SOCKS: not watched
+        self._limits = limits
 
-    def send(self, url: str, headers: Mapping[str, str]) -> ProxiedResponse | None:
+    def send(
+        self, url: str, headers: Mapping[str, str], deadline: Deadline
+    ) -> ProxiedResponse | None:
         """The response to a GET of `url` through its proxy; None if it goes direct.
 
         No retries and no redirects: the caller's loops do both.
@@ -51,42 +61,49 @@ class Proxies:
         proxy = select_proxy(url, get_environ_proxies(url))  # honours no_proxy, as requests
         if proxy is None:
             return None
-        manager = self._adapter.manager_for(proxy)
-        watched = self._adapter.watches(proxy)
-        raw = manager.urlopen(
-            "GET",
-            url,
-            headers=dict(headers),
-            redirect=False,
-            retries=False,
-            timeout=self._watched_timeout if watched else self._timeout,
-            preload_content=False,
-            decode_content=True,
-        )
+        connect = deadline.within(self._limits.connect_timeout)
+        # SOCKS connections are not watched: their reads are bounded by a timeout instead.
+        read = None if self._adapter.watches(proxy) else deadline.within(self._limits.timeout)
+        token = _deadline.set(deadline)
+        try:
+            raw = self._adapter.manager_for(proxy).urlopen(
+                "GET",
+                url,
+                headers=dict(headers),
+                redirect=False,
+                retries=False,
+                timeout=urllib3.Timeout(connect=connect, read=read),
+                preload_content=False,
+                decode_content=True,
+            )
+        finally:
+            _deadline.reset(token)
         return ProxiedResponse(raw)
 
 
 class ProxiedResponse:
     """A urllib3 response, read as http1.Response is."""
 
-    __slots__ = ("_raw", "status", "headers")
+    __slots__ = ("_raw", "status", "headers", "encoded_limit")
 
     def __init__(self, raw: BaseHTTPResponse) -> None:
         self._raw = raw
         self.status = raw.status
         self.headers = Headers(raw.headers.items())
+        self.encoded_limit: int | None = None  # urllib3 bounds each read's output itself
 
     @property
     def length_remaining(self) -> int | None:
         return self._raw.length_remaining
 
-    def get_redirect_location(self) -> str | None:
-        return self.headers.get("Location") if 300 <= self.status < 400 else None
+    @property
+    def truncated(self) -> bool:
+        return False
 
     def read1(self, most: int) -> bytes:
         return self._raw.read1(most, decode_content=True)
 
-    def skip_rest(self, limit: int) -> None:
+    def skip_rest(self, limit: int, seconds: float) -> None:  # seconds: the deadline bounds it
         left = self._raw.length_remaining
         if self.headers.get("Content-Encoding"):
             limit = min(limit, _SKIP_LIMIT_ENCODED)
@@ -166,7 +183,9 @@ class _WatchedConnection(HTTPConnection):
     response_class = _ReadAheadResponse
 
     def _new_conn(self) -> socket.socket:
-        self.timeout = deadline.within(self.timeout)
+        deadline = _deadline.get()
+        if deadline is not None:
+            self.timeout = deadline.within(self.timeout)
         name = self._dns_host
         addresses = self._resolve(name)
         try:
@@ -174,7 +193,8 @@ class _WatchedConnection(HTTPConnection):
         finally:
             self._dns_host = name
         steady = _steady(sock)
-        deadline.watch(steady)
+        if deadline is not None:
+            deadline.watch(steady)
         return steady
 
     def _connect_any(self, addresses: list[str]) -> socket.socket:
@@ -198,7 +218,8 @@ class _WatchedConnection(HTTPConnection):
             raise ConnectTimeoutError(self, message) from exc
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        if self.sock is not None:  # a pooled connection, reused by this attempt
+        deadline = _deadline.get()
+        if self.sock is not None and deadline is not None:  # a pooled connection, reused
             deadline.watch(self.sock)
             self.timeout = self.sock.gettimeout()  # not the connect timeout: it is connected
         super().request(*args, **kwargs)

@@ -1,7 +1,7 @@
 """Following a redirect: where it leads, which headers go along, and the chain's cookies.
 
-The rules are requests' (Session.resolve_redirects) and urllib3's (headers dropped on the
-way to another host), kept for one chain at a time: nothing is remembered between URLs.
+The rules are requests' (Session.resolve_redirects, and should_strip_auth for credentials),
+kept for one chain at a time: nothing is remembered between URLs.
 """
 
 from __future__ import annotations
@@ -10,14 +10,19 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from titlefetch.http.http1 import Headers
+from titlefetch.http.headers import Headers
+from titlefetch.http.origin import Origin
 
 if TYPE_CHECKING:
     import http.cookiejar
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-# Headers that do not follow a redirect to another host (urllib3's Retry default).
+# Credentials: they follow a redirect only within its origin (scheme, host and port).
 _PRIVATE_HEADERS = frozenset({"cookie", "authorization", "proxy-authorization"})
+
+
+class BadRedirect(ValueError):
+    """A Location that is not an http(s) URL with a host and a port from 1 to 65535."""
 
 
 def location_of(status: int, headers: Headers) -> str | None:
@@ -45,16 +50,45 @@ def resolve(location: str, current: str) -> str:
     return requote_uri(location)
 
 
+def redirect_target(location: str, current: str) -> str:
+    """The URL a redirect to `location`, received from `current`, leads to.
+
+    Raises:
+        BadRedirect: it does not parse, or is not an http(s) URL with a usable host and port.
+    """
+    try:
+        target = resolve(location, current)
+        if urlsplit(target).scheme not in ("http", "https"):
+            raise BadRedirect(f"redirect to {location!r}, which is not an http(s) URL")
+        origin = Origin.of(target)
+    except BadRedirect:
+        raise
+    except ValueError as exc:  # an IPv6 host without its "]", a port over 65535, ...
+        raise BadRedirect(f"redirect to {location!r}, which is not a valid URL") from exc
+    if not 0 < origin.port < 65536:
+        raise BadRedirect(f"redirect to {location!r}, whose port cannot be connected to")
+    return target
+
+
 def is_fetchable(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def headers_for(headers: dict[str, str], current: str, target: str) -> dict[str, str]:
-    """The request headers for the hop from `current` to `target`."""
-    if urlsplit(current).hostname == urlsplit(target).hostname:
+    """The request headers for the hop from `current` to `target`: credentials (Authorization,
+    Cookie, Proxy-Authorization) are dropped when the origin changes, except from http to
+    https on the default ports of the same host (requests' should_strip_auth)."""
+    if _keeps_credentials(Origin.of(current), Origin.of(target)):
         return headers
     return {name: value for name, value in headers.items() if name.lower() not in _PRIVATE_HEADERS}
+
+
+def _keeps_credentials(before: Origin, after: Origin) -> bool:
+    if before == after:
+        return True
+    upgrade = (before.scheme, before.port, after.scheme, after.port) == ("http", 80, "https", 443)
+    return upgrade and before.host == after.host
 
 
 class ChainCookies:

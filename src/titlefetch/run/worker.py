@@ -28,8 +28,9 @@ def get_title(url: str, options: FetchOptions, hooks: RunHooks | None = None) ->
         reader = TitleReader()
         page = fetch_page(url, options, is_enough=reader.is_settled, hooks=hooks)
         fields = _describe(page, reader)
-    except FetchError as exc:
-        fields = {"error": Failure(exc.kind, exc.message)}
+    except FetchError as exc:  # with how far its redirect chain got, when it got anywhere
+        fields = {"error": Failure(exc.kind, exc.message), "redirects": exc.redirects}
+        fields.update(status=exc.status, final_url=exc.final_url)
     return TitleResult(
         url=url,
         started=started,

@@ -1,0 +1,85 @@
+"""The HTTP client of a process: one per FetchOptions, built on first use and shared by the
+process's threads (its kept-alive connections above all)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from titlefetch.http.codings import accept_encoding
+from titlefetch.http.retries import RetryPolicy
+from titlefetch.http.transport import Transport, new_transport
+
+if TYPE_CHECKING:
+    from titlefetch.http.fetch import FetchOptions
+
+_clients: dict[FetchOptions, Client] = {}
+_clients_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """What a process needs to fetch with one FetchOptions, built once, shared by its threads."""
+
+    transport: Transport
+    headers: dict[str, str]
+
+
+def _forget_after_fork() -> None:
+    # A forked worker must not use the parent's pooled connections: two processes would write
+    # requests to one socket and read each other's responses.
+    global _clients_lock
+    _clients.clear()
+    _clients_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def client_for(options: FetchOptions) -> Client:
+    """This process's client for `options`, built on first use and shared by its threads."""
+    client = _clients.get(options)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(options)
+            if client is None:
+                client = _clients[options] = _new_client(options)
+    return client
+
+
+def close_clients() -> None:
+    """Close this process's idle kept-alive connections (a long-lived host process, tests)."""
+    with _clients_lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        client.transport.connections.close()
+
+
+def _new_client(options: FetchOptions) -> Client:
+    # What requests sends; Accept-Encoding names exactly the codings codings.py decodes here.
+    headers = {
+        "User-Agent": options.user_agent,
+        "Accept-Encoding": accept_encoding(),
+        "Accept": "*/*",
+        "Connection": "keep-alive",
+    }
+    for name, value in options.headers:  # --header replaces a default of any letter case
+        for same in [key for key in headers if key.lower() == name.lower()]:
+            del headers[same]
+        headers[name] = value
+    policy = RetryPolicy(options.retries)
+    transport = new_transport(options.per_host, _verify_setting(options), policy, options)
+    return Client(transport=transport, headers=headers)
+
+
+def _verify_setting(options: FetchOptions) -> bool | str:
+    """What to verify certificates against: --ca-bundle, else the bundle the environment
+    names (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, as requests does), else certifi's."""
+    if options.ca_bundle:
+        return options.ca_bundle
+    if not options.verify:
+        return False
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True

@@ -1,0 +1,98 @@
+"""Results a user can trust from any server (issue 14), end to end: a few runs of the CLI over
+one list that mixes every behaviour of tests/hostile_server.py with healthy pages on the same
+host and port. Each behaviour must give its result (a title or an error kind), and each
+healthy page exactly its own title, whatever the workers, the order and the backend.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.fault_server import FaultServer
+from tests.hostile_server import serve_all, serve_idle_stray
+from tests.test_entry_point import TITLEFETCH
+from titlefetch.cli.command import main
+
+# Short limits keep the stalls and bombs cheap: a run costs seconds.
+LIMITS = ("--timeout", "1", "--connect-timeout", "1", "--retries", "0", "--max-bytes", "262144")
+RUNS = {
+    "one-at-a-time": ("--workers", "1", "--per-host", "1", "--order", "input"),
+    "64-completed": ("--workers", "64", "--order", "completed"),
+    "64-input": ("--workers", "64", "--per-host", "64", "--order", "input"),
+    "process": ("--backend", "process", "--workers", "4", "--order", "completed"),
+}
+
+
+@pytest.fixture
+def hostile() -> Iterator[FaultServer]:
+    with FaultServer() as server:
+        yield server
+
+
+def run(
+    options: tuple[str, ...], urls: list[str], tmp_path: Path
+) -> tuple[int, list[dict[str, Any]]]:
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(urls) + "\n")
+    args = ["--format", "jsonl", "--quiet", *LIMITS, *options, str(listing)]
+    if "process" in options:  # a child process: forking this threaded one is not safe
+        done = subprocess.run([TITLEFETCH, *args], capture_output=True, text=True, timeout=120)
+        return done.returncode, [json.loads(line) for line in done.stdout.splitlines()]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    return result.exit_code, [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def outcome(record: dict[str, Any]) -> tuple[str, str | None]:
+    if record["error"] is not None:
+        return ("kind", record["error"]["kind"])
+    return ("title", record["title"])
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_every_behaviour_gets_its_result_and_healthy_pages_their_own_titles(
+    hostile, tmp_path, name
+):
+    urls, behaviours, titles = serve_all(hostile)
+    exit_code, records = run(RUNS[name], urls, tmp_path)
+    assert exit_code == 1
+    assert sorted(record["url"] for record in records) == sorted(urls)
+    results = {record["url"]: record for record in records}
+    wrong_healthy = {
+        url: outcome(results[url])
+        for url, title in titles.items()
+        if outcome(results[url]) != ("title", title)
+    }
+    assert wrong_healthy == {}
+    wrong = {}
+    for url, behaviour in behaviours.items():
+        expected = ("title", behaviour.title) if behaviour.title else ("kind", behaviour.kind)
+        if outcome(results[url]) != expected:
+            wrong[behaviour.name] = (outcome(results[url]), expected)
+    assert wrong == {}
+
+
+def test_a_response_sent_while_a_connection_is_idle_never_answers_the_next_url(hostile, tmp_path):
+    """Issue 14: the stray response arrives while the connection waits in the pool; the URL
+    sent next to that host must get its own answer, on a fresh connection."""
+    with FaultServer() as gate:
+        urls, titles = serve_idle_stray(hostile, gate)
+        exit_code, records = run(RUNS["one-at-a-time"], urls, tmp_path)
+    assert {record["url"]: record["title"] for record in records} == titles
+    assert exit_code == 0
+    assert hostile.connections == 2
+
+
+def test_the_catalog_has_over_60_behaviours_of_every_family(hostile):
+    _, behaviours, titles = serve_all(hostile)
+    names = {behaviour.name for behaviour in behaviours.values()}
+    assert len(names) == len(behaviours) > 60
+    assert len(titles) == len(behaviours)
+    for family in ("chunk", "gzip", "103", "redirect", "after-body", "stall", "endless", "head"):
+        assert any(family in name for name in names), family
