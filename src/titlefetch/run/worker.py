@@ -10,7 +10,8 @@ import threading
 import time
 
 from titlefetch.errors import FetchError
-from titlefetch.html.titles import TitleReader, can_have_title, media_type
+from titlefetch.html.mime import can_have_title, media_type
+from titlefetch.html.titles import TitleReader
 from titlefetch.http.fetch import FetchOptions, Page, RunHooks, client_for, fetch_page
 from titlefetch.results import Failure, TitleResult
 

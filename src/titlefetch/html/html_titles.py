@@ -1,0 +1,48 @@
+"""An HTML document's title: where markup.find_title puts it, and only its bytes decoded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from titlefetch.html.guessing import guess_encoding
+from titlefetch.html.markup import TitleSpan, find_title
+from titlefetch.html.sniffing import declared_encoding
+from titlefetch.html.title_text import decode_rcdata
+from titlefetch.html.whatwg_decoders import decode, is_ascii_compatible
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlTitle:
+    """Where an HTML document's title is: in `text` (the body decoded, or its bytes read as
+    Latin-1 when the encoding is ASCII-compatible: `encoding` None or that encoding)."""
+
+    body: bytes
+    encoding: str | None
+    ascii_compatible: bool
+    bom: int
+    text: str
+    span: TitleSpan | None
+
+
+def locate_html_title(body: bytes, content_types: Sequence[str]) -> HtmlTitle:
+    """Find the title element of an HTML document (a prefix of it is fine)."""
+    encoding, bom = declared_encoding(body, content_types, html=True)
+    if encoding is not None and not is_ascii_compatible(encoding):
+        text = decode(body[bom:], encoding)
+        return HtmlTitle(body, encoding, False, bom, text, find_title(text))
+    # In every ASCII-compatible encoding markup is ASCII bytes that no multi-byte character
+    # contains, so the title is found on a byte-for-byte view and only its bytes are decoded.
+    text = body[bom:].decode("latin-1")
+    return HtmlTitle(body, encoding, True, bom, text, find_title(text))
+
+
+def html_title_text(found: HtmlTitle) -> str | None:
+    """The located title element's text (references decoded, whitespace not yet collapsed)."""
+    span = found.span
+    if span is None:
+        return None
+    if not found.ascii_compatible:
+        return decode_rcdata(found.text[span.start : span.end])
+    raw = found.body[found.bom + span.start : found.bom + span.end]
+    return decode_rcdata(decode(raw, found.encoding or guess_encoding(found.body)))
