@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.html.html_titles import html_title_text, locate_html_title
+from titlefetch.html.html_titles import html_encoding, html_title_text, locate_html_title
 
 JAPANESE = "\u65e5\u672c\u8a9e"
 
@@ -21,7 +21,7 @@ def test_title_text_is_decoded_in_the_declared_encoding(content_type: str, codec
     body = f"<p>{JAPANESE}</p><title>{JAPANESE} &amp; x</title>".encode(codec)
     found = locate_html_title(body, (content_type,))
     assert found.span is not None and found.span.closed
-    assert html_title_text(found) == f"{JAPANESE} & x"
+    assert html_title_text(found, html_encoding(found)) == f"{JAPANESE} & x"
 
 
 def test_ascii_compatible_pages_are_walked_on_a_byte_view() -> None:
@@ -31,4 +31,5 @@ def test_ascii_compatible_pages_are_walked_on_a_byte_view() -> None:
 
 
 def test_no_title_element_has_no_text() -> None:
-    assert html_title_text(locate_html_title(b"<p>none</p>", ("text/html",))) is None
+    found = locate_html_title(b"<p>none</p>", ("text/html",))
+    assert html_title_text(found, html_encoding(found)) is None

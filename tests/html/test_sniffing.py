@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from titlefetch.html.labels import ChosenEncoding
 from titlefetch.html.settling import is_title_settled
 from titlefetch.html.sniffing import declared_encoding
 from titlefetch.html.titles import extract_title
@@ -70,13 +71,22 @@ def test_meta_declares_the_encoding_when_http_has_none() -> None:
 def test_xml_declaration_names_the_encoding_of_text_html() -> None:
     body = f'<?xml version="1.0" encoding="koi8-r"?><title>{RUSSIAN}</title>'.encode("koi8-r")
     assert title_of(body) == RUSSIAN
-    assert declared_encoding(body, ("text/html",), html=True) == ("koi8-r", 0)
+    assert declared_encoding(body, ("text/html",), html=True) == (
+        ChosenEncoding("koi8-r", "xml"),
+        0,
+    )
 
 
 def test_meta_overrides_the_xml_declaration_as_in_chromium() -> None:
     body = b'<?xml version="1.0" encoding="koi8-r"?><meta charset="windows-1251">'
-    assert declared_encoding(body, ("text/html",), html=True) == ("windows-1251", 0)
-    assert declared_encoding(body, ("application/xhtml+xml",), html=False) == ("koi8-r", 0)
+    assert declared_encoding(body, ("text/html",), html=True) == (
+        ChosenEncoding("windows-1251", "meta"),
+        0,
+    )
+    assert declared_encoding(body, ("application/xhtml+xml",), html=False) == (
+        ChosenEncoding("koi8-r", "xml"),
+        0,
+    )
 
 
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from titlefetch.html.settling import is_title_settled
-from titlefetch.html.titles import TitleReader, extract_title
+from titlefetch.html.titles import PageTitle, TitleReader, extract_title, find_page_title
 
 HTML = ("text/html; charset=utf-8",)
 
@@ -49,7 +49,40 @@ def test_title_reader_answers_as_extract_title_without_walking_twice(monkeypatch
     reader = TitleReader()
     settled = reader.is_settled(body, HTML)
     walked = len(walks)
-    assert reader.title(body, HTML) == extract_title(body, HTML)
+    assert reader.read(body, HTML) == find_page_title(body, HTML)
     if settled:  # the walk that settled the title is reused: one more walk for extract_title
         assert len(walks) == walked + 1
-    assert reader.title(body + b" ", HTML) == extract_title(body + b" ", HTML)  # another body
+    assert reader.read(body + b" ", HTML) == find_page_title(body + b" ", HTML)  # another body
+
+
+RUSSIAN = "Новости дня: погода"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "encoding", "source"),
+    [
+        (b"\xef\xbb\xbf<title>x</title>", "text/html; charset=koi8-r", "utf-8", "bom"),
+        (b"<title>x</title>", "text/html; charset=latin1", "windows-1252", "header"),
+        (b"<meta charset=koi8-r><title>x</title>", "text/html", "koi8-r", "meta"),
+        (b'<?xml version="1.0" encoding="koi8-r"?><title>x</title>', "text/html", "koi8-r", "xml"),
+        (b"<title>x</title>", "text/html", "windows-1252", "default"),
+        ("<title>\u00e9t\u00e9</title>".encode(), "text/html", "utf-8", "guess"),
+        (f"<title>{RUSSIAN}</title><p>{RUSSIAN}</p>".encode("cp1251"), "", "windows-1251", "guess"),
+        (
+            b'<?xml version="1.0" encoding="iso-8859-2"?><svg xmlns="http://www.w3.org/2000/svg"/>',
+            "image/svg+xml",
+            "iso-8859-2",
+            "xml",
+        ),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "image/svg+xml", "utf-8", "default"),
+    ],
+)
+def test_page_title_says_which_encoding_and_where_it_came_from(
+    body: bytes, content_type: str, encoding: str, source: str
+) -> None:
+    found = find_page_title(body, (content_type,) if content_type else ())
+    assert (found.encoding, found.encoding_source) == (encoding, source)
+
+
+def test_types_without_a_title_have_no_encoding() -> None:
+    assert find_page_title(b"<title>x</title>", ("image/png",)) == PageTitle(None, None, None)

@@ -80,3 +80,53 @@ def test_result_survives_pickling_for_the_process_backend(server):
     result = get_title(url, OPTIONS)
     assert pickle.loads(pickle.dumps(result)) == result
     assert pickle.loads(pickle.dumps(OPTIONS)) == OPTIONS
+
+
+RUSSIAN = "Новости дня: погода"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "encoding", "source"),
+    [
+        ("\ufeff<title>\u00e9</title>".encode(), "text/html; charset=koi8-r", "utf-8", "bom"),
+        (
+            f"<title>{RUSSIAN}</title>".encode("koi8-r"),
+            "text/html; charset=koi8-r",
+            "koi8-r",
+            "header",
+        ),
+        (
+            f"<meta charset=koi8-r><title>{RUSSIAN}</title>".encode("koi8-r"),
+            "text/html",
+            "koi8-r",
+            "meta",
+        ),
+        (
+            f'<?xml version="1.0" encoding="koi8-r"?><title>{RUSSIAN}</title>'.encode("koi8-r"),
+            "text/html",
+            "koi8-r",
+            "xml",
+        ),
+        (
+            f"<title>{RUSSIAN}</title><p>{RUSSIAN}</p>".encode("cp1251"),
+            "text/html",
+            "windows-1251",
+            "guess",
+        ),
+        (f"<title>{RUSSIAN}</title>".encode(), "text/html", "utf-8", "guess"),
+        (b"<title>Ascii</title>", "text/html", "windows-1252", "default"),
+    ],
+)
+def test_result_records_the_encoding_and_its_source(server, body, content_type, encoding, source):
+    url = server.add("/page", Page(body, headers=(("Content-Type", content_type),)))
+    result = get_title(url, OPTIONS)
+    assert result.error is None and result.title in (RUSSIAN, "\u00e9", "Ascii")
+    assert (result.encoding, result.encoding_source) == (encoding, source)
+
+
+def test_a_page_without_a_title_type_has_no_encoding(server):
+    url = server.add(
+        "/page", Page(b"%PDF <title>x</title>", headers=(("Content-Type", "application/pdf"),))
+    )
+    result = get_title(url, OPTIONS)
+    assert (result.encoding, result.encoding_source) == (None, None)

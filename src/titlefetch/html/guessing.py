@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from titlefetch.html.labels import ChosenEncoding
+
 _GUESS_BYTES = 16 * 1024  # enough text for a confident guess, bounded cost
 # Python codecs for the WHATWG encodings whose webencodings codec differs from the standard.
 _GUESSES = {
@@ -37,18 +39,22 @@ _GUESSES = {
     "big5hkscs": "big5",
     "cp950": "big5",
 }
+_DEFAULT = ChosenEncoding("windows-1252", "default")  # the en-US browser's fallback
 
 
-def guess_encoding(body: bytes) -> str:
+def guess_encoding(body: bytes) -> ChosenEncoding:
     """The encoding of an undeclared page: UTF-8 if valid, else the likeliest legacy one."""
-    if body.isascii() or _is_utf8(body):
-        return "utf-8"
+    if body.isascii():
+        return _DEFAULT
+    if _is_utf8(body):
+        return ChosenEncoding("utf-8", "guess")
     # Only lines with non-ASCII bytes tell encodings apart; CSS and scripts would drown them.
     text = b"\n".join(line for line in body.split(b"\n") if not line.isascii())[:_GUESS_BYTES]
     import charset_normalizer  # here: few runs meet an undeclared legacy page (~8 ms)
 
     best = charset_normalizer.from_bytes(text, cp_isolation=list(_GUESSES)).best()
-    return "windows-1252" if best is None else _GUESSES.get(best.encoding, "windows-1252")
+    found = None if best is None else _GUESSES.get(best.encoding)
+    return ChosenEncoding(found, "guess") if found else ChosenEncoding("windows-1252", "guess")
 
 
 def _is_utf8(body: bytes) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from titlefetch.html.guessing import guess_encoding
+from titlefetch.html.labels import ChosenEncoding
 from titlefetch.html.markup import TitleSpan, find_title
 from titlefetch.html.sniffing import declared_encoding
 from titlefetch.html.title_text import decode_rcdata
@@ -18,7 +19,7 @@ class HtmlTitle:
     Latin-1 when the encoding is ASCII-compatible: `encoding` None or that encoding)."""
 
     body: bytes
-    encoding: str | None
+    encoding: ChosenEncoding | None
     ascii_compatible: bool
     bom: int
     text: str
@@ -28,8 +29,8 @@ class HtmlTitle:
 def locate_html_title(body: bytes, content_types: Sequence[str]) -> HtmlTitle:
     """Find the title element of an HTML document (a prefix of it is fine)."""
     encoding, bom = declared_encoding(body, content_types, html=True)
-    if encoding is not None and not is_ascii_compatible(encoding):
-        text = decode(body[bom:], encoding)
+    if encoding is not None and not is_ascii_compatible(encoding.name):
+        text = decode(body[bom:], encoding.name)
         return HtmlTitle(body, encoding, False, bom, text, find_title(text))
     # In every ASCII-compatible encoding markup is ASCII bytes that no multi-byte character
     # contains, so the title is found on a byte-for-byte view and only its bytes are decoded.
@@ -37,12 +38,18 @@ def locate_html_title(body: bytes, content_types: Sequence[str]) -> HtmlTitle:
     return HtmlTitle(body, encoding, True, bom, text, find_title(text))
 
 
-def html_title_text(found: HtmlTitle) -> str | None:
-    """The located title element's text (references decoded, whitespace not yet collapsed)."""
+def html_title_text(found: HtmlTitle, encoding: ChosenEncoding) -> str | None:
+    """The located title element's text in `encoding` (html_encoding's answer for `found`):
+    references decoded, whitespace not yet collapsed."""
     span = found.span
     if span is None:
         return None
     if not found.ascii_compatible:
         return decode_rcdata(found.text[span.start : span.end])
     raw = found.body[found.bom + span.start : found.bom + span.end]
-    return decode_rcdata(decode(raw, found.encoding or guess_encoding(found.body)))
+    return decode_rcdata(decode(raw, encoding.name))
+
+
+def html_encoding(found: HtmlTitle) -> ChosenEncoding:
+    """The encoding the document is decoded with: declared, or else guessed from its bytes."""
+    return found.encoding or guess_encoding(found.body)

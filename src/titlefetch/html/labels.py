@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import webencodings
 
 
@@ -18,3 +20,12 @@ def in_document(name: str) -> str:
     return {"utf-16le": "utf-8", "utf-16be": "utf-8", "x-user-defined": "windows-1252"}.get(
         name, name
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ChosenEncoding:
+    """The encoding a page is decoded with, and where it came from: "bom", "header", "meta",
+    "xml" (an XML declaration), "guess" (from the bytes) or "default" (nothing to go by)."""
+
+    name: str
+    source: str

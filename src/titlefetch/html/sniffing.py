@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from titlefetch.html.labels import encoding_for_label, in_document
+from titlefetch.html.labels import ChosenEncoding, encoding_for_label, in_document
 from titlefetch.html.meta_prescan import find_meta_encoding
 from titlefetch.html.mime import content_type_parts
 
@@ -28,28 +28,28 @@ def find_bom(body: bytes) -> tuple[str | None, int]:
 
 def declared_encoding(
     body: bytes, content_types: Sequence[str], *, html: bool
-) -> tuple[str | None, int]:
-    """(encoding, BOM length) from the BOM, the HTTP charset, then XML declaration and meta.
+) -> tuple[ChosenEncoding | None, int]:
+    """The encoding the BOM, the HTTP charset, an XML declaration or a meta names, and the
+    BOM's length.
 
-    The encoding is None when the page declares none and must be guessed. As in Chromium's
+    None when the page declares none and its encoding must be guessed. As in Chromium's
     TextResourceDecoder, a `<meta>` overrides a leading `<?xml encoding?>` in HTML, and an
     XML declaration in UTF-16 without a BOM means UTF-16.
     """
     name, bom = find_bom(body)
     if name is not None:
-        return name, bom
+        return ChosenEncoding(name, "bom"), bom
     charset = content_type_parts(content_types)[1]
     name = encoding_for_label(charset) if charset else None  # unknown, utf-7, empty: ignored
     if name is not None:
-        return name, 0
-    if body.startswith(b"<\0?\0x\0"):
-        return "utf-16le", 0
-    if body.startswith(b"\0<\0?\0x"):
-        return "utf-16be", 0
+        return ChosenEncoding(name, "header"), 0
+    if body.startswith((b"<\0?\0x\0", b"\0<\0?\0x")):
+        return ChosenEncoding("utf-16le" if body[0] else "utf-16be", "xml"), 0
+    meta = find_meta_encoding(body) if html else None
+    if meta is not None:
+        return ChosenEncoding(meta, "meta"), 0
     name = _xml_declared_encoding(body)
-    if html:
-        name = find_meta_encoding(body) or name
-    return name, 0
+    return (None if name is None else ChosenEncoding(name, "xml")), 0
 
 
 def _xml_declared_encoding(body: bytes) -> str | None:

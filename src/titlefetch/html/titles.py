@@ -8,17 +8,33 @@ as XML (xml_titles.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from titlefetch.html.html_titles import HtmlTitle, html_title_text, locate_html_title
+from titlefetch.html.html_titles import (
+    HtmlTitle,
+    html_encoding,
+    html_title_text,
+    locate_html_title,
+)
 from titlefetch.html.mime import is_html_type, is_xml_type, media_type
 from titlefetch.html.settling import is_title_settled
 from titlefetch.html.title_text import as_shown
-from titlefetch.html.xml_titles import xml_title
+from titlefetch.html.xml_titles import xml_encoding, xml_title
+
+
+@dataclass(frozen=True, slots=True)
+class PageTitle:
+    """A document's title as shown (None: none, or blank) and the encoding it was read in
+    (None for types without a title)."""
+
+    title: str | None
+    encoding: str | None = None
+    encoding_source: str | None = None
 
 
 class TitleReader:
     """Finds one document's title while its body arrives: `is_settled` is fetch_page's
-    `is_enough`, and `title` then reuses the markup walk that settled it (a second walk was a
+    `is_enough`, and `read` then reuses the markup walk that settled it (a second walk was a
     tenth of the CPU spent on a page)."""
 
     __slots__ = ("_found",)
@@ -30,24 +46,33 @@ class TitleReader:
         self._found = None
         return is_title_settled(body, content_types, self._remember)
 
-    def title(self, body: bytes, content_types: Sequence[str]) -> str | None:
-        """extract_title(body, content_types), without walking again what is_settled walked."""
+    def read(self, body: bytes, content_types: Sequence[str]) -> PageTitle:
+        """find_page_title(body, content_types), without walking again what is_settled walked."""
         found = self._found
         if found is None or found.body is not body:
-            return extract_title(body, content_types)
-        return as_shown(html_title_text(found))
+            return find_page_title(body, content_types)
+        return _html_page_title(found)
 
     def _remember(self, found: HtmlTitle) -> None:
         self._found = found
 
 
-def extract_title(body: bytes, content_types: Sequence[str]) -> str | None:
-    """The document's title as a browser shows it, or None when it has none (or it is empty)."""
+def find_page_title(body: bytes, content_types: Sequence[str]) -> PageTitle:
+    """The document's title as a browser shows it, with the encoding it was decoded in."""
     kind = media_type(content_types)
     if is_xml_type(kind):
-        title = xml_title(body, content_types)
-    elif is_html_type(kind):
-        title = html_title_text(locate_html_title(body, content_types))
-    else:
-        return None
-    return as_shown(title)
+        encoding = xml_encoding(body, content_types)[0]
+        return PageTitle(as_shown(xml_title(body, content_types)), encoding.name, encoding.source)
+    if is_html_type(kind):
+        return _html_page_title(locate_html_title(body, content_types))
+    return PageTitle(None)
+
+
+def extract_title(body: bytes, content_types: Sequence[str]) -> str | None:
+    """The document's title as a browser shows it, or None when it has none (or it is empty)."""
+    return find_page_title(body, content_types).title
+
+
+def _html_page_title(found: HtmlTitle) -> PageTitle:
+    encoding = html_encoding(found)
+    return PageTitle(as_shown(html_title_text(found, encoding)), encoding.name, encoding.source)

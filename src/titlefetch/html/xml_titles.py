@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from titlefetch.html.labels import ChosenEncoding
 from titlefetch.html.sniffing import declared_encoding
 from titlefetch.html.whatwg_decoders import decode
 
@@ -22,6 +23,7 @@ _XHTML_NS = "http://www.w3.org/1999/xhtml"
 _SVG_NS = "http://www.w3.org/2000/svg"
 _XHTML_DOCTYPE = re.compile(r"<!DOCTYPE[^>]*//DTD XHTML", re.I)
 _NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_XML_DEFAULT = ChosenEncoding("utf-8", "default")
 
 
 def xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
@@ -29,8 +31,8 @@ def xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
     # bs4 and lxml are imported on first use: 60 ms at start-up that HTML pages never need.
     from bs4.element import CData, NavigableString, Tag
 
-    encoding, bom = declared_encoding(body, content_types, html=False)
-    text = decode(body[bom:], encoding or "utf-8")  # UTF-8 is XML's default
+    encoding, bom = xml_encoding(body, content_types)
+    text = decode(body[bom:], encoding.name)
     if _XHTML_DOCTYPE.search(text, 0, 4096):
         text = _NAMED_REFERENCE.sub(_xhtml_entity, text)
     soup = _parse_xml(text)
@@ -47,6 +49,13 @@ def xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
     return "".join(
         str(child) for child in title.children if type(child) in (NavigableString, CData)
     )
+
+
+def xml_encoding(body: bytes, content_types: Sequence[str]) -> tuple[ChosenEncoding, int]:
+    """The encoding of an XML document (UTF-8, XML's default, when none is declared), and the
+    length of its BOM."""
+    encoding, bom = declared_encoding(body, content_types, html=False)
+    return encoding or _XML_DEFAULT, bom
 
 
 def _parse_xml(text: str) -> BeautifulSoup | None:

@@ -66,9 +66,11 @@ def _describe(page: Page, reader: TitleReader) -> dict[str, object]:
     if failure is None and not can_have_title(page.content_types):
         failure = Failure("not_html", f"{fields['content_type']} has no title")
     if failure is None:
-        title = reader.title(page.body, page.content_types)
-        if title:
-            fields["title"] = title
+        found = reader.read(page.body, page.content_types)
+        fields["encoding"] = found.encoding
+        fields["encoding_source"] = found.encoding_source
+        if found.title:
+            fields["title"] = found.title
         elif page.truncated:
             failure = Failure("too_large", f"no title in the first {len(page.body)} bytes")
         else:
