@@ -11,6 +11,7 @@ and 4, so no WebSocket client is needed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -103,11 +104,13 @@ class Browser:
         sent = self._sent
         return self.wait_for(lambda answer: answer.get("id") == sent).get("result", {})
 
-    def wait_for(self, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    def wait_for(
+        self, wanted: Callable[[dict[str, Any]], bool], timeout: float = 30
+    ) -> dict[str, Any]:
         for index, message in enumerate(self._pending):
             if wanted(message):
                 return self._pending.pop(index)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             while b"\0" not in self._buffer:
                 chunk = os.read(self._from_browser, 65536)
@@ -119,7 +122,7 @@ class Browser:
             if wanted(message):
                 return dict(message)
             self._pending.append(message)
-        raise TimeoutError("Chromium did not answer in 30 s")
+        raise TimeoutError(f"Chromium did not answer in {timeout:g} s")
 
     def shown(self, url: str) -> tuple[str, str]:
         """(document.characterSet, document.title) of `url` loaded with JavaScript off."""
@@ -129,9 +132,13 @@ class Browser:
         self.call("Page.enable", {}, session)
         self.call("Emulation.setScriptExecutionDisabled", {"value": True}, session)
         self.call("Page.navigate", {"url": url}, session)
-        self.wait_for(
-            lambda m: m.get("method") == "Page.loadEventFired" and m.get("sessionId") == session
-        )
+        with contextlib.suppress(TimeoutError):  # a type Chromium downloads never loads
+            self.wait_for(
+                lambda m: (
+                    m.get("method") == "Page.loadEventFired" and m.get("sessionId") == session
+                ),
+                timeout=5,
+            )
         expression = "JSON.stringify([document.characterSet, document.title])"
         answer = self.call("Runtime.evaluate", {"expression": expression}, session)
         self.call("Target.closeTarget", {"targetId": target})

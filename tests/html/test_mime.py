@@ -37,8 +37,11 @@ def test_media_type_is_the_last_valid_content_type(
         (("application/json",), False),
         (("image/png",), False),
         (("application/pdf",), False),
-        (("application/rss+xml",), False),
-        (("text/xml",), False),
+        (("application/rss+xml",), True),  # XML documents: a title if they hold an XHTML one
+        (("text/xml",), True),
+        (("application/xml",), True),
+        (("application/vnd.example+xml",), True),
+        (("application/xml-dtd",), False),
         (("text/html", "text/plain"), False),
     ],
 )

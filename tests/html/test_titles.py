@@ -11,7 +11,7 @@ HTML = ("text/html; charset=utf-8",)
 
 
 @pytest.mark.parametrize(
-    "content_type", ["text/plain", "application/json", "application/rss+xml", "image/png"]
+    "content_type", ["text/plain", "application/json", "text/css", "image/png"]
 )
 def test_non_html_types_have_no_title_even_with_title_bytes(content_type: str) -> None:
     body = b"<html><title>Looks like HTML</title></html>"

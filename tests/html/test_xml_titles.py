@@ -69,3 +69,39 @@ def test_xml_external_entities_are_not_loaded() -> None:
     )
     title = extract_title(body.encode(), XHTML)
     assert title is None or title == "xy"
+
+
+XML_DOCUMENTS = {
+    "xhtml": f'<?xml version="1.0"?><html {XHTML_NS}><head><title>XHTML</title></head></html>',
+    "svg": f"<svg {SVG_NS}><title>SVG</title><g><title>inner</title></g></svg>",
+    "feed": '<?xml version="1.0"?><rss version="2.0"><channel><title>Feed</title></channel></rss>',
+    "deep": '<root><x:title xmlns:x="http://www.w3.org/1999/xhtml">Deep</x:title></root>',
+    "no-namespace": "<html><head><title>No namespace</title></head></html>",
+}
+# What Chromium 156 shows (document.title, JavaScript off) for each document served as each
+# type: the SVG root's title counts in SVG documents only; elsewhere the first XHTML title.
+CHROMIUM_XML_TITLES = {
+    "xhtml": "XHTML",
+    "svg": None,
+    "feed": None,
+    "deep": "Deep",
+    "no-namespace": None,
+}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/xml",
+        "application/xml",
+        "application/xhtml+xml",
+        "image/svg+xml",
+        "application/rss+xml",
+    ],
+)
+@pytest.mark.parametrize("document", sorted(XML_DOCUMENTS))
+def test_every_xml_type_has_the_title_chromium_shows(content_type: str, document: str) -> None:
+    expected = CHROMIUM_XML_TITLES[document]
+    if content_type == "image/svg+xml" and document == "svg":
+        expected = "SVG"
+    assert extract_title(XML_DOCUMENTS[document].encode(), (content_type,)) == expected

@@ -130,3 +130,27 @@ def test_a_page_without_a_title_type_has_no_encoding(server):
     )
     result = get_title(url, OPTIONS)
     assert (result.encoding, result.encoding_source) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "title", "kind"),
+    [
+        (
+            "text/xml",
+            b'<html xmlns="http://www.w3.org/1999/xhtml"><title>XHTML as text/xml</title></html>',
+            "XHTML as text/xml",
+            None,
+        ),
+        (
+            "application/rss+xml",
+            b"<rss><channel><title>Feed</title></channel></rss>",
+            None,
+            "no_title",
+        ),
+    ],
+)
+def test_xml_documents_have_the_browsers_title(server, content_type, body, title, kind):
+    url = server.add("/doc", Page(body, headers=(("Content-Type", content_type),)))
+    result = get_title(url, OPTIONS)
+    assert result.title == title
+    assert (result.error.kind if result.error else None) == kind

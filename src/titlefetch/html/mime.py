@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 _HTML = "text/html"
-_XML_TYPES = ("application/xhtml+xml", "image/svg+xml")
+_XML_TYPES = ("text/xml", "application/xml")  # and every */*+xml, as in Chromium
 _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _MIME = re.compile(rf"[\t\n\r ]*({_TOKEN})/({_TOKEN})[\t\n\r ]*(;.*)?", re.S)
 _PARAMETER = re.compile(r';[\t\n\r ]*([^;=]*)(?:=("(?:[^"\\]|\\.)*"?|[^;]*))?', re.S)
@@ -64,8 +64,8 @@ def is_html_type(essence: str) -> bool:
 
 
 def is_xml_type(essence: str) -> bool:
-    """Whether a response of this media type is parsed as an XML document with a title."""
-    return essence in _XML_TYPES
+    """Whether a response of this media type is an XML document (XHTML, SVG, a feed, ...)."""
+    return essence in _XML_TYPES or essence.endswith("+xml")
 
 
 def can_have_title(content_types: Sequence[str]) -> bool:

@@ -22,6 +22,7 @@ _CLOSE_CANDIDATE = re.compile(rb"</title", re.I)
 _OPEN_CANDIDATE = re.compile(rb"<title", re.I)
 # The same in UTF-16, either byte order: NULs between the letters (slower, so only for UTF-16).
 _WIDE_CLOSE_CANDIDATE = re.compile(rb"<\0?/\0?[Tt]\0?[Ii]\0?[Tt]\0?[Ll]\0?[Ee]")
+_TITLE_NAMESPACE = re.compile(rb"http://www\.w3\.org/(?:1999/xhtml|2000/svg)")
 _ALWAYS_WALK = 128 * 1024  # bodies this short are walked whenever a "</title" arrives
 _FOREIGN_EDGE = re.compile(rb"<(/?)(?:svg|math)", re.I)
 _LOOK_BACK = 64 * 1024  # how far before the tail a long body's title start is looked for
@@ -50,6 +51,10 @@ def is_title_settled(
     if not closes:
         return False
     if is_xml_type(kind):
+        # Only an XHTML or SVG title counts: without their namespace there is none yet, and a
+        # feed with a <title> per item is not parsed again for each chunk.
+        if not wide and _TITLE_NAMESPACE.search(body) is None:
+            return False
         return xml_title(_cut_after_last_close(body), content_types) is not None
     if not wide and not _may_close_html_title(body, closes):
         return False

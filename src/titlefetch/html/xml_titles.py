@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from titlefetch.html.labels import ChosenEncoding
+from titlefetch.html.mime import media_type
 from titlefetch.html.sniffing import declared_encoding
 from titlefetch.html.whatwg_decoders import decode
 
@@ -27,19 +28,28 @@ _XML_DEFAULT = ChosenEncoding("utf-8", "default")
 
 
 def xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
-    """document.title of an XML document: parsing stops at the first well-formedness error."""
+    """document.title of an XML document: parsing stops at the first well-formedness error.
+
+    The first title element in the XHTML namespace, wherever it is; in an SVG document
+    (image/svg+xml) whose root is `<svg>`, that root's SVG `<title>` child instead. Chromium
+    makes the SVG rule for SVG documents only: served as text/xml, an SVG root's title does
+    not count, and other XML (a feed, say) has a title only if it holds an XHTML one.
+    """
     # bs4 and lxml are imported on first use: 60 ms at start-up that HTML pages never need.
     from bs4.element import CData, NavigableString, Tag
 
     encoding, bom = xml_encoding(body, content_types)
     text = decode(body[bom:], encoding.name)
+    if _XHTML_NS not in text and _SVG_NS not in text:
+        return None  # no element can be an XHTML or SVG title: spare the parse (feeds)
     if _XHTML_DOCTYPE.search(text, 0, 4096):
         text = _NAMED_REFERENCE.sub(_xhtml_entity, text)
     soup = _parse_xml(text)
     if soup is None:
         return None
     root = next((child for child in soup.children if isinstance(child, Tag)), None)
-    if root is not None and root.name == "svg" and root.namespace == _SVG_NS:
+    is_svg_document = media_type(content_types) == "image/svg+xml"
+    if is_svg_document and root is not None and root.name == "svg" and root.namespace == _SVG_NS:
         title = root.find("title", recursive=False)
         title = title if isinstance(title, Tag) and title.namespace == _SVG_NS else None
     else:
