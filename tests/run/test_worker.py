@@ -32,18 +32,28 @@ def test_success_records_title_status_and_where_it_ran(server):
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "content_type", "kind"),
+    ("status", "body", "content_type", "kind", "title"),
     [
-        (404, b"<title>Not Found</title>", "text/html", "http_4xx"),
-        (503, b"<title>Busy</title>", "text/html", "http_5xx"),
-        (200, b"%PDF-1.4 <title>x</title>", "application/pdf", "not_html"),
-        (200, b"<html><body>no title here</body></html>", "text/html", "no_title"),
+        # An error page keeps its error kind and reports its own title (#17).
+        (404, b"<title>Not Found</title>", "text/html", "http_4xx", "Not Found"),
+        (503, b"<title>Busy</title>", "text/html", "http_5xx", "Busy"),
+        (
+            500,
+            "<title>Erreur – serveur</title>".encode("cp1252"),
+            "text/html",
+            "http_5xx",
+            "Erreur – serveur",
+        ),
+        (404, b"no title", "text/html", "http_4xx", None),
+        (410, b"<title>Gone</title>", "text/plain", "http_4xx", None),
+        (200, b"%PDF-1.4 <title>x</title>", "application/pdf", "not_html", None),
+        (200, b"<html><body>no title here</body></html>", "text/html", "no_title", None),
     ],
 )
-def test_http_trouble_becomes_an_error_kind(server, status, body, content_type, kind):
+def test_http_trouble_becomes_an_error_kind(server, status, body, content_type, kind, title):
     url = server.add("/page", Page(body, status, headers=(("Content-Type", content_type),)))
     result = get_title(url, OPTIONS)
-    assert result.title is None
+    assert result.title == title
     assert result.error is not None
     assert result.error.kind == kind
     assert result.status == status

@@ -62,16 +62,17 @@ def _describe(page: Page, reader: TitleReader) -> dict[str, object]:
         "redirects": page.redirects,
         "bytes_read": len(page.body),
     }
+    # An error page keeps its status failure, and its title says which page answered.
     failure = _status_failure(page.status)
-    if failure is None and not can_have_title(page.content_types):
-        failure = Failure("not_html", f"{fields['content_type']} has no title")
-    if failure is None:
+    if can_have_title(page.content_types):
         found = reader.read(page.body, page.content_types)
         fields["encoding"] = found.encoding
         fields["encoding_source"] = found.encoding_source
-        if found.title:
-            fields["title"] = found.title
-        elif page.truncated:
+        fields["title"] = found.title
+    if failure is None and not can_have_title(page.content_types):
+        failure = Failure("not_html", f"{fields['content_type']} has no title")
+    elif failure is None and not fields.get("title"):
+        if page.truncated:
             failure = Failure("too_large", f"no title in the first {len(page.body)} bytes")
         else:
             failure = Failure("no_title", "the page has no <title>")
