@@ -142,3 +142,81 @@ def test_raw_text_and_template_content_hold_no_title(markup: str, expected: str 
 )
 def test_svg_and_mathml_titles_do_not_count(markup: str, expected: str | None) -> None:
     assert html_title(markup) == expected
+
+
+# Each row checked against Chromium 156 (document.title, JavaScript off) with
+# tests/html/chromium_recorder.py.
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("<frameset><title>X</title>", None),
+        ("<html><head></head><frameset><title>X</title></frameset>", None),
+        ("<head><title>Head</title></head><frameset></frameset>", "Head"),
+        ("<div><frameset><title>X</title>", None),  # the frameset replaces the body
+        ("<span></span><frameset><title>X</title>", None),
+        ("<frameset></frameset><title>X</title>", None),  # after frameset
+        ("<frameset></frameset></html><title>X</title>", None),  # after after frameset
+        ("<frameset></frameset><noframes><title>x</title></noframes>", None),
+        ("<frameset><frame src=a></frameset><svg><title>X</title>", None),
+        ("<noscript><frameset><title>X</title>", None),
+        (" \n\t<!-- c --><!doctype html><frameset><title>X</title>", None),
+        ("<script>var a</script><style>p{}</style><frameset><title>X</title>", None),
+        ("<input type=hidden><frameset><title>X</title>", None),
+        ("<template>t<img></template><frameset><title>X</title>", None),
+        ("<svg></svg><frameset><title>X</title>", None),
+        # The frameset-ok flag is off: the frameset is ignored and the title counts.
+        ("text<frameset><title>X</title>", "X"),
+        ("&nbsp;<frameset><title>X</title>", "X"),
+        ("<body><frameset><title>X</title>", "X"),
+        ("<p>a</p><frameset><title>X</title>", "X"),
+        ("<img src=x><frameset><title>X</title>", "X"),
+        ("<input><frameset><title>X</title>", "X"),
+        ("</br><frameset><title>X</title>", "X"),
+        ("<table><frameset><title>X</title>", "X"),
+        ("<select><option>a</select><frameset><title>X</title>", "X"),
+        ("<svg><title>icon</title></svg><frameset><title>X</title>", "X"),
+        ("<svg><![CDATA[x]]></svg><frameset><title>X</title>", "X"),
+        ("<math><mi>x</mi></math><frameset><title>X</title>", "X"),
+    ],
+)
+def test_a_title_after_a_frameset_that_takes_effect_is_ignored(
+    markup: str, expected: str | None
+) -> None:
+    assert html_title(markup) == expected
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        # An HTML end tag cannot close past an integration point: it is ignored, and the
+        # <title> after it is still SVG's.
+        ("<div><math><mi><svg></div><title>X</title>", None),
+        ("<div><math><mo><svg></div><title>X</title>", None),
+        ("<div><math><mn><svg></div><title>X</title>", None),
+        ("<div><math><ms><svg></div><title>X</title>", None),
+        ("<div><math><mtext><svg></div><title>X</title>", None),
+        ("<div><math><annotation-xml><svg></div><title>X</title>", None),
+        ('<div><math><annotation-xml encoding="text/html"><svg></div><title>X</title>', None),
+        ("<div><svg><foreignObject><svg></div><title>X</title>", None),
+        ("<div><svg><desc><svg></div><title>X</title>", None),
+        ("<div><svg><title><svg></div><title>X</title>", None),
+        ("<span><svg><foreignObject><svg></span><title>X</title>", None),
+        ("<svg><foreignObject><svg></foreignObject><title>X</title>", None),
+        # No integration point in between: the end tag closes the HTML element and the
+        # SVG/MathML in it.
+        ("<div><svg><path></div><title>X</title>", "X"),
+        ("<div><svg><g><path></div><title>X</title>", "X"),
+        ("<div><math><mrow><svg></div><title>X</title>", "X"),
+        ("<svg><foreignObject><div></svg><title>X</title>", "X"),
+        ("<div><svg><foreignObject><div></div></foreignObject></svg></div><title>X</title>", "X"),
+        ("<p><svg><desc><svg></p><title>X</title>", "X"),  # </p> breaks out
+        # Table end tags look in table scope, which integration points do not bound.
+        ("<table><tr><td><svg><foreignObject><svg></td><title>X</title>", "X"),
+        # Chromium 156 keeps a <title> in a <select> (the spec html5lib follows drops it).
+        ("<select><title>X</title></select>", "X"),
+    ],
+)
+def test_html_end_tags_in_foreign_content_stop_at_integration_points(
+    markup: str, expected: str | None
+) -> None:
+    assert html_title(markup) == expected
