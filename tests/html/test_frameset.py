@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from titlefetch.html.budget import WorkBudget
 from titlefetch.html.frameset import is_frameset_ok
+from titlefetch.html.tokenizer import next_tag
 
 
 @pytest.mark.parametrize(
@@ -36,4 +38,6 @@ from titlefetch.html.frameset import is_frameset_ok
 )
 def test_is_frameset_ok(markup: str, expected: bool) -> None:
     text = markup + "<frameset>"
-    assert is_frameset_ok(text, len(markup)) is expected
+    frameset = next_tag(text, len(markup))
+    assert frameset is not None
+    assert is_frameset_ok(text, frameset, WorkBudget(len(text))) is expected

@@ -164,3 +164,13 @@ def test_xml_documents_have_the_browsers_title(server, content_type, body, title
     result = get_title(url, OPTIONS)
     assert result.title == title
     assert (result.error.kind if result.error else None) == kind
+
+
+def test_markup_too_costly_to_search_is_too_large_not_a_stall(server):
+    # 200,000 nested SVG elements: the title search gives up within its work budget (#14).
+    body = b"<svg>" + b"<g>" * 200_000 + b"<title>Late</title>"
+    url = server.add("/page", Page(body, headers=(("Content-Type", "text/html"),)))
+    result = get_title(url, OPTIONS)
+    assert result.title is None
+    assert result.error is not None and result.error.kind == "too_large"
+    assert result.error.message.startswith("gave up: the markup of")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from titlefetch.html.budget import WorkBudget
 from titlefetch.html.elements import is_breakout
 from titlefetch.html.tokenizer import TEXT_ELEMENTS, Tag, next_tag, skip_text_element
 
@@ -32,10 +33,12 @@ _HEAD_TAGS = frozenset(_HEAD_NAMES.split())
 _WHITESPACE = "\t\n\f\r \0"  # NUL in body text is dropped, so it does not count either
 
 
-def is_frameset_ok(text: str, end: int) -> bool:
-    """Whether the frameset-ok flag is still "ok" after the markup in `text[:end]`."""
+def is_frameset_ok(text: str, frameset: Tag, budget: WorkBudget) -> bool:
+    """Whether the frameset-ok flag is still "ok" at `frameset`, after the markup before it."""
+    end = frameset.start
     pos, foreign, templates = 0, 0, 0  # foreign: <svg>/<math> elements open (roughly)
     while (tag := next_tag(text, pos)) is not None and tag.start < end:
+        budget.spend()
         if not templates and (
             _has_text(text[pos : tag.start], foreign > 0) or _turns_flag_off(tag)
         ):
@@ -58,11 +61,13 @@ def _foreign_depth(depth: int, tag: Tag) -> int:
     return 0 if depth and not tag.is_end_tag and is_breakout(tag) else depth
 
 
-def creates_body(text: str, end: int) -> bool:
-    """Whether the markup in `text[:end]` has made the tree builder open <body>: text, a start
+def creates_body(text: str, title: Tag, budget: WorkBudget) -> bool:
+    """Whether the markup before `title` has made the tree builder open <body>: text, a start
     tag that does not belong in <head>, or </body>, </html>, </br> (template contents aside)."""
+    end = title.start
     pos, templates = 0, 0
     while (tag := next_tag(text, pos)) is not None and tag.start < end:
+        budget.spend()
         if not templates and (_has_text(text[pos : tag.start], False) or _opens_body(tag)):
             return True
         if tag.name == "template":

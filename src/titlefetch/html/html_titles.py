@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from titlefetch.html.budget import SearchAbandoned
 from titlefetch.html.guessing import guess_encoding
 from titlefetch.html.labels import ChosenEncoding
 from titlefetch.html.markup import TitleSpan, find_title
@@ -24,18 +25,23 @@ class HtmlTitle:
     bom: int
     text: str
     span: TitleSpan | None
+    gave_up: bool = False  # the search spent its work budget (budget.py): span unknown
 
 
 def locate_html_title(body: bytes, content_types: Sequence[str]) -> HtmlTitle:
     """Find the title element of an HTML document (a prefix of it is fine)."""
     encoding, bom = declared_encoding(body, content_types, html=True)
-    if encoding is not None and not is_ascii_compatible(encoding.name):
-        text = decode(body[bom:], encoding.name)
-        return HtmlTitle(body, encoding, False, bom, text, find_title(text))
     # In every ASCII-compatible encoding markup is ASCII bytes that no multi-byte character
     # contains, so the title is found on a byte-for-byte view and only its bytes are decoded.
-    text = body[bom:].decode("latin-1")
-    return HtmlTitle(body, encoding, True, bom, text, find_title(text))
+    if encoding is None or is_ascii_compatible(encoding.name):
+        ascii_compatible, text = True, body[bom:].decode("latin-1")
+    else:
+        ascii_compatible, text = False, decode(body[bom:], encoding.name)
+    try:
+        span = find_title(text)
+    except SearchAbandoned:
+        return HtmlTitle(body, encoding, ascii_compatible, bom, text, None, gave_up=True)
+    return HtmlTitle(body, encoding, ascii_compatible, bom, text, span)
 
 
 def html_title_text(found: HtmlTitle, encoding: ChosenEncoding) -> str | None:

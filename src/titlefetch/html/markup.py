@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from titlefetch.html.budget import WorkBudget
 from titlefetch.html.elements import BREAKOUT, is_breakout
 from titlefetch.html.frameset import creates_body, is_frameset_ok
 from titlefetch.html.tokenizer import (
@@ -44,13 +45,18 @@ _NOT_SIMPLE_FOREIGN = "svg|math|foreignobject|desc|title|annotation-xml|mi|mo|mn
 )
 
 
+# An icon has far fewer parts (tags, text runs); bounding them bounds what a failed attempt
+# costs (an <svg> never closed, 4 MiB of <g>), and a longer one is walked tag by tag.
+_SIMPLE_PARTS = 2_000
+
+
 def _simple_foreign(root: str) -> str:
     return (
         rf"<{root}{_D}{TAG_REST_PATTERN}(?:(?<=/>)|(?:[^<]++"
         rf"|<(?!(?:{_NOT_SIMPLE_FOREIGN}){_D}){_ANY_NAME}{TAG_REST_PATTERN}"
         rf"|</(?!(?:{_NOT_SIMPLE_FOREIGN}){_D}){_ANY_NAME}{TAG_REST_PATTERN}"
         rf"|<title{_D}{TAG_REST_PATTERN}(?:(?<=/>)|[^<]*+</title{_D}{TAG_REST_PATTERN})"
-        rf"|<!\[CDATA\[.*?\]\]>|<!(?!--|\[CDATA\[)[^>]*+>|{_BOGUS})*+"
+        rf"|<!\[CDATA\[.*?\]\]>|<!(?!--|\[CDATA\[)[^>]*+>|{_BOGUS}){{0,{_SIMPLE_PARTS}}}+"
         rf"</{root}{_D}{TAG_REST_PATTERN})"
     )
 
@@ -62,6 +68,7 @@ _UNIMPORTANT_RUN = re.compile(
     re.I | re.A | re.S,
 )
 _FRAMESET = re.compile(rf"<frameset{_D}", re.I | re.A)
+_FRAMESET_WINDOW = 2048
 # SVG/MathML elements that are "special" and bound every scope: an HTML end tag that would have
 # to close past one is ignored (whatever annotation-xml's encoding).
 _BOUNDARIES = frozenset({"foreignobject", "desc", "title", "mi", "mo", "mn", "ms", "mtext"}) | {
@@ -98,29 +105,35 @@ class _Open:
 
 
 def find_title(text: str) -> TitleSpan | None:
-    """Where the first HTML title element's content is, as a browser's parser decides."""
+    """Where the first HTML title element's content is, as a browser's parser decides.
+
+    Raises:
+        SearchAbandoned: the markup cost more than the search's work budget (budget.py).
+    """
+    budget = WorkBudget(len(text))
     stack: list[_Open] = []  # empty while in plain HTML content
     templates = 0  # a title in template contents is not in the document
     found: TitleSpan | None = None  # a title in <body>, which a later <frameset> removes
     tag = next_tag(text, _UNIMPORTANT_RUN.match(text).end())  # type: ignore[union-attr]
     while tag is not None:
+        budget.spend()
         if not _is_html_context(stack, tag):
-            _foreign_tag(stack, tag, text)
+            _foreign_tag(stack, tag, text, budget)
             pos = tag.end
         elif tag.is_end_tag:
             templates -= tag.name == "template" and templates > 0
-            _html_end_tag(stack, tag.name)
+            _html_end_tag(stack, tag.name, budget)
             pos = tag.end
         elif tag.name == "title" and not templates and found is None:
             found = _title_span(text, tag.end)
-            if not found.closed or not _may_be_removed(text, tag, found):
+            if not found.closed or not _may_be_removed(text, tag, found, budget):
                 return found
             pos = skip_text_element(text, tag)
         elif tag.name in TEXT_ELEMENTS:
             pos = skip_text_element(text, tag)
         elif tag.name == "plaintext":
             return found  # all text from here on
-        elif tag.name == "frameset" and not templates and is_frameset_ok(text, tag.start):
+        elif tag.name == "frameset" and not templates and is_frameset_ok(text, tag, budget):
             return None  # it replaces the body; and a <title> in frameset modes is ignored
         else:
             templates += tag.name == "template"
@@ -134,10 +147,13 @@ def find_title(text: str) -> TitleSpan | None:
     return found
 
 
-def _may_be_removed(text: str, tag: Tag, span: TitleSpan) -> bool:
+def _may_be_removed(text: str, tag: Tag, span: TitleSpan, budget: WorkBudget) -> bool:
     """Whether a frameset after the title may yet remove it: it is in <body> (rare: cheap
     checks first)."""
-    return _FRAMESET.search(text, span.end) is not None and creates_body(text, tag.start)
+    # Looked for only so far past the title: an unbounded search cost more than the whole walk.
+    if _FRAMESET.search(text, span.end, span.end + _FRAMESET_WINDOW) is None:
+        return False
+    return creates_body(text, tag, budget)
 
 
 def _title_span(text: str, start: int) -> TitleSpan:
@@ -167,10 +183,11 @@ def _html_start_tag(stack: list[_Open], tag: Tag) -> None:
         stack.append(_Open("html", tag.name))
 
 
-def _html_end_tag(stack: list[_Open], name: str) -> None:
+def _html_end_tag(stack: list[_Open], name: str, budget: WorkBudget) -> None:
     # Like "any other end tag" in body: close the nearest HTML element of that name, but never
     # past SVG/MathML content (integration points are "special" elements).
     for index in range(len(stack) - 1, -1, -1):
+        budget.spend()
         if stack[index].namespace != "html":
             return
         if stack[index].name == name:
@@ -178,13 +195,13 @@ def _html_end_tag(stack: list[_Open], name: str) -> None:
             return
 
 
-def _foreign_tag(stack: list[_Open], tag: Tag, text: str) -> None:
+def _foreign_tag(stack: list[_Open], tag: Tag, text: str, budget: WorkBudget) -> None:
     """Follow the rules for tokens in foreign content (a start tag may break out of it)."""
     if tag.is_end_tag:
         if tag.name in ("br", "p"):
             _break_out(stack)
             return
-        _foreign_end_tag(stack, tag, text)
+        _foreign_end_tag(stack, tag, text, budget)
         return
     if is_breakout(tag):
         _break_out(stack)
@@ -193,30 +210,34 @@ def _foreign_tag(stack: list[_Open], tag: Tag, text: str) -> None:
         stack.append(_foreign_element(stack[-1].namespace, tag))
 
 
-def _foreign_end_tag(stack: list[_Open], tag: Tag, text: str) -> None:
+def _foreign_end_tag(stack: list[_Open], tag: Tag, text: str, budget: WorkBudget) -> None:
     """An end tag in SVG/MathML content: it closes the nearest foreign element of its name;
     failing that, it goes to the HTML element below, where the HTML rules cannot see past an
     integration point (a "special" element and a scope boundary): then it is ignored."""
     hidden = False  # an integration point lies between the top and the HTML below
     for index in range(len(stack) - 1, -1, -1):
+        budget.spend()
         node = stack[index]
         if node.name == tag.name and node.namespace != "html":
             del stack[index:]
             return
         if node.namespace == "html":
             if not hidden:
-                _html_end_tag(stack, tag.name)
+                _html_end_tag(stack, tag.name, budget)
             return
         hidden = hidden or (node.name in _BOUNDARIES and tag.name not in _TABLE_SCOPED)
     # HTML elements outside SVG/MathML are not tracked: the end tag closes one (and everything
     # in it) if an element of its name was left open before. </html>, </body> and </head>
     # never close anything in <body>.
-    if not hidden and tag.name not in ("html", "head", "body") and _is_left_open(text, tag):
+    if hidden or tag.name in ("html", "head", "body"):
+        return
+    budget.spend_scan(2 * tag.start)
+    if _is_left_open(text, tag):
         stack.clear()
 
 
 def _is_left_open(text: str, tag: Tag) -> bool:
-    """Whether more `<name` than `</name` tags come before `tag` (a cheap count: rare)."""
+    """Whether more `<name` than `</name` tags come before `tag` (a count: rare)."""
     starts = len(re.findall(rf"<{tag.name}{_D}", text[: tag.start], re.I | re.A))
     return starts > len(re.findall(rf"</{tag.name}{_D}", text[: tag.start], re.I | re.A))
 

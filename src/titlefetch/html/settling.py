@@ -11,6 +11,7 @@ import bisect
 import re
 from collections.abc import Callable, Sequence
 
+from titlefetch.html.budget import SearchAbandoned
 from titlefetch.html.html_titles import HtmlTitle, locate_html_title
 from titlefetch.html.labels import encoding_for_label
 from titlefetch.html.mime import content_type_parts, is_html_type, is_xml_type
@@ -55,13 +56,16 @@ def is_title_settled(
         # feed with a <title> per item is not parsed again for each chunk.
         if not wide and _TITLE_NAMESPACE.search(body) is None:
             return False
-        return xml_title(_cut_after_last_close(body), content_types) is not None
+        try:
+            return xml_title(_cut_after_last_close(body), content_types) is not None
+        except SearchAbandoned:
+            return True  # more bytes cannot help: the title is given up on
     if not wide and not _may_close_html_title(body, closes):
         return False
     found = locate_html_title(body, content_types)
     if on_found is not None:
         on_found(found)
-    return found.span is not None and found.span.closed
+    return found.gave_up or (found.span is not None and found.span.closed)
 
 
 def _may_close_html_title(body: bytes, closes: list[int]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from titlefetch.html.budget import SearchAbandoned
 from titlefetch.html.html_titles import (
     HtmlTitle,
     html_encoding,
@@ -30,6 +31,7 @@ class PageTitle:
     title: str | None
     encoding: str | None = None
     encoding_source: str | None = None
+    gave_up: bool = False  # the markup cost more than the search's work budget (budget.py)
 
 
 class TitleReader:
@@ -62,7 +64,11 @@ def find_page_title(body: bytes, content_types: Sequence[str]) -> PageTitle:
     kind = media_type(content_types)
     if is_xml_type(kind):
         encoding = xml_encoding(body, content_types)[0]
-        return PageTitle(as_shown(xml_title(body, content_types)), encoding.name, encoding.source)
+        try:
+            title = as_shown(xml_title(body, content_types))
+        except SearchAbandoned:
+            return PageTitle(None, encoding.name, encoding.source, gave_up=True)
+        return PageTitle(title, encoding.name, encoding.source)
     if is_html_type(kind):
         return _html_page_title(locate_html_title(body, content_types))
     return PageTitle(None)
@@ -75,4 +81,5 @@ def extract_title(body: bytes, content_types: Sequence[str]) -> str | None:
 
 def _html_page_title(found: HtmlTitle) -> PageTitle:
     encoding = html_encoding(found)
-    return PageTitle(as_shown(html_title_text(found, encoding)), encoding.name, encoding.source)
+    title = as_shown(html_title_text(found, encoding))
+    return PageTitle(title, encoding.name, encoding.source, gave_up=found.gave_up)
