@@ -33,10 +33,8 @@ _TAGS_THAT_MATTER = (
 )
 _BOGUS = r"<!--(?>>|->|.*?--!?>)|<\?[^>]*+>|</[^A-Za-z>][^>]*+>|</>|<(?![A-Za-z!/?])"
 # An <svg> or <math> element that cannot hold an HTML title: no integration point other than an
-# SVG <title> holding only text, no breakout tag, no nested <svg>/<math> (inline icons).
-# End tags of HTML elements that usually hold inline SVG/MathML: inside foreign content with no
-# element of that name open in it, such an end tag closes the HTML ancestor (assumed open: we
-# do not track HTML elements) and with it everything inside.
+# SVG <title> holding only text, no breakout tag, no nested <svg>/<math> (inline icons), and no
+# end tag of an HTML element that usually holds inline SVG/MathML (it may close the SVG).
 _CONTAINER_NAMES = """a article aside button details figcaption figure footer form header label
     main nav section summary td th tr"""
 _CLOSES_FOREIGN = BREAKOUT | frozenset(_CONTAINER_NAMES.split())
