@@ -24,9 +24,13 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 
-from titlefetch.html.decoders import decode
-from titlefetch.html.decoding import declared_encoding, guess_encoding
-from titlefetch.html.titles import can_have_title, extract_title, is_title_settled, normalize_title
+from titlefetch.html.guessing import guess_encoding
+from titlefetch.html.mime import can_have_title
+from titlefetch.html.settling import is_title_settled
+from titlefetch.html.sniffing import declared_encoding
+from titlefetch.html.title_text import normalize_title
+from titlefetch.html.titles import extract_title
+from titlefetch.html.whatwg_decoders import decode
 
 CHUNK = 16 * 1024
 Extractor = Callable[[bytes, Sequence[str]], "str | None"]

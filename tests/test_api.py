@@ -36,7 +36,7 @@ def test_fetch_titles_yields_one_result_per_url_in_input_order(site):
         ("slow", "Slow page", None),
         ("", "Home page", None),
         ("nope", None, "invalid_url"),
-        ("missing", None, "http_4xx"),
+        ("missing", "Not found", "http_4xx"),  # an error page's own title (#17)
     ]
     assert [(r.source, r.line) for r in results] == [("<urls>", n) for n in range(1, 5)]
 

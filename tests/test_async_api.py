@@ -190,7 +190,7 @@ def test_results_equal_fetch_titles_for_the_same_list(site, refused_url, backend
     assert outcomes(sorted(iterated, key=lambda r: r.line or 0)) == [
         ("Page 0", None),
         ("Page 1", None),
-        (None, "http_4xx"),
+        ("Missing", "http_4xx"),  # an error page shows its own title (#17)
         (None, "invalid_url"),
         ("Page 0", None),
         (None, "refused"),
@@ -207,7 +207,7 @@ def test_failures_arrive_as_results_never_as_exceptions(site, refused_url):
     assert outcomes(results) == [
         (None, "invalid_url"),
         (None, "refused"),
-        (None, "http_4xx"),
+        ("Missing", "http_4xx"),  # an error page shows its own title (#17)
         (None, "timeout"),
         ("Page 0", None),
     ]

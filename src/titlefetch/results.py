@@ -22,6 +22,8 @@ class TitleResult:
     status: int | None = None
     content_type: str | None = None
     title: str | None = None
+    encoding: str | None = None  # the WHATWG name of the encoding the page was decoded in
+    encoding_source: str | None = None  # bom, header, meta, xml, guess or default
     error: Failure | None = None
     redirects: int = 0
     bytes_read: int = 0

@@ -47,7 +47,7 @@ def test_any_failed_url_exits_1_and_the_others_still_print(site, tmp_path):
     result = invoke("-f", "jsonl", urls)
     assert result.exit_code == 1
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["title"] for r in records] == ["Alpha", None, None]
+    assert [r["title"] for r in records] == ["Alpha", None, "Not Found"]  # 404 page (#17)
     assert records[1]["error"]["kind"] == "invalid_url"
     assert records[1]["error"]["message"].startswith(f"{urls}:2: ")
     assert records[1]["line"] == 2
@@ -93,7 +93,9 @@ def test_each_format_parses_back_to_the_same_records(site, output_format):
     result = invoke("-f", output_format, "-q", *urls)
     rows = parse(output_format, result.stdout)
     assert [row["url"] for row in rows] == urls
-    assert [row["title"] for row in rows] == ["Alpha", ""]
+    # The 404 page's own title (#17); text shows the error in its place.
+    error_page_title = "" if output_format == "text" else "Not Found"
+    assert [row["title"] for row in rows] == ["Alpha", error_page_title]
 
 
 def parse(output_format: str, text: str) -> list[dict[str, str]]:

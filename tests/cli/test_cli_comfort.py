@@ -125,7 +125,7 @@ def test_environment_gives_defaults(site):
     env = {"TITLEFETCH_FORMAT": "tsv", "TITLEFETCH_EXPECT_STATUS": "404", "TITLEFETCH_QUIET": "1"}
     result = invoke(f"{site}/missing", env=env)
     assert result.exit_code == 0
-    assert result.stdout == f"{site}/missing\t\t404\t\n"
+    assert result.stdout == f"{site}/missing\tNot found\t404\t\n"  # the 404 page's title
     assert result.stderr == ""
 
 

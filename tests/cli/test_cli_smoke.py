@@ -93,17 +93,31 @@ def test_without_expect_status_a_404_keeps_its_http_kind(site):
     result = run("-f", "jsonl", f"{site}/missing")
     [record] = records(result.stdout)
     assert record["error"] == {"kind": "http_4xx", "message": "HTTP 404"}
+    assert record["title"] == "Not found"  # the error page's own title (#17)
     assert result.exit_code == 1
 
 
-def test_expect_status_and_a_pattern_combine(site):
-    result = run("-f", "jsonl", "--expect-status", "404", "-", stdin=f"{site}/missing\tNot\n")
+@pytest.mark.parametrize(
+    ("pattern", "error"),
+    [
+        ("^Not found$", None),
+        (
+            "Gone",
+            {
+                "kind": "title_mismatch",
+                "message": "expected title matching 'Gone', got 'Not found'",
+            },
+        ),
+    ],
+)
+def test_expect_status_and_a_pattern_combine(site, pattern, error):
+    # An error page's title is read (#17), so an expected 404 can check which page answered.
+    stdin = f"{site}/missing\t{pattern}\n"
+    result = run("-f", "jsonl", "--expect-status", "404", "-", stdin=stdin)
     [record] = records(result.stdout)
-    # Bodies of non-2xx responses are not read, so there is no title to match.
-    assert record["error"] == {
-        "kind": "title_mismatch",
-        "message": "expected title matching 'Not', got no title",
-    }
+    assert record["error"] == error
+    assert record["title"] == "Not found"
+    assert result.exit_code == (0 if error is None else 1)
 
 
 @pytest.mark.parametrize("codes", ["abc", "200,", "99", "2000"])

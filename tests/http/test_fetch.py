@@ -84,10 +84,11 @@ def test_body_is_not_read_when_empty_prefix_is_enough(server):
     assert page.body == b""
 
 
-def test_error_status_body_is_not_read(server):
+def test_error_status_body_is_read_for_its_title(server):
+    # An error page's title says which page answered (#17).
     url = server.add("/page", Page(b"<title>Not Found</title>", status=404))
     page = fetch_page(url, OPTIONS, is_enough=never_enough)
-    assert (page.status, page.body) == (404, b"")
+    assert (page.status, page.body) == (404, b"<title>Not Found</title>")
 
 
 def redirect(location: str, status: int = 302, *headers: tuple[str, str]) -> Page:

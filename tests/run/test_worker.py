@@ -32,18 +32,28 @@ def test_success_records_title_status_and_where_it_ran(server):
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "content_type", "kind"),
+    ("status", "body", "content_type", "kind", "title"),
     [
-        (404, b"<title>Not Found</title>", "text/html", "http_4xx"),
-        (503, b"<title>Busy</title>", "text/html", "http_5xx"),
-        (200, b"%PDF-1.4 <title>x</title>", "application/pdf", "not_html"),
-        (200, b"<html><body>no title here</body></html>", "text/html", "no_title"),
+        # An error page keeps its error kind and reports its own title (#17).
+        (404, b"<title>Not Found</title>", "text/html", "http_4xx", "Not Found"),
+        (503, b"<title>Busy</title>", "text/html", "http_5xx", "Busy"),
+        (
+            500,
+            "<title>Erreur – serveur</title>".encode("cp1252"),
+            "text/html",
+            "http_5xx",
+            "Erreur – serveur",
+        ),
+        (404, b"no title", "text/html", "http_4xx", None),
+        (410, b"<title>Gone</title>", "text/plain", "http_4xx", None),
+        (200, b"%PDF-1.4 <title>x</title>", "application/pdf", "not_html", None),
+        (200, b"<html><body>no title here</body></html>", "text/html", "no_title", None),
     ],
 )
-def test_http_trouble_becomes_an_error_kind(server, status, body, content_type, kind):
+def test_http_trouble_becomes_an_error_kind(server, status, body, content_type, kind, title):
     url = server.add("/page", Page(body, status, headers=(("Content-Type", content_type),)))
     result = get_title(url, OPTIONS)
-    assert result.title is None
+    assert result.title == title
     assert result.error is not None
     assert result.error.kind == kind
     assert result.status == status
@@ -80,3 +90,87 @@ def test_result_survives_pickling_for_the_process_backend(server):
     result = get_title(url, OPTIONS)
     assert pickle.loads(pickle.dumps(result)) == result
     assert pickle.loads(pickle.dumps(OPTIONS)) == OPTIONS
+
+
+RUSSIAN = "Новости дня: погода"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "encoding", "source"),
+    [
+        ("\ufeff<title>\u00e9</title>".encode(), "text/html; charset=koi8-r", "utf-8", "bom"),
+        (
+            f"<title>{RUSSIAN}</title>".encode("koi8-r"),
+            "text/html; charset=koi8-r",
+            "koi8-r",
+            "header",
+        ),
+        (
+            f"<meta charset=koi8-r><title>{RUSSIAN}</title>".encode("koi8-r"),
+            "text/html",
+            "koi8-r",
+            "meta",
+        ),
+        (
+            f'<?xml version="1.0" encoding="koi8-r"?><title>{RUSSIAN}</title>'.encode("koi8-r"),
+            "text/html",
+            "koi8-r",
+            "xml",
+        ),
+        (
+            f"<title>{RUSSIAN}</title><p>{RUSSIAN}</p>".encode("cp1251"),
+            "text/html",
+            "windows-1251",
+            "guess",
+        ),
+        (f"<title>{RUSSIAN}</title>".encode(), "text/html", "utf-8", "guess"),
+        (b"<title>Ascii</title>", "text/html", "windows-1252", "default"),
+    ],
+)
+def test_result_records_the_encoding_and_its_source(server, body, content_type, encoding, source):
+    url = server.add("/page", Page(body, headers=(("Content-Type", content_type),)))
+    result = get_title(url, OPTIONS)
+    assert result.error is None and result.title in (RUSSIAN, "\u00e9", "Ascii")
+    assert (result.encoding, result.encoding_source) == (encoding, source)
+
+
+def test_a_page_without_a_title_type_has_no_encoding(server):
+    url = server.add(
+        "/page", Page(b"%PDF <title>x</title>", headers=(("Content-Type", "application/pdf"),))
+    )
+    result = get_title(url, OPTIONS)
+    assert (result.encoding, result.encoding_source) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "title", "kind"),
+    [
+        (
+            "text/xml",
+            b'<html xmlns="http://www.w3.org/1999/xhtml"><title>XHTML as text/xml</title></html>',
+            "XHTML as text/xml",
+            None,
+        ),
+        (
+            "application/rss+xml",
+            b"<rss><channel><title>Feed</title></channel></rss>",
+            None,
+            "no_title",
+        ),
+    ],
+)
+def test_xml_documents_have_the_browsers_title(server, content_type, body, title, kind):
+    url = server.add("/doc", Page(body, headers=(("Content-Type", content_type),)))
+    result = get_title(url, OPTIONS)
+    assert result.title == title
+    assert (result.error.kind if result.error else None) == kind
+
+
+def test_markup_too_costly_to_search_is_too_large_not_a_stall(server):
+    # 200,000 nested SVG elements: the title search gives up within its work budget (#14).
+    body = b"<svg>" + b"<g>" * 200_000 + b"<title>Late</title>"
+    url = server.add("/page", Page(body, headers=(("Content-Type", "text/html"),)))
+    result = get_title(url, OPTIONS)
+    assert result.title is None
+    assert result.error is not None and result.error.kind == "too_large"
+    assert result.error.message.startswith("gave up: the markup of")

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from titlefetch.html.budget import WorkBudget
+from titlefetch.html.elements import BREAKOUT, is_breakout
+from titlefetch.html.frameset import creates_body, is_frameset_ok
 from titlefetch.html.tokenizer import (
     END_TAGS,
     TAG_REST_PATTERN,
@@ -21,28 +24,28 @@ from titlefetch.html.tokenizer import (
     skip_text_element,
 )
 
-# Start tags that end SVG/MathML content (HTML "breakout" tags); <font> only with these attributes.
-_BREAKOUT_NAMES = """b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6
-    head hr i img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table
-    tt u ul var"""
-_BREAKOUT = frozenset(_BREAKOUT_NAMES.split())
 # In plain HTML content (no SVG/MathML or template open) only these start tags matter; a run
 # of text, other tags, end tags, comments and doctypes is skipped by one regex match, in C.
 _D = r"(?=[\t\n\f\r />]|\Z)"  # the end of a tag name
 _ANY_NAME = r"[A-Za-z][^\t\n\f\r />]*+"
-_TAGS_THAT_MATTER = "title|script|style|textarea|xmp|iframe|noembed|noframes|plaintext|template"
+_TAGS_THAT_MATTER = (
+    "title|script|style|textarea|xmp|iframe|noembed|noframes|plaintext|template|frameset"
+)
 _BOGUS = r"<!--(?>>|->|.*?--!?>)|<\?[^>]*+>|</[^A-Za-z>][^>]*+>|</>|<(?![A-Za-z!/?])"
 # An <svg> or <math> element that cannot hold an HTML title: no integration point other than an
-# SVG <title> holding only text, no breakout tag, no nested <svg>/<math> (inline icons).
-# End tags of HTML elements that usually hold inline SVG/MathML: inside foreign content with no
-# element of that name open in it, such an end tag closes the HTML ancestor (assumed open: we
-# do not track HTML elements) and with it everything inside.
+# SVG <title> holding only text, no breakout tag, no nested <svg>/<math> (inline icons), and no
+# end tag of an HTML element that usually holds inline SVG/MathML (it may close the SVG).
 _CONTAINER_NAMES = """a article aside button details figcaption figure footer form header label
     main nav section summary td th tr"""
-_CLOSES_FOREIGN = _BREAKOUT | frozenset(_CONTAINER_NAMES.split())
+_CLOSES_FOREIGN = BREAKOUT | frozenset(_CONTAINER_NAMES.split())
 _NOT_SIMPLE_FOREIGN = "svg|math|foreignobject|desc|title|annotation-xml|mi|mo|mn|ms|mtext|font|" + (
     "|".join(sorted(_CLOSES_FOREIGN))
 )
+
+
+# An icon has far fewer parts (tags, text runs); bounding them bounds what a failed attempt
+# costs (an <svg> never closed, 4 MiB of <g>), and a longer one is walked tag by tag.
+_SIMPLE_PARTS = 2_000
 
 
 def _simple_foreign(root: str) -> str:
@@ -51,7 +54,7 @@ def _simple_foreign(root: str) -> str:
         rf"|<(?!(?:{_NOT_SIMPLE_FOREIGN}){_D}){_ANY_NAME}{TAG_REST_PATTERN}"
         rf"|</(?!(?:{_NOT_SIMPLE_FOREIGN}){_D}){_ANY_NAME}{TAG_REST_PATTERN}"
         rf"|<title{_D}{TAG_REST_PATTERN}(?:(?<=/>)|[^<]*+</title{_D}{TAG_REST_PATTERN})"
-        rf"|<!\[CDATA\[.*?\]\]>|<!(?!--|\[CDATA\[)[^>]*+>|{_BOGUS})*+"
+        rf"|<!\[CDATA\[.*?\]\]>|<!(?!--|\[CDATA\[)[^>]*+>|{_BOGUS}){{0,{_SIMPLE_PARTS}}}+"
         rf"</{root}{_D}{TAG_REST_PATTERN})"
     )
 
@@ -62,7 +65,16 @@ _UNIMPORTANT_RUN = re.compile(
     rf"""|</{_ANY_NAME}{TAG_REST_PATTERN}|<!(?!--)[^>]*+>|{_BOGUS})*+""",
     re.I | re.A | re.S,
 )
-_FONT_BREAKOUT = frozenset({"color", "face", "size"})
+_FRAMESET = re.compile(rf"<frameset{_D}", re.I | re.A)
+_FRAMESET_WINDOW = 2048
+# SVG/MathML elements that are "special" and bound every scope: an HTML end tag that would have
+# to close past one is ignored (whatever annotation-xml's encoding).
+_BOUNDARIES = frozenset({"foreignobject", "desc", "title", "mi", "mo", "mn", "ms", "mtext"}) | {
+    "annotation-xml"
+}
+# End tags that look for their element in table scope, which only html, table and template
+# bound: integration points do not hide a <td> from </td>.
+_TABLE_SCOPED = frozenset({"caption", "table", "tbody", "td", "tfoot", "th", "thead", "tr"})
 _INTEGRATION_POINTS = frozenset(
     {("svg", "foreignobject"), ("svg", "desc"), ("svg", "title")}
     | {("math", name) for name in ("mi", "mo", "mn", "ms", "mtext")}
@@ -91,34 +103,55 @@ class _Open:
 
 
 def find_title(text: str) -> TitleSpan | None:
-    """Where the first HTML title element's content is, as a browser's parser decides."""
+    """Where the first HTML title element's content is, as a browser's parser decides.
+
+    Raises:
+        SearchAbandoned: the markup cost more than the search's work budget (budget.py).
+    """
+    budget = WorkBudget(len(text))
     stack: list[_Open] = []  # empty while in plain HTML content
     templates = 0  # a title in template contents is not in the document
+    found: TitleSpan | None = None  # a title in <body>, which a later <frameset> removes
     tag = next_tag(text, _UNIMPORTANT_RUN.match(text).end())  # type: ignore[union-attr]
     while tag is not None:
+        budget.spend()
         if not _is_html_context(stack, tag):
-            _foreign_tag(stack, tag)
+            _foreign_tag(stack, tag, text, budget)
             pos = tag.end
         elif tag.is_end_tag:
             templates -= tag.name == "template" and templates > 0
-            _html_end_tag(stack, tag.name)
+            _html_end_tag(stack, tag.name, budget)
             pos = tag.end
-        elif tag.name == "title" and not templates:
-            return _title_span(text, tag.end)
+        elif tag.name == "title" and not templates and found is None:
+            found = _title_span(text, tag.end)
+            if not found.closed or not _may_be_removed(text, tag, found, budget):
+                return found
+            pos = skip_text_element(text, tag)
         elif tag.name in TEXT_ELEMENTS:
             pos = skip_text_element(text, tag)
         elif tag.name == "plaintext":
-            return None
+            return found  # all text from here on
+        elif tag.name == "frameset" and not templates and is_frameset_ok(text, tag, budget):
+            return None  # it replaces the body; and a <title> in frameset modes is ignored
         else:
             templates += tag.name == "template"
             _html_start_tag(stack, tag)
             pos = tag.end
         if pos < 0:
-            return None
+            return found
         if not stack and not templates:
             pos = _UNIMPORTANT_RUN.match(text, pos).end()  # type: ignore[union-attr]
         tag = next_tag(text, pos, foreign=bool(stack) and stack[-1].namespace != "html")
-    return None
+    return found
+
+
+def _may_be_removed(text: str, tag: Tag, span: TitleSpan, budget: WorkBudget) -> bool:
+    """Whether a frameset after the title may yet remove it: it is in <body> (rare: cheap
+    checks first)."""
+    # Looked for only so far past the title: an unbounded search cost more than the whole walk.
+    if _FRAMESET.search(text, span.end, span.end + _FRAMESET_WINDOW) is None:
+        return False
+    return creates_body(text, tag, budget)
 
 
 def _title_span(text: str, start: int) -> TitleSpan:
@@ -148,10 +181,11 @@ def _html_start_tag(stack: list[_Open], tag: Tag) -> None:
         stack.append(_Open("html", tag.name))
 
 
-def _html_end_tag(stack: list[_Open], name: str) -> None:
+def _html_end_tag(stack: list[_Open], name: str, budget: WorkBudget) -> None:
     # Like "any other end tag" in body: close the nearest HTML element of that name, but never
     # past SVG/MathML content (integration points are "special" elements).
     for index in range(len(stack) - 1, -1, -1):
+        budget.spend()
         if stack[index].namespace != "html":
             return
         if stack[index].name == name:
@@ -159,27 +193,51 @@ def _html_end_tag(stack: list[_Open], name: str) -> None:
             return
 
 
-def _foreign_tag(stack: list[_Open], tag: Tag) -> None:
+def _foreign_tag(stack: list[_Open], tag: Tag, text: str, budget: WorkBudget) -> None:
     """Follow the rules for tokens in foreign content (a start tag may break out of it)."""
     if tag.is_end_tag:
         if tag.name in ("br", "p"):
             _break_out(stack)
             return
-        for index in range(len(stack) - 1, -1, -1):
-            if stack[index].name == tag.name:
-                del stack[index:]
-                return
-            if stack[index].namespace == "html":
-                _html_end_tag(stack, tag.name)
-                return
-        if tag.name in _CLOSES_FOREIGN:  # closes an HTML ancestor, and the SVG/MathML in it
-            stack.clear()
+        _foreign_end_tag(stack, tag, text, budget)
         return
-    if tag.name in _BREAKOUT or (tag.name == "font" and _FONT_BREAKOUT & tag.attributes().keys()):
+    if is_breakout(tag):
         _break_out(stack)
         _html_start_tag(stack, tag)
     elif not tag.is_self_closing:
         stack.append(_foreign_element(stack[-1].namespace, tag))
+
+
+def _foreign_end_tag(stack: list[_Open], tag: Tag, text: str, budget: WorkBudget) -> None:
+    """An end tag in SVG/MathML content: it closes the nearest foreign element of its name;
+    failing that, it goes to the HTML element below, where the HTML rules cannot see past an
+    integration point (a "special" element and a scope boundary): then it is ignored."""
+    hidden = False  # an integration point lies between the top and the HTML below
+    for index in range(len(stack) - 1, -1, -1):
+        budget.spend()
+        node = stack[index]
+        if node.name == tag.name and node.namespace != "html":
+            del stack[index:]
+            return
+        if node.namespace == "html":
+            if not hidden:
+                _html_end_tag(stack, tag.name, budget)
+            return
+        hidden = hidden or (node.name in _BOUNDARIES and tag.name not in _TABLE_SCOPED)
+    # HTML elements outside SVG/MathML are not tracked: the end tag closes one (and everything
+    # in it) if an element of its name was left open before. </html>, </body> and </head>
+    # never close anything in <body>.
+    if hidden or tag.name in ("html", "head", "body"):
+        return
+    budget.spend_scan(2 * tag.start)
+    if _is_left_open(text, tag):
+        stack.clear()
+
+
+def _is_left_open(text: str, tag: Tag) -> bool:
+    """Whether more `<name` than `</name` tags come before `tag` (a count: rare)."""
+    starts = len(re.findall(rf"<{tag.name}{_D}", text[: tag.start], re.I | re.A))
+    return starts > len(re.findall(rf"</{tag.name}{_D}", text[: tag.start], re.I | re.A))
 
 
 def _break_out(stack: list[_Open]) -> None:

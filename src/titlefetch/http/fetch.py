@@ -91,7 +91,7 @@ DRAIN_SECONDS = 0.25
 def fetch_page(
     url: str, options: FetchOptions, *, is_enough: BodyCheck, hooks: RunHooks | None = None
 ) -> Page:
-    """GET `url`, reading a 2xx body until `is_enough(body_so_far, content_types)` or max_bytes.
+    """GET `url`, reading the final body until `is_enough(body_so_far, content_types)` or max_bytes.
 
     `is_enough(b"", content_types)` is asked first: True there means the body is not needed.
     Each attempt (retries get a fresh one) must end within options.timeout, redirects and
@@ -194,7 +194,8 @@ def _read_page(
 ) -> Page:
     content_types = tuple(response.headers.getlist("Content-Type"))
     body, truncated = b"", False
-    if 200 <= response.status < 300 and not check(b"", content_types):
+    # Every final response's body is read, error pages too: their title says which one it is.
+    if not check(b"", content_types):
         body, truncated = _read_body(response, options.max_bytes, content_types, check)
     if check.deadline.expired:  # the body ended because the watchdog shut the socket
         raise timed_out(options)

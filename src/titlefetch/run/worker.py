@@ -10,7 +10,8 @@ import threading
 import time
 
 from titlefetch.errors import FetchError
-from titlefetch.html.titles import TitleReader, can_have_title, media_type
+from titlefetch.html.mime import can_have_title, media_type
+from titlefetch.html.titles import PageTitle, TitleReader
 from titlefetch.http.fetch import FetchOptions, Page, RunHooks, client_for, fetch_page
 from titlefetch.results import Failure, TitleResult
 
@@ -62,19 +63,28 @@ def _describe(page: Page, reader: TitleReader) -> dict[str, object]:
         "redirects": page.redirects,
         "bytes_read": len(page.body),
     }
+    # An error page keeps its status failure, and its title says which page answered.
     failure = _status_failure(page.status)
-    if failure is None and not can_have_title(page.content_types):
-        failure = Failure("not_html", f"{fields['content_type']} has no title")
-    if failure is None:
-        title = reader.title(page.body, page.content_types)
-        if title:
-            fields["title"] = title
-        elif page.truncated:
-            failure = Failure("too_large", f"no title in the first {len(page.body)} bytes")
-        else:
-            failure = Failure("no_title", "the page has no <title>")
+    if not can_have_title(page.content_types):
+        failure = failure or Failure("not_html", f"{fields['content_type']} has no title")
+    else:
+        found = reader.read(page.body, page.content_types)
+        fields.update(encoding=found.encoding, encoding_source=found.encoding_source)
+        fields["title"] = found.title
+        failure = failure or _title_failure(found, page)
     fields["error"] = failure
     return fields
+
+
+def _title_failure(found: PageTitle, page: Page) -> Failure | None:
+    if found.title:
+        return None
+    size = len(page.body)
+    if found.gave_up:
+        return Failure("too_large", f"gave up: the markup of {size} bytes costs too much to search")
+    if page.truncated:
+        return Failure("too_large", f"no title in the first {size} bytes")
+    return Failure("no_title", "the page has no <title>")
 
 
 def _status_failure(status: int) -> Failure | None:

@@ -30,7 +30,8 @@ _BYTE_FIXES = {
     "windows-1255": {0xCA: "\u05ba"},
 }
 _ASCII_INCOMPATIBLE = frozenset({"utf-16le", "utf-16be", "iso-2022-jp", "replacement"})
-# Encodings a guess may choose: the legacy ones pages really use, as Python codec names.
+# EUC-JP byte sequences: a two-byte JIS X 0208 pair, a half-width katakana, a JIS X 0212
+# triple, a run of ASCII, or any other byte (an error).
 _EUC_JP = re.compile(
     rb"[\xa1-\xfe][\xa1-\xfe]|\x8e[\xa1-\xdf]|\x8f[\xa1-\xfe][\xa1-\xfe]|[\x00-\x7f]+|.", re.S
 )

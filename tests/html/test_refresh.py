@@ -1,0 +1,83 @@
+"""Meta refresh: where a browser finds it and how it reads its content (#18).
+
+The rows marked Chromium were checked in Chromium 156 (JavaScript off): the page it landed on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from titlefetch.html.refresh import MetaRefresh, find_meta_refresh, parse_refresh
+
+HTML = ("text/html",)
+
+
+def meta(content: str) -> str:
+    return f'<meta http-equiv="refresh" content="{content}">'
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("0; url=/a", MetaRefresh(0, "/a")),
+        ("0;URL='/a'", MetaRefresh(0, "/a")),
+        ("0; url = /a", MetaRefresh(0, "/a")),
+        ("0, /a", MetaRefresh(0, "/a")),  # a comma, or only whitespace, before a bare URL
+        ("0 /a", MetaRefresh(0, "/a")),
+        ("0;'/a'", MetaRefresh(0, "/a")),
+        ("0;url='/a", MetaRefresh(0, "/a")),  # no closing quote: to the end
+        ("0;url='/a' ", MetaRefresh(0, "/a")),
+        ("0; url='/a'b'", MetaRefresh(0, "/a'b")),  # Chromium: to the last quote
+        ("0; url=/a b ", MetaRefresh(0, "/a b")),
+        ("0; url=/a#frag", MetaRefresh(0, "/a#frag")),
+        ("0; urlx=/a", MetaRefresh(0, "urlx=/a")),  # not "url=": all of it is the URL
+        ("0 ; ; url=/a", MetaRefresh(0, "; url=/a")),
+        (".5; url=/a", MetaRefresh(0, "/a")),  # the fraction does not count
+        ("0.9.9; url=/a", MetaRefresh(0, "/a")),
+        ("  3  ", MetaRefresh(3, "")),  # no URL: the document itself
+        ("5", MetaRefresh(5, "")),
+        ("0; url=", MetaRefresh(0, "")),
+        ("x; url=/a", None),
+        ("-1; url=/a", None),
+        ("1e0; url=/a", None),
+        ("", None),
+    ],
+)
+def test_parse_refresh_as_chromium(content: str, expected: MetaRefresh | None) -> None:
+    assert parse_refresh(content) == expected
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        (meta("0; url=/a"), MetaRefresh(0, "/a")),
+        # Chromium: the first to fire wins; of equal delays, the last.
+        (meta("0; url=/a") + meta("0; url=/b"), MetaRefresh(0, "/b")),
+        (meta("1; url=/a") + meta("0; url=/b"), MetaRefresh(0, "/b")),
+        (meta("0; url=/a") + meta("1; url=/b"), MetaRefresh(0, "/a")),
+        (meta("bogus") + meta("0; url=/b"), MetaRefresh(0, "/b")),  # invalid ones are skipped
+        ('<meta http-equiv="REFRESH" content="0;url=/a">', MetaRefresh(0, "/a")),
+        ('<meta content="0;url=/a" http-equiv="refresh">', MetaRefresh(0, "/a")),
+        ('<meta http-equiv=" refresh" content="0;url=/a">', None),
+        ("<body><p>text</p>" + meta("0; url=/a") + "</body>", MetaRefresh(0, "/a")),
+        ("<noscript>" + meta("0; url=/a") + "</noscript>", MetaRefresh(0, "/a")),
+        ("<svg>" + meta("0; url=/a") + "</svg>", MetaRefresh(0, "/a")),  # <meta> breaks out
+        ("<template>" + meta("0; url=/a") + "</template>", None),
+        ("<!-- " + meta("0; url=/a") + " -->", None),
+        ("<script>'" + meta("0; url=/a") + "'</script>", None),
+        ("<title>" + meta("0; url=/a") + "</title>", None),
+        ('<meta http-equiv="refresh" content="0; url=&quot;/a&quot;">', MetaRefresh(0, "/a")),
+        ("<p>no refresh</p>", None),
+    ],
+)
+def test_find_meta_refresh_where_a_browser_does(markup: str, expected: MetaRefresh | None) -> None:
+    assert find_meta_refresh(markup.encode(), HTML) == expected
+
+
+def test_the_url_is_decoded_in_the_page_encoding() -> None:
+    body = (meta("0; url=/новости") + "<meta charset=windows-1251>").encode("cp1251")
+    assert find_meta_refresh(body, HTML) == MetaRefresh(0, "/новости")
+
+
+def test_only_html_documents_refresh() -> None:
+    assert find_meta_refresh(meta("0; url=/a").encode(), ("image/svg+xml",)) is None
