@@ -151,11 +151,23 @@ def test_a_page_without_a_title_type_has_no_encoding(server):
             "XHTML as text/xml",
             None,
         ),
-        (
+        (  # a kind of document without titles, as an image is
             "application/rss+xml",
             b"<rss><channel><title>Feed</title></channel></rss>",
             None,
+            "not_html",
+        ),
+        (  # an XHTML document that lacks one
+            "application/xhtml+xml",
+            b'<html xmlns="http://www.w3.org/1999/xhtml"><head></head><body/></html>',
+            None,
             "no_title",
+        ),
+        (  # the same namespace test in any XML type: text/xml names no kind of document
+            "text/xml",
+            b'<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom</title></feed>',
+            None,
+            "not_html",
         ),
     ],
 )

@@ -20,7 +20,8 @@ from titlefetch.html.html_titles import (
 from titlefetch.html.mime import is_html_type, is_xml_type, media_type
 from titlefetch.html.settling import is_title_settled
 from titlefetch.html.title_text import as_shown
-from titlefetch.html.xml_titles import xml_encoding, xml_title
+from titlefetch.html.whatwg_decoders import decode
+from titlefetch.html.xml_titles import can_hold_a_title, xml_encoding, xml_title
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,9 @@ class PageTitle:
     encoding: str | None = None
     encoding_source: str | None = None
     gave_up: bool = False  # the markup cost more than the search's work budget (budget.py)
+    # False for an XML document that is neither XHTML nor SVG (RSS, Atom, ...): a kind of
+    # document without titles, as an image is, rather than a page that lacks one.
+    titled_kind: bool = True
 
 
 class TitleReader:
@@ -63,7 +67,9 @@ def find_page_title(body: bytes, content_types: Sequence[str]) -> PageTitle:
     """The document's title as a browser shows it, with the encoding it was decoded in."""
     kind = media_type(content_types)
     if is_xml_type(kind):
-        encoding = xml_encoding(body, content_types)[0]
+        encoding, bom = xml_encoding(body, content_types)
+        if not can_hold_a_title(decode(body[bom:], encoding.name)):
+            return PageTitle(None, encoding.name, encoding.source, titled_kind=False)
         try:
             title = as_shown(xml_title(body, content_types))
         except SearchAbandoned:

@@ -30,6 +30,12 @@ _TITLE_CLOSE = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?title\s*>")
 _UNITS_PER_ELEMENT = 2  # bs4 costs about twice the HTML walk per element
 
 
+def can_hold_a_title(text: str) -> bool:
+    """Whether an XML document's text names the XHTML or the SVG namespace: without either, no
+    element of it can be a title (a feed, say), and it is not parsed at all."""
+    return _XHTML_NS in text or _SVG_NS in text
+
+
 def xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
     """document.title of an XML document: parsing stops at the first well-formedness error.
 
@@ -43,8 +49,8 @@ def xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
     """
     encoding, bom = xml_encoding(body, content_types)
     text = decode(body[bom:], encoding.name)
-    if _XHTML_NS not in text and _SVG_NS not in text:
-        return None  # no element can be an XHTML or SVG title: spare the parse (feeds)
+    if not can_hold_a_title(text):
+        return None  # spare the parse
     if _XHTML_DOCTYPE.search(text, 0, 4096):
         text = _NAMED_REFERENCE.sub(_xhtml_entity, text)
     is_svg_document = media_type(content_types) == "image/svg+xml"

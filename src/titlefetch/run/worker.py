@@ -79,6 +79,9 @@ def _describe(page: Page, reader: TitleReader) -> dict[str, object]:
 def _title_failure(found: PageTitle, page: Page) -> Failure | None:
     if found.title:
         return None
+    if not found.titled_kind:
+        content_type = media_type(page.content_types)
+        return Failure("not_html", f"{content_type} is neither XHTML nor SVG: it has no title")
     size = len(page.body)
     if found.gave_up:
         return Failure("too_large", f"gave up: the markup of {size} bytes costs too much to search")
