@@ -78,3 +78,9 @@ def test_count_lines_counts_urls_and_gives_up_on_stdin(tmp_path: Path):
     path.write_text("http://a.test/\n\n# x\nhttp://b.test/\n")
     assert count_lines([str(path), "http://c.test/"]) == 3
     assert count_lines([str(path), "-"]) is None
+
+
+def test_a_url_whose_host_idna_cannot_encode_is_an_invalid_line():
+    # It used to pass, and Origin.of raised in the scheduler: a traceback ended the run (#18).
+    found = url_problem("https://" + "\u00e4" * 64 + ".de/")
+    assert found is not None and found.startswith("malformed host name (")

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from titlefetch.http.origin import Origin
+
 _URL_PREFIXES = ("http://", "https://")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # \s: whitespace as str.isspace() sees it
 
@@ -42,6 +44,10 @@ def url_problem(url: str) -> str | None:
         return "no host name"
     if port == 0:
         return "port 0"
+    try:
+        Origin.of(url)
+    except ValueError as exc:  # a name IDNA cannot encode, among others
+        return f"malformed host name ({exc})"
     return None
 
 
