@@ -63,6 +63,17 @@ def timed_out(limits: Limits, stage: str | None = RESPONSE) -> FetchError:
     return FetchError("timeout", timeout_message(limits), stage=stage)
 
 
+def is_unreachable(failure: FetchError) -> bool:
+    """Whether `failure` is a server that could not be reached although its name resolved:
+    refused, a failed TLS handshake or no connection in time, before any response came."""
+    return (
+        failure.stage == CONNECT
+        and failure.kind != "dns"
+        and failure.status is None
+        and failure.redirects == 0
+    )
+
+
 def classify(
     exc: BaseException, url: str, limits: Limits, *, stage: str | None, expired: bool = False
 ) -> FetchError:

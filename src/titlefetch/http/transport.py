@@ -23,7 +23,15 @@ from titlefetch.errors import FetchError
 from titlefetch.http import http1
 from titlefetch.http.connections import Connections, tls_context
 from titlefetch.http.deadline import Deadline
-from titlefetch.http.failures import CONNECT, FAILURES, RESPONSE, Limits, classify, timed_out
+from titlefetch.http.failures import (
+    CONNECT,
+    FAILURES,
+    RESPONSE,
+    Limits,
+    classify,
+    is_unreachable,
+    timed_out,
+)
 from titlefetch.http.headers import Headers
 from titlefetch.http.origin import Origin
 from titlefetch.http.retries import RetryPolicy
@@ -73,9 +81,17 @@ class Transport:
     limits: Limits  # the timeouts (connect_timeout bounds each new connection)
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
-    def get(self, url: str, headers: Mapping[str, str], deadline: Deadline) -> Response:
+    def get(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        deadline: Deadline,
+        *,
+        retry_unreachable: bool = True,
+    ) -> Response:
         """The response to a GET of `url`, after the retries the policy allows; each retry
-        gets a fresh allowance of `deadline`.
+        gets a fresh allowance of `deadline`. `retry_unreachable=False`: a server that cannot
+        be reached (failures.is_unreachable) is not tried again.
 
         Raises:
             FetchError: the URL cannot be fetched, or the last try failed.
@@ -87,7 +103,7 @@ class Transport:
                 response = self._send(url, target, headers, deadline)
             except FetchError as failure:
                 pause = self.policy.pause_after_failure(failure, retry)
-                if pause is None:
+                if pause is None or (not retry_unreachable and is_unreachable(failure)):
                     raise
             else:
                 pause = self.policy.pause_after_status(
