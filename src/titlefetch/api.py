@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
 
-from titlefetch.http.fetch import FetchOptions
+from titlefetch.http.fetch import FetchOptions, HostScheme
 from titlefetch.results import TitleResult
 from titlefetch.run.executors import default_workers, make_executor
 from titlefetch.run.expectations import check_result
@@ -34,6 +34,7 @@ class RunOptions(TypedDict, total=False):
     verify: bool
     ca_bundle: str | None
     per_host: int
+    scheme: HostScheme  # what a line without a scheme is fetched as: "auto", "https", "http"
     rate: float | None  # requests per second at most, overall
     window: int | None  # input lines read ahead at most
     on_fetched: Callable[[TitleResult], None] | None  # called once per fetch as it ends

@@ -34,6 +34,7 @@ from titlefetch.http.fetch import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_USER_AGENT,
+    HOST_SCHEMES,
     FetchOptions,
 )
 from titlefetch.run.executors import BACKEND_NAMES, require_backend
@@ -191,6 +192,13 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
     help="Verify TLS certificates against this CA bundle",
 )
 @click.option(
+    "--scheme",
+    type=click.Choice(HOST_SCHEMES),
+    default="auto",
+    show_default=True,
+    help="Lines without a scheme: https, then http when https cannot connect (auto), or one",
+)
+@click.option(
     "--resume",
     type=click.Path(dir_okay=False),
     allow_from_autoenv=False,  # a mode for one run, not a default for every run
@@ -282,6 +290,7 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         verify=not params["insecure"],
         ca_bundle=params["ca_bundle"],
         per_host=params["per_host"],
+        scheme=params["scheme"],
     )
     plan = RunPlan(
         backend=_backend_from(params),
