@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
 
 from titlefetch.http.fetch import FetchOptions, HostScheme
+from titlefetch.http.trust import TrustStore
 from titlefetch.results import TitleResult
 from titlefetch.run.executors import default_workers, make_executor
 from titlefetch.run.expectations import check_result
@@ -33,6 +34,7 @@ class RunOptions(TypedDict, total=False):
     headers: tuple[tuple[str, str], ...]
     verify: bool
     ca_bundle: str | None
+    trust: TrustStore  # "system" (default) or "certifi", when no bundle is named
     per_host: int
     scheme: HostScheme  # what a line without a scheme is fetched as: "auto", "https", "http"
     rate: float | None  # requests per second at most, overall

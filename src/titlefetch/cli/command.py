@@ -37,6 +37,7 @@ from titlefetch.http.fetch import (
     HOST_SCHEMES,
     FetchOptions,
 )
+from titlefetch.http.trust import TRUST_STORES
 from titlefetch.run.executors import BACKEND_NAMES, require_backend
 from titlefetch.run.expectations import parse_statuses
 from titlefetch.run.lines import UrlLine
@@ -192,6 +193,13 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
     help="Verify TLS certificates against this CA bundle",
 )
 @click.option(
+    "--trust",
+    type=click.Choice(TRUST_STORES),
+    default="system",
+    show_default=True,
+    help="Certificates to verify against: the system's (as browsers), or certifi's bundle",
+)
+@click.option(
     "--scheme",
     type=click.Choice(HOST_SCHEMES),
     default="auto",
@@ -291,6 +299,7 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         ca_bundle=params["ca_bundle"],
         per_host=params["per_host"],
         scheme=params["scheme"],
+        trust=params["trust"],
     )
     plan = RunPlan(
         backend=_backend_from(params),

@@ -27,6 +27,7 @@ from titlefetch.http.redirects import (
     redirect_target,
 )
 from titlefetch.http.transport import Response
+from titlefetch.http.trust import TrustStore
 
 DEFAULT_USER_AGENT = f"titlefetch/{__version__} (+https://github.com/titlefetch/titlefetch)"
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
@@ -53,6 +54,7 @@ class FetchOptions:
     ca_bundle: str | None = None
     per_host: int = 8
     scheme: HostScheme = "auto"
+    trust: TrustStore = "system"  # when neither ca_bundle nor the environment names a bundle
 
 
 @dataclass(frozen=True, slots=True)
