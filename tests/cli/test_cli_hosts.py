@@ -16,6 +16,7 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch import fetch_titles
 from titlefetch.cli.command import main
+from titlefetch.http.fetch import close_clients
 
 
 @dataclass
@@ -49,6 +50,14 @@ def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
 
 
 FAST = ("--retries", "0", "--connect-timeout", "1", "--timeout", "2")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clients() -> Iterator[None]:
+    """No test sees the unreachable origins another one found (the clients remember them)."""
+    close_clients()
+    yield
+    close_clients()
 
 
 def invoke(hosts: Hosts, *args: str, stdin: str, env: dict[str, str] | None = None):

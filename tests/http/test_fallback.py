@@ -16,11 +16,21 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch.errors import FetchError
 from titlefetch.http.fallback import fetch_first_reachable
-from titlefetch.http.fetch import FetchOptions
+from titlefetch.http.fetch import FetchOptions, close_clients
+from titlefetch.http.unreachable import REMEMBER_SECONDS, UnreachableOrigins
 
 
 def has_title_end(body: bytes, content_types: object) -> bool:
     return b"</title>" in body
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clients() -> Iterator[None]:
+    """Each test starts with clients that remember no unreachable origin (a port found
+    closed by one test may serve the next)."""
+    close_clients()
+    yield
+    close_clients()
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +185,32 @@ def test_one_url_is_fetched_as_fetch_page_fetches_it(tmp_path: Path, options):
         url = server.add("/", fs.title_page("Home"))
         page = fetch_first_reachable([url], options, is_enough=has_title_end)
     assert (page.url, page.status) == (url, 200)
+
+
+def test_a_host_found_unreachable_goes_straight_to_http_for_its_next_lines(authority, options):
+    with serving(authority, tls=False, plain=True) as server:
+        server.add("/a", fs.title_page("A"))
+        server.add("/b", fs.title_page("B"))
+        first = fetch_first_reachable(
+            both_urls(server.port, "/a"), options, is_enough=has_title_end
+        )
+        second = fetch_first_reachable(
+            both_urls(server.port, "/b"), options, is_enough=has_title_end
+        )
+    assert (first.final_url, second.final_url) == (
+        f"http://127.0.0.1:{server.port}/a",
+        f"http://127.0.0.1:{server.port}/b",
+    )
+    # The failed TLS hello and the first line's http connection, which the second reuses.
+    assert server.connections == 2
+
+
+def test_a_remembered_failure_repeats_in_a_result_and_is_forgotten_in_time():
+    now = [0.0]
+    origins = UnreachableOrigins(clock=lambda: now[0])
+    failure = FetchError("refused", "nothing accepts connections at a.test:443", stage="connect")
+    origins.remember("https://a.test/x", failure)
+    assert origins.failure("https://A.test:443/y") is failure
+    assert origins.failure("http://a.test/") is None  # another origin
+    now[0] = REMEMBER_SECONDS
+    assert origins.failure("https://a.test/") is None

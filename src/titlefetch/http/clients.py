@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from titlefetch.http.codings import accept_encoding
 from titlefetch.http.retries import RetryPolicy
 from titlefetch.http.transport import Transport, new_transport
 from titlefetch.http.trust import Trust, choose_trust
+from titlefetch.http.unreachable import UnreachableOrigins
 
 if TYPE_CHECKING:
     from titlefetch.http.fetch import FetchOptions
@@ -27,6 +28,8 @@ class Client:
 
     transport: Transport
     headers: dict[str, str]
+    # https origins of host lines that could not be reached lately (fallback.py)
+    unreachable: UnreachableOrigins = field(default_factory=UnreachableOrigins)
 
 
 def _forget_after_fork() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from titlefetch.errors import FetchError
 from titlefetch.http.failures import is_unreachable
-from titlefetch.http.fetch import BodyCheck, FetchOptions, Page, RunHooks, fetch_page
+from titlefetch.http.fetch import BodyCheck, FetchOptions, Page, RunHooks, client_for, fetch_page
 
 
 def fetch_first_reachable(
@@ -22,17 +22,23 @@ def fetch_first_reachable(
 
     The next URL is tried only when a server cannot be reached although its name resolved:
     refused, a failed TLS handshake (an untrusted certificate too), no connection in time.
-    That is the next URL's turn at once, not a retry of this one. A status, a redirect or a
-    failure after the request went out is the answer; so is a name that does not resolve
-    (the next URL has the same name).
+    That is the next URL's turn at once, not a retry of this one, and the origin is not
+    asked again for a while (unreachable.py): the next lines of the host go straight to the
+    next URL. A status, a redirect or a failure after the request went out is the answer;
+    so is a name that does not resolve (the next URL has the same name).
 
     Raises:
         FetchError: of the URL that answered; when none did, the first URL's, its message
             telling what the others met.
     """
     missed: list[tuple[str, FetchError]] = []
+    unreachable = client_for(options).unreachable
     for number, url in enumerate(urls, start=1):
         last = number == len(urls)
+        known = None if last else unreachable.failure(url)
+        if known is not None:  # found unreachable for an earlier line: not asked again
+            missed.append((url, known))
+            continue
         if missed and hooks is not None:
             hooks.entering(url)  # --per-host counts it against the new URL's origin
         try:
@@ -43,6 +49,8 @@ def fetch_first_reachable(
             if not _is_unanswered(failure):
                 raise
             missed.append((url, failure))
+            if not last and is_unreachable(failure):
+                unreachable.remember(url, failure)
             if last or failure.kind == "dns":
                 raise _first_with_the_rest(missed) from failure
     raise ValueError("no URL to fetch")
