@@ -45,7 +45,8 @@ from titlefetch.run.lines import UrlLine
 HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
 
 A SOURCE is a file with one URL per line, `-` for stdin, or a URL itself. With no SOURCE,
-URLs are read from stdin when it is not a terminal.
+URLs are read from stdin when it is not a terminal. A line without a scheme (example.com,
+host:8443/path) is fetched over https, and over http when https cannot connect (--scheme).
 
 A line `URL<TAB>REGEX` is a smoke check: the title must match REGEX.
 
