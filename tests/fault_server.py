@@ -74,11 +74,16 @@ class FaultServer:
 
     routes: dict[str, Handler] = field(default_factory=dict)
     tls: ssl.SSLContext | None = None
+    plain_too: bool = False  # with tls: a connection that opens without a TLS record is plain
+    # without tls: answer a TLS hello with a 400 and close, as nginx and http.server do (else
+    # it is read as the start of an HTTP head that never ends)
+    refuses_tls: bool = False
     hits: Counter[str] = field(default_factory=Counter)
     sent: Counter[str] = field(default_factory=Counter)
     arrivals: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     request_headers: dict[str, dict[str, str]] = field(default_factory=dict)
     done: Counter[str] = field(default_factory=Counter)  # handlers finished, per path
+    schemes: Counter[str] = field(default_factory=Counter)  # requests over "http", "https"
     connections: int = 0
     max_open: int = 0
     max_in_flight: int = 0
@@ -144,11 +149,14 @@ class FaultServer:
             threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
 
     def _serve(self, raw: socket.socket) -> None:
-        sock = raw
+        sock, scheme = raw, "http"
         try:
-            if self.tls is not None:
-                sock = self.tls.wrap_socket(raw, server_side=True)
-            while self._serve_one(sock):
+            if self.tls is not None and not (self.plain_too and not _opens_tls(raw)):
+                sock, scheme = self.tls.wrap_socket(raw, server_side=True), "https"
+            elif self.refuses_tls and _opens_tls(raw):
+                sock.sendall(response_head("400 Bad Request", "Connection: close"))
+                return
+            while self._serve_one(sock, scheme):
                 pass
         except (OSError, ClientGone):
             pass
@@ -157,12 +165,13 @@ class FaultServer:
                 self._open.discard(raw)
             sock.close()
 
-    def _serve_one(self, sock: socket.socket) -> bool:
+    def _serve_one(self, sock: socket.socket, scheme: str) -> bool:
         head = _read_head(sock)
         if head is None:
             return False
         path, headers = head
         with self._lock:
+            self.schemes[scheme] += 1
             self.hits[path] += 1
             self.arrivals[path].append(time.monotonic())
             self.request_headers[path] = headers
@@ -175,6 +184,10 @@ class FaultServer:
             with self._lock:
                 self._in_flight -= 1
                 self.done[path] += 1
+
+
+def _opens_tls(sock: socket.socket) -> bool:
+    return sock.recv(1, socket.MSG_PEEK) == b"\x16"  # a TLS handshake record
 
 
 def _read_head(sock: socket.socket) -> tuple[str, dict[str, str]] | None:

@@ -31,6 +31,22 @@ def test_command_fetches_titles_from_stdin(server: PageServer, command):
     assert done.stderr.startswith("titlefetch: 1 URL: 1 ok, 0 failed")
 
 
+def test_command_fetches_a_bare_host_over_http_when_https_cannot_connect(server: PageServer):
+    # http.server answers the TLS hello with a 400: https fails at once, http answers (#18).
+    server.add("/", html_page("Plain"))
+    host = server.base.removeprefix("http://")
+    done = subprocess.run(
+        [TITLEFETCH, "--format", "jsonl", "--retries", "0"],
+        input=host + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert (record["url"], record["final_url"], record["title"]) == (host, server.base, "Plain")
+
+
 def test_version_and_short_help():
     assert subprocess.run(
         [TITLEFETCH, "--version"], capture_output=True, text=True

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
 
-from titlefetch.http.fetch import FetchOptions
+from titlefetch.http.fetch import FetchOptions, HostScheme
+from titlefetch.http.trust import TrustStore
 from titlefetch.results import TitleResult
 from titlefetch.run.executors import default_workers, make_executor
 from titlefetch.run.expectations import check_result
@@ -33,7 +34,9 @@ class RunOptions(TypedDict, total=False):
     headers: tuple[tuple[str, str], ...]
     verify: bool
     ca_bundle: str | None
+    trust: TrustStore  # "system" (default) or "certifi", when no bundle is named
     per_host: int
+    scheme: HostScheme  # what a line without a scheme is fetched as: "auto", "https", "http"
     rate: float | None  # requests per second at most, overall
     window: int | None  # input lines read ahead at most
     on_fetched: Callable[[TitleResult], None] | None  # called once per fetch as it ends

@@ -3,7 +3,7 @@
 # The kinds a result's error can carry. They are part of the output format: scripts grep for
 # them, so a kind is never renamed. README.md documents each one.
 ERROR_KINDS = (
-    "invalid_url",  # the input line is not an http(s) URL, or its title pattern is invalid
+    "invalid_url",  # the line is neither an http(s) URL nor a host line, or its pattern is invalid
     "dns",  # the host name does not resolve
     "refused",  # nothing listens on the port
     "reset",  # the connection broke (reset, closed early, malformed response)

@@ -34,8 +34,9 @@ def test_parse_lines_keeps_urls_with_their_line_numbers(lines, expected):
     [
         ("http://example.test/", None),
         ("HTTPS://EXAMPLE.TEST/a?b=c", None),
-        ("ftp://example.test/", "not an http(s) URL"),
-        ("example.test", "not an http(s) URL"),
+        ("ftp://example.test/", "scheme ftp: only http and https are fetched"),
+        ("example.test", None),  # a host line (tests/run/test_lines.py)
+        ("example", "not an http(s) URL or a host name"),
         ("http://", "no host name"),
         ("http://exa mple.test/", "contains whitespace or control characters"),
         ("http://example.test:99999/", "malformed URL"),
@@ -51,8 +52,9 @@ def test_url_problem_explains_what_is_wrong(url, problem):
 
 
 def test_invalid_line_is_kept_with_its_problem():
-    [line] = parse_lines(["\n", "not a url\n"], "list.txt")
-    assert (line.source, line.line, line.problem) == ("list.txt", 2, "not an http(s) URL")
+    [line] = parse_lines(["\n", "<not-a-url>\n"], "list.txt")
+    assert (line.source, line.line) == ("list.txt", 2)
+    assert line.problem == "not an http(s) URL or a host name"
 
 
 def test_read_source_reads_crlf_file_with_bom(tmp_path: Path):
@@ -78,3 +80,9 @@ def test_count_lines_counts_urls_and_gives_up_on_stdin(tmp_path: Path):
     path.write_text("http://a.test/\n\n# x\nhttp://b.test/\n")
     assert count_lines([str(path), "http://c.test/"]) == 3
     assert count_lines([str(path), "-"]) is None
+
+
+def test_a_url_whose_host_idna_cannot_encode_is_an_invalid_line():
+    # It used to pass, and Origin.of raised in the scheduler: a traceback ended the run (#18).
+    found = url_problem("https://" + "\u00e4" * 64 + ".de/")
+    assert found is not None and found.startswith("malformed host name (")

@@ -7,15 +7,17 @@ import socket
 import ssl
 from collections.abc import Iterator
 
+import certifi
 import pytest
 import trustme
 from urllib3.exceptions import ConnectTimeoutError
 
 from tests import fault_server as fs
 from titlefetch.http import connections
-from titlefetch.http.connections import Connections, is_quiet, tls_context
+from titlefetch.http.connections import Connections, is_quiet
 from titlefetch.http.deadline import Deadline
 from titlefetch.http.origin import Origin
+from titlefetch.http.trust import Trust, tls_context
 
 
 def unused_context() -> ssl.SSLContext:
@@ -153,7 +155,8 @@ def test_https_connections_verify_the_certificate_against_the_given_bundle(tmp_p
     ca = trustme.CA()
     bundle = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
-    pool = Connections(per_host=1, tls_context=lambda: tls_context(str(bundle)))
+    trust = Trust("openssl", "the test's CA", "", cafile=str(bundle))
+    pool = Connections(per_host=1, tls_context=lambda: tls_context(trust))
     with tls_server(ca) as origin, pool.open(origin, 2.0, deadline) as sock:
         assert isinstance(sock, ssl.SSLSocket)
         assert sock.gettimeout() is None
@@ -163,23 +166,19 @@ def test_https_connections_verify_the_certificate_against_the_given_bundle(tmp_p
 
 
 def test_an_untrusted_certificate_fails_the_handshake(deadline):
-    pool = Connections(per_host=1, tls_context=lambda: tls_context(True))
+    trust = Trust("openssl", "certifi", "", cafile=certifi.where())
+    pool = Connections(per_host=1, tls_context=lambda: tls_context(trust))
     with tls_server(trustme.CA()) as origin, pytest.raises(ssl.SSLCertVerificationError):
         pool.open(origin, 2.0, deadline)
 
 
-def test_certificates_are_loaded_once_per_setting_and_only_for_https(listener, deadline):
+def test_certificates_are_loaded_only_for_https(listener, deadline):
     loads = []
 
     def counting() -> ssl.SSLContext:
         loads.append(1)
-        return tls_context(False)
+        return tls_context(Trust("none", "nothing", ""))
 
     pool = Connections(per_host=1, tls_context=counting)
     pool.open(listener, 1.0, deadline).close()
     assert loads == []
-    tls_context.cache_clear()
-    assert tls_context(True) is tls_context(True)
-    assert tls_context.cache_info().misses == 1
-    assert tls_context(False).verify_mode == ssl.CERT_NONE
-    assert tls_context(True).verify_mode == ssl.CERT_REQUIRED

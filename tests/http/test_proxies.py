@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 
+import certifi
 import pytest
 
 from tests import fault_server as fs
@@ -12,19 +13,21 @@ from tests.fault_server import FaultServer
 from titlefetch.errors import FetchError
 from titlefetch.http.fetch import FetchOptions, fetch_page
 from titlefetch.http.proxies import ProxyPools
+from titlefetch.http.trust import Trust
 
 URL = "http://example.test/"
+CERTIFI = Trust("openssl", "certifi", "", cafile=certifi.where())
 
 
 def test_http_proxy_pools_are_watched_too():
-    manager = ProxyPools(per_host=3, verify=True).manager_for("http://127.0.0.1:3128")
+    manager = ProxyPools(per_host=3, trust=CERTIFI).manager_for("http://127.0.0.1:3128")
     pool = manager.connection_from_url(URL)
     assert type(pool).__name__ == "_WatchedPool"
     assert pool.pool is not None and pool.pool.maxsize == 3
 
 
 def test_proxy_pools_are_made_once_per_proxy_with_one_tls_context():
-    proxy = ProxyPools(per_host=2, verify=True)
+    proxy = ProxyPools(per_host=2, trust=CERTIFI)
     first = proxy.manager_for("http://127.0.0.1:3128")
     assert first is proxy.manager_for("http://127.0.0.1:3128")
     context = first.connection_from_url("https://a.test/").conn_kw["ssl_context"]

@@ -16,8 +16,11 @@ from titlefetch.http.origin import Origin
 from titlefetch.http.retries import RetryPolicy
 from titlefetch.http.transport import Transport, new_transport
 from titlefetch.http.transport import _Target as Target
+from titlefetch.http.trust import Trust
 
 LIMITS = FetchOptions(timeout=5.0, connect_timeout=2.0)
+
+UNVERIFIED = Trust("none", "nothing", "")  # the transports here speak plain HTTP
 
 
 Make = Callable[..., Transport]
@@ -30,7 +33,7 @@ def make() -> Iterator[Make]:
     made: list[Transport] = []
 
     def make_transport(retries: int, sleeps: list[float] | None = None) -> Transport:
-        new = new_transport(2, True, RetryPolicy(retries, random=lambda: 0.0), LIMITS)
+        new = new_transport(2, UNVERIFIED, RetryPolicy(retries, random=lambda: 0.0), LIMITS)
         if sleeps is not None:
             new = Transport(new.connections, new.proxies, new.policy, new.limits, sleeps.append)
         made.append(new)

@@ -35,8 +35,8 @@ def test_an_invalid_pattern_makes_the_line_an_error_with_its_place():
 
 
 def test_an_invalid_url_is_reported_before_its_pattern():
-    [line] = parse_lines(["not a url\t("], "urls.txt")
-    assert line.problem == "not an http(s) URL"
+    [line] = parse_lines(["<not-a-url>\t("], "urls.txt")
+    assert line.problem == "not an http(s) URL or a host name"
 
 
 @pytest.mark.parametrize(

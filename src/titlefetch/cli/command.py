@@ -34,8 +34,10 @@ from titlefetch.http.fetch import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_USER_AGENT,
+    HOST_SCHEMES,
     FetchOptions,
 )
+from titlefetch.http.trust import TRUST_STORES
 from titlefetch.run.executors import BACKEND_NAMES, require_backend
 from titlefetch.run.expectations import parse_statuses
 from titlefetch.run.lines import UrlLine
@@ -43,7 +45,8 @@ from titlefetch.run.lines import UrlLine
 HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
 
 A SOURCE is a file with one URL per line, `-` for stdin, or a URL itself. With no SOURCE,
-URLs are read from stdin when it is not a terminal.
+URLs are read from stdin when it is not a terminal. A line without a scheme (example.com,
+host:8443/path) is fetched over https, and over http when https cannot connect (--scheme).
 
 A line `URL<TAB>REGEX` is a smoke check: the title must match REGEX.
 
@@ -191,6 +194,20 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
     help="Verify TLS certificates against this CA bundle",
 )
 @click.option(
+    "--trust",
+    type=click.Choice(TRUST_STORES),
+    default="system",
+    show_default=True,
+    help="Certificates to verify against: the system's (as browsers), or certifi's bundle",
+)
+@click.option(
+    "--scheme",
+    type=click.Choice(HOST_SCHEMES),
+    default="auto",
+    show_default=True,
+    help="Lines without a scheme: https, then http when https cannot connect (auto), or one",
+)
+@click.option(
     "--resume",
     type=click.Path(dir_okay=False),
     allow_from_autoenv=False,  # a mode for one run, not a default for every run
@@ -282,6 +299,8 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         verify=not params["insecure"],
         ca_bundle=params["ca_bundle"],
         per_host=params["per_host"],
+        scheme=params["scheme"],
+        trust=params["trust"],
     )
     plan = RunPlan(
         backend=_backend_from(params),

@@ -4,13 +4,16 @@ process's threads (its kept-alive connections above all)."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from titlefetch.http.codings import accept_encoding
 from titlefetch.http.retries import RetryPolicy
 from titlefetch.http.transport import Transport, new_transport
+from titlefetch.http.trust import Trust, choose_trust
+from titlefetch.http.unreachable import UnreachableOrigins
 
 if TYPE_CHECKING:
     from titlefetch.http.fetch import FetchOptions
@@ -25,6 +28,8 @@ class Client:
 
     transport: Transport
     headers: dict[str, str]
+    # https origins of host lines that could not be reached lately (fallback.py)
+    unreachable: UnreachableOrigins = field(default_factory=UnreachableOrigins)
 
 
 def _forget_after_fork() -> None:
@@ -71,15 +76,16 @@ def _new_client(options: FetchOptions) -> Client:
             del headers[same]
         headers[name] = value
     policy = RetryPolicy(options.retries)
-    transport = new_transport(options.per_host, _verify_setting(options), policy, options)
+    transport = new_transport(options.per_host, _trust(options), policy, options)
     return Client(transport=transport, headers=headers)
 
 
-def _verify_setting(options: FetchOptions) -> bool | str:
-    """What to verify certificates against: --ca-bundle, else the bundle the environment
-    names (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, as requests does), else certifi's."""
-    if options.ca_bundle:
-        return options.ca_bundle
-    if not options.verify:
-        return False
-    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+def _trust(options: FetchOptions) -> Trust:
+    """What to verify certificates against (trust.py has the order)."""
+    return choose_trust(
+        verify=options.verify,
+        ca_bundle=options.ca_bundle,
+        store=options.trust,
+        environ=os.environ,
+        platform=sys.platform,
+    )

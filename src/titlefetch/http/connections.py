@@ -11,8 +11,6 @@ there are a response nobody asked for, or the server's close.
 from __future__ import annotations
 
 import contextlib
-import functools
-import os
 import select
 import socket
 import ssl
@@ -21,7 +19,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from urllib3.exceptions import ConnectTimeoutError
-from urllib3.util.ssl_ import create_urllib3_context
 
 from titlefetch.http import dns
 from titlefetch.http.deadline import Deadline
@@ -155,22 +152,3 @@ def _connect_any(
                 sock.close()
             error = exc
     raise error or OSError(f"no address for {origin.host}")
-
-
-@functools.cache
-def tls_context(verify: bool | str) -> ssl.SSLContext:
-    """The TLS settings for False (--insecure), True (certifi's bundle, as requests), or a
-    bundle file or folder. One per process and setting: loading a bundle costs ~30 ms."""
-    context = create_urllib3_context()
-    if verify is False:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    from requests.utils import DEFAULT_CA_BUNDLE_PATH  # certifi's; only HTTPS needs requests
-
-    bundle = DEFAULT_CA_BUNDLE_PATH if verify is True else verify
-    if os.path.isdir(bundle):
-        context.load_verify_locations(capath=bundle)
-    else:
-        context.load_verify_locations(cafile=bundle)
-    return context

@@ -29,6 +29,7 @@ from titlefetch.errors import FetchError
 from titlefetch.http.codings import ContentDecodingError, UnsupportedCoding
 from titlefetch.http.origin import Origin
 from titlefetch.http.parser import CutShort, HeadTooLarge, MalformedResponse, ResponseError
+from titlefetch.http.trust import Trust
 
 CONNECT, RESPONSE = "connect", "response"  # FetchError.stage
 # What a failed request can raise: the socket's, the response reader's, the codings' and, for
@@ -63,13 +64,31 @@ def timed_out(limits: Limits, stage: str | None = RESPONSE) -> FetchError:
     return FetchError("timeout", timeout_message(limits), stage=stage)
 
 
+def is_unreachable(failure: FetchError) -> bool:
+    """Whether `failure` is a server that could not be reached although its name resolved:
+    refused, a failed TLS handshake or no connection in time, before any response came."""
+    return (
+        failure.stage == CONNECT
+        and failure.kind != "dns"
+        and failure.status is None
+        and failure.redirects == 0
+    )
+
+
 def classify(
-    exc: BaseException, url: str, limits: Limits, *, stage: str | None, expired: bool = False
+    exc: BaseException,
+    url: str,
+    limits: Limits,
+    *,
+    stage: str | None,
+    expired: bool = False,
+    trust: Trust | None = None,
 ) -> FetchError:
     """The FetchError for `exc`, raised while fetching `url` (the hop that failed).
 
     `stage` is where it came (CONNECT or RESPONSE) when the caller knows, None to tell from
-    `exc` (urllib3's connection errors are CONNECT); `expired`: the attempt's deadline passed.
+    `exc` (urllib3's connection errors are CONNECT); `expired`: the attempt's deadline passed;
+    `trust`: what certificates were checked against, named when one is not trusted.
     """
     chain = list(causes(exc))
     stage = stage or (CONNECT if any(map(_is_connecting, chain)) else RESPONSE)
@@ -79,11 +98,13 @@ def classify(
         return timed_out(limits, stage)
     if isinstance(exc, LocationValueError):  # URLSchemeUnknown and LocationParseError too
         return FetchError("invalid_url", f"not a fetchable URL: {exc}", permanent=True)
-    kind, message, permanent = _describe(chain, url, limits)
+    kind, message, permanent = _describe(chain, url, limits, trust)
     return FetchError(kind, message, permanent=permanent, stage=stage)
 
 
-def _describe(chain: list[BaseException], url: str, limits: Limits) -> tuple[str, str, bool]:
+def _describe(
+    chain: list[BaseException], url: str, limits: Limits, trust: Trust | None
+) -> tuple[str, str, bool]:
     """(kind, message, permanent) for the first rule that an exception of `chain` meets."""
 
     def first(test: Callable[[BaseException], bool]) -> BaseException | None:
@@ -93,7 +114,7 @@ def _describe(chain: list[BaseException], url: str, limits: Limits) -> tuple[str
         unknown = isinstance(cause, socket.gaierror) and cause.errno == socket.EAI_NONAME
         return "dns", f"cannot resolve {_host_name(url)} (check the name)", unknown
     if first(_is_tls):
-        return "tls", _tls_message(chain), True
+        return "tls", _tls_message(chain, trust), True
     if first(_is_refused):
         return "refused", f"nothing accepts connections at {_host(url)}", False
     if cause := first(_is_unsupported_coding):
@@ -202,11 +223,15 @@ def _host(url: str) -> str:
         return url
 
 
-def _tls_message(chain: list[BaseException]) -> str:
+def _tls_message(chain: list[BaseException], trust: Trust | None) -> str:
     for cause in chain:
         if isinstance(cause, ssl.SSLCertVerificationError):
             reason = cause.verify_message or cause.reason or "invalid certificate"
-            return f"certificate not trusted: {reason} (use --ca-bundle FILE, or --insecure)"
+            if trust is None:
+                return f"certificate not trusted: {reason} (use --ca-bundle FILE, or --insecure)"
+            return (
+                f"certificate not trusted: {reason} (checked against {trust.source}; {trust.fix})"
+            )
     # An SSLError made by hand (urllib3 wraps some) has no `reason` attribute at all.
     reasons = [str(getattr(c, "reason", "")) for c in chain if isinstance(c, ssl.SSLError)]
     reasons = [reason for reason in reasons if reason]

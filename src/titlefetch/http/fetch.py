@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from titlefetch._version import __version__
 from titlefetch.errors import FetchError
@@ -26,11 +27,16 @@ from titlefetch.http.redirects import (
     redirect_target,
 )
 from titlefetch.http.transport import Response
+from titlefetch.http.trust import TrustStore
 
 DEFAULT_USER_AGENT = f"titlefetch/{__version__} (+https://github.com/titlefetch/titlefetch)"
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_REDIRECTS = 20  # as Chromium and Firefox
 _CHUNK = 16 * 1024
+# What a host line (a list line without a scheme, run/lines.py) is fetched as: https and then
+# http when https cannot connect, or one of them only.
+HostScheme = Literal["auto", "https", "http"]
+HOST_SCHEMES: tuple[HostScheme, ...] = ("auto", "https", "http")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,8 @@ class FetchOptions:
     verify: bool = True
     ca_bundle: str | None = None
     per_host: int = 8
+    scheme: HostScheme = "auto"
+    trust: TrustStore = "system"  # when neither ca_bundle nor the environment names a bundle
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +97,20 @@ DRAIN_SECONDS = 0.25
 
 
 def fetch_page(
-    url: str, options: FetchOptions, *, is_enough: BodyCheck, hooks: RunHooks | None = None
+    url: str,
+    options: FetchOptions,
+    *,
+    is_enough: BodyCheck,
+    hooks: RunHooks | None = None,
+    retry_unreachable: bool = True,
 ) -> Page:
     """GET `url`, reading the final body until `is_enough(body_so_far, content_types)` or max_bytes.
 
     `is_enough(b"", content_types)` is asked first: True there means the body is not needed.
     Each attempt (retries get a fresh one) must end within options.timeout, redirects and
     is_enough's work included. `hooks` connect the fetch to the run that scheduled it.
+    `retry_unreachable=False`: when `url`'s server cannot be reached, give up at once (another
+    URL will be tried instead: fallback.py).
 
     Raises:
         FetchError: with the kind of network or HTTP trouble, and how far redirects got.
@@ -103,7 +118,8 @@ def fetch_page(
     client, chain = client_for(options), _Chain([url])
     with Deadline(options.timeout) as deadline:
         try:
-            return _follow(client, chain, options, _Check(is_enough, deadline, options), hooks)
+            check = _Check(is_enough, deadline, options, retry_unreachable)
+            return _follow(client, chain, options, check, hooks)
         except FetchError as exc:
             raise chain.record(exc) from exc.__cause__
         except FAILURES as exc:
@@ -140,6 +156,7 @@ class _Check:
     is_enough: BodyCheck
     deadline: Deadline
     options: FetchOptions
+    retry_unreachable: bool = True  # for the first hop; redirects are always retried
 
     def __call__(self, body: bytes, content_types: Sequence[str]) -> bool:
         if self.deadline.expired:
@@ -153,7 +170,10 @@ def _follow(
     headers, cookies, deadline = client.headers, ChainCookies(), check.deadline
     while True:
         current = chain.current
-        response = client.transport.get(current, headers, deadline)
+        retry_unreachable = check.retry_unreachable or len(chain.visited) > 1
+        response = client.transport.get(
+            current, headers, deadline, retry_unreachable=retry_unreachable
+        )
         chain.status = response.status
         try:
             location = location_of(response.status, response.headers)

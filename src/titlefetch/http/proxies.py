@@ -28,9 +28,9 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError
 from urllib3.response import BaseHTTPResponse
 
 from titlefetch.http import dns
-from titlefetch.http.connections import tls_context
 from titlefetch.http.deadline import Deadline
 from titlefetch.http.headers import Headers
+from titlefetch.http.trust import Trust, tls_context
 
 if TYPE_CHECKING:
     from titlefetch.http.failures import Limits
@@ -47,8 +47,8 @@ _deadline: ContextVar[Deadline | None] = ContextVar("titlefetch_proxied_deadline
 class Proxies:
     """Sends a GET through the proxy the environment names for its URL, if any."""
 
-    def __init__(self, per_host: int, verify: bool | str, limits: Limits) -> None:
-        self._adapter = ProxyPools(per_host, verify)
+    def __init__(self, per_host: int, trust: Trust, limits: Limits) -> None:
+        self._adapter = ProxyPools(per_host, trust)
         self._limits = limits
 
     def send(
@@ -122,12 +122,12 @@ class ProxyPools(HTTPAdapter):
     """requests' adapter, used for what it knows about proxies: HTTP ones (credentials in the
     URL become Proxy-Authorization) and SOCKS ones (with the socks extra)."""
 
-    def __init__(self, per_host: int, verify: bool | str) -> None:
+    def __init__(self, per_host: int, trust: Trust) -> None:
         super().__init__(pool_connections=MAX_POOLS, pool_maxsize=per_host, pool_block=False)
-        self._verify = verify
+        self._trust = trust
 
     def manager_for(self, proxy: str) -> PoolManager:
-        return self.proxy_manager_for(proxy, **_tls(self._verify))
+        return self.proxy_manager_for(proxy, **_tls(self._trust))
 
     @staticmethod
     def watches(proxy: str) -> bool:
@@ -246,11 +246,12 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
 _POOL_CLASSES = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
 
 
-def _tls(verify: bool | str) -> dict[str, Any]:
-    """Pool settings for certificates: False (--insecure), True or a bundle (connections.py)."""
+def _tls(trust: Trust) -> dict[str, Any]:
+    """Pool settings for certificates, as trust.py chose them. (With the OS verifier, a pool's
+    handshakes take turns on its one context: see trust.py.)"""
     return {
-        "ssl_context": tls_context(verify),
-        "cert_reqs": "CERT_REQUIRED" if verify is not False else "CERT_NONE",
+        "ssl_context": tls_context(trust),
+        "cert_reqs": "CERT_NONE" if trust.verifier == "none" else "CERT_REQUIRED",
     }
 
 

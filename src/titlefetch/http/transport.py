@@ -21,12 +21,21 @@ from urllib3.util import parse_url
 
 from titlefetch.errors import FetchError
 from titlefetch.http import http1
-from titlefetch.http.connections import Connections, tls_context
+from titlefetch.http.connections import Connections
 from titlefetch.http.deadline import Deadline
-from titlefetch.http.failures import CONNECT, FAILURES, RESPONSE, Limits, classify, timed_out
+from titlefetch.http.failures import (
+    CONNECT,
+    FAILURES,
+    RESPONSE,
+    Limits,
+    classify,
+    is_unreachable,
+    timed_out,
+)
 from titlefetch.http.headers import Headers
 from titlefetch.http.origin import Origin
 from titlefetch.http.retries import RetryPolicy
+from titlefetch.http.trust import Trust, tls_context
 
 if TYPE_CHECKING:
     from titlefetch.http.proxies import Proxies
@@ -72,10 +81,19 @@ class Transport:
     policy: RetryPolicy
     limits: Limits  # the timeouts (connect_timeout bounds each new connection)
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    trust: Trust | None = None  # what certificates are checked against, named in TLS errors
 
-    def get(self, url: str, headers: Mapping[str, str], deadline: Deadline) -> Response:
+    def get(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        deadline: Deadline,
+        *,
+        retry_unreachable: bool = True,
+    ) -> Response:
         """The response to a GET of `url`, after the retries the policy allows; each retry
-        gets a fresh allowance of `deadline`.
+        gets a fresh allowance of `deadline`. `retry_unreachable=False`: a server that cannot
+        be reached (failures.is_unreachable) is not tried again.
 
         Raises:
             FetchError: the URL cannot be fetched, or the last try failed.
@@ -87,7 +105,7 @@ class Transport:
                 response = self._send(url, target, headers, deadline)
             except FetchError as failure:
                 pause = self.policy.pause_after_failure(failure, retry)
-                if pause is None:
+                if pause is None or (not retry_unreachable and is_unreachable(failure)):
                     raise
             else:
                 pause = self.policy.pause_after_status(
@@ -136,7 +154,8 @@ class Transport:
     def _failure(
         self, exc: BaseException, url: str, deadline: Deadline, stage: str | None
     ) -> FetchError:
-        return classify(exc, url, self.limits, stage=stage, expired=deadline.expired)
+        expired = deadline.expired
+        return classify(exc, url, self.limits, stage=stage, expired=expired, trust=self.trust)
 
     def _exchange(self, sock: socket.socket, origin: Origin, request: bytes) -> http1.Response:
         try:
@@ -175,22 +194,21 @@ class _Target:
         return cls(origin, parsed.request_uri, host_header)
 
 
-def new_transport(
-    per_host: int, verify: bool | str, policy: RetryPolicy, limits: Limits
-) -> Transport:
+def new_transport(per_host: int, trust: Trust, policy: RetryPolicy, limits: Limits) -> Transport:
     """A transport keeping at most `per_host` idle connections per origin."""
     proxies = None
     if _has_proxy_environment():  # only then are requests and its proxy rules imported
         from titlefetch.http.proxies import Proxies
 
-        proxies = Proxies(per_host, verify, limits)
+        proxies = Proxies(per_host, trust, limits)
     return Transport(
         connections=Connections(
-            per_host=per_host, tls_context=functools.partial(tls_context, verify)
+            per_host=per_host, tls_context=functools.partial(tls_context, trust)
         ),
         proxies=proxies,
         policy=policy,
         limits=limits,
+        trust=trust,
     )
 
 

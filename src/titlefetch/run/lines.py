@@ -1,14 +1,34 @@
-"""Input lines -> UrlLine: what a line of a URL list means, as pure functions (no I/O)."""
+"""Input lines -> UrlLine: what a line of a URL list means, as pure functions (no I/O).
+
+A line is an http(s) URL, or a host line: a host name or address without a scheme
+(`example.com`, `shop.example.org:8443/sale`, `[::1]:8080`), fetched as https://… and, with
+the `auto` scheme, as http://… when https cannot connect (see http/schemes.py).
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from titlefetch.http.origin import Origin
+
+if TYPE_CHECKING:
+    from titlefetch.http.fetch import HostScheme
 
 _URL_PREFIXES = ("http://", "https://")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # \s: whitespace as str.isspace() sees it
+# A scheme: followed by //, or by a colon that does not start a port (mailto:, data:)
+_SCHEME_SLASHES = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_SCHEME_COLON = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?![0-9]*(?:[/?#]|$))")
+# host, then an optional :port, then an optional path, query or fragment
+_HOST_LINE = re.compile(r"(\[[^\]]*\]|[^:/?#\[\]]*)(?::([^/?#]*))?([/?#].*)?", re.DOTALL)
+# Labels of letters, digits, '-' and '_' in any script (IDNA encodes them), at least two.
+_HOST_NAME = re.compile(r"(?:[\w-]+\.)+[\w-]+\.?")
+_DOTTED_NUMBERS = re.compile(r"[0-9.]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +47,37 @@ def is_url_argument(argument: str) -> bool:
     return argument.lower().startswith(_URL_PREFIXES)
 
 
+def is_host_line(url: str) -> bool:
+    """Whether a usable line is a host line (no scheme) rather than an http(s) URL."""
+    return not url.lower().startswith(_URL_PREFIXES)
+
+
+def urls_to_try(url: str, scheme: HostScheme) -> tuple[str, ...]:
+    """The URLs a usable line is fetched as, in order: an http(s) URL is itself; a host line
+    is https://… then http://… for `auto`, or the one `scheme` pins.
+
+    >>> urls_to_try("example.com:8443/a", "auto")
+    ('https://example.com:8443/a', 'http://example.com:8443/a')
+    >>> urls_to_try("::1", "http"), urls_to_try("http://a.test/", "https")
+    (('http://[::1]',), ('http://a.test/',))
+    """
+    if not is_host_line(url):
+        return (url,)
+    if _is_bare_ipv6(url):
+        url = f"[{url}]"
+    schemes = ("https", "http") if scheme == "auto" else (scheme,)
+    return tuple(f"{name}://{url}" for name in schemes)
+
+
 def url_problem(url: str) -> str | None:
-    """Why `url` is not a fetchable http(s) URL, or None when it is."""
-    if not url.lower().startswith(_URL_PREFIXES):
-        return "not an http(s) URL"
+    """Why `url` is neither a fetchable http(s) URL nor a host line, or None when it is one."""
     if _SPACE_OR_CONTROL.search(url):
         return "contains whitespace or control characters"
+    if is_host_line(url):
+        problem = host_line_problem(url)
+        if problem is not None:
+            return problem
+        url = urls_to_try(url, "https")[0]
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -42,7 +87,75 @@ def url_problem(url: str) -> str | None:
         return "no host name"
     if port == 0:
         return "port 0"
+    try:
+        Origin.of(url)
+    except ValueError as exc:  # a name IDNA cannot encode, among others
+        return f"malformed host name ({exc})"
     return None
+
+
+def host_line_problem(text: str) -> str | None:
+    """Why `text`, a line without http:// or https://, is not a host line; None when it is.
+
+    >>> host_line_problem("ftp://example.com/"), host_line_problem("example.com:0")
+    ('scheme ftp: only http and https are fetched', 'port 0 is not in 1-65535')
+    """
+    if _is_bare_ipv6(text):
+        return None
+    if _is_bare_ipv6(text.partition("%")[0]):
+        return "an IPv6 address with a zone (%…) cannot be fetched"
+    if text.startswith("//"):
+        return "no scheme before //: write https://… or the host alone"
+    scheme = _SCHEME_SLASHES.match(text) or _SCHEME_COLON.match(text)
+    if scheme is not None:
+        name = scheme.group(1).lower()
+        if name in ("http", "https"):
+            return f"malformed {name} URL: write {name}://HOST/…"
+        if "." not in name or scheme.group().endswith("//"):
+            return f"scheme {name}: only http and https are fetched"
+    parts = _HOST_LINE.fullmatch(text)
+    if parts is None:
+        return "not an http(s) URL or a host name"
+    host, port, _ = parts.groups()
+    return _host_problem(host) or (_port_problem(port) if port is not None else None)
+
+
+def _host_problem(host: str) -> str | None:
+    if not host:
+        return "no host name"
+    if host.lower() in ("http", "https"):
+        return f"malformed {host.lower()} URL: write {host.lower()}://HOST/…"
+    if host.startswith("["):
+        return None if _is_bare_ipv6(host[1:-1]) else f"{host} is not an IPv6 address"
+    if _DOTTED_NUMBERS.fullmatch(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return f"{host} is not an IPv4 address"
+        return None
+    if host.lower() == "localhost" or _HOST_NAME.fullmatch(host):
+        return None
+    if re.fullmatch(r"[\w-]+", host):
+        return "not an http(s) URL or a host name (a name without a dot needs http://)"
+    return "not an http(s) URL or a host name"
+
+
+def _port_problem(port: str) -> str | None:
+    if not (port.isascii() and port.isdigit()):
+        return f"port {port!r} is not a number" if port else "no port after ':'"
+    if not 0 < int(port) < 65536:
+        return f"port {int(port)} is not in 1-65535"
+    return None
+
+
+def _is_bare_ipv6(text: str) -> bool:
+    if ":" not in text or "%" in text:  # a zone (fe80::1%eth0) has no place in a URL
+        return False
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def expect_problem(pattern: str) -> str | None:

@@ -28,7 +28,7 @@ from titlefetch.errors import WorkerLost
 from titlefetch.http.fetch import FetchOptions, RunHooks
 from titlefetch.http.origin import Origin
 from titlefetch.results import Failure, TitleResult
-from titlefetch.run.lines import UrlLine
+from titlefetch.run.lines import UrlLine, urls_to_try
 from titlefetch.run.slots import HostSlots
 from titlefetch.run.store import UrlStore
 
@@ -184,7 +184,8 @@ class Scheduler(Iterator[TitleResult]):
             return
         job = self._jobs.get(line.url)
         if job is None:
-            job = self._jobs[line.url] = _Job(line.url, _host_of(line.url), seq)
+            first = urls_to_try(line.url, self._options.scheme)[0]  # a host line's https://…
+            job = self._jobs[line.url] = _Job(line.url, _host_of(first), seq)
             self._slots.add(job)
         job.lines.append((seq, line))
 

@@ -12,12 +12,15 @@ import time
 from titlefetch.errors import FetchError
 from titlefetch.html.mime import can_have_title, media_type
 from titlefetch.html.titles import PageTitle, TitleReader
-from titlefetch.http.fetch import FetchOptions, Page, RunHooks, client_for, fetch_page
+from titlefetch.http.fallback import fetch_first_reachable
+from titlefetch.http.fetch import FetchOptions, Page, RunHooks, client_for
 from titlefetch.results import Failure, TitleResult
+from titlefetch.run.lines import urls_to_try
 
 
 def get_title(url: str, options: FetchOptions, hooks: RunHooks | None = None) -> TitleResult:
-    """Fetch `url` and find its title. Never raises for network or HTTP trouble.
+    """Fetch `url` (an http(s) URL or a host line) and find its title. Never raises for
+    network or HTTP trouble.
 
     Runs in a worker (thread, process or cluster), so it takes and returns picklable values
     only and records where it ran instead of printing. `hooks` come only from a scheduler in
@@ -27,7 +30,8 @@ def get_title(url: str, options: FetchOptions, hooks: RunHooks | None = None) ->
     clock = time.perf_counter()
     try:
         reader = TitleReader()
-        page = fetch_page(url, options, is_enough=reader.is_settled, hooks=hooks)
+        urls = urls_to_try(url, options.scheme)  # a host line: https://…, then http://…
+        page = fetch_first_reachable(urls, options, is_enough=reader.is_settled, hooks=hooks)
         fields = _describe(page, reader)
     except FetchError as exc:  # with how far its redirect chain got, when it got anywhere
         fields = {"error": Failure(exc.kind, exc.message), "redirects": exc.redirects}
