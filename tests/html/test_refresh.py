@@ -58,6 +58,10 @@ def test_parse_refresh_as_chromium(content: str, expected: MetaRefresh | None) -
         (meta("bogus") + meta("0; url=/b"), MetaRefresh(0, "/b")),  # invalid ones are skipped
         ('<meta http-equiv="REFRESH" content="0;url=/a">', MetaRefresh(0, "/a")),
         ('<meta content="0;url=/a" http-equiv="refresh">', MetaRefresh(0, "/a")),
+        ("<META HTTP-EQUIV = 'Refresh' CONTENT='0;url=/a'>", MetaRefresh(0, "/a")),
+        ('<meta http-equiv=refresh content="0;url=/a">', MetaRefresh(0, "/a")),
+        ('<meta http-equiv="&#114;efresh" content="0;url=/a">', MetaRefresh(0, "/a")),
+        ('<meta http-equiv="content-type" content="text/html">', None),
         ('<meta http-equiv=" refresh" content="0;url=/a">', None),
         ("<body><p>text</p>" + meta("0; url=/a") + "</body>", MetaRefresh(0, "/a")),
         ("<noscript>" + meta("0; url=/a") + "</noscript>", MetaRefresh(0, "/a")),
