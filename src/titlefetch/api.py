@@ -34,6 +34,7 @@ class RunOptions(TypedDict, total=False):
     verify: bool
     ca_bundle: str | None
     per_host: int
+    follow_refresh: bool  # follow a meta refresh of up to 5 s (--follow-refresh)
     rate: float | None  # requests per second at most, overall
     window: int | None  # input lines read ahead at most
     on_fetched: Callable[[TitleResult], None] | None  # called once per fetch as it ends

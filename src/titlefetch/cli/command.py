@@ -154,7 +154,12 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
     type=click.IntRange(min=0),
     default=DEFAULT_MAX_REDIRECTS,
     show_default=True,
-    help="Redirects to follow at most",
+    help="Redirects (and followed meta refreshes) to follow at most",
+)
+@click.option(
+    "--follow-refresh",
+    is_flag=True,
+    help="Follow a meta refresh of up to 5 s, as a browser does, to report the target's title",
 )
 @click.option(
     "--max-bytes",
@@ -282,6 +287,7 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         verify=not params["insecure"],
         ca_bundle=params["ca_bundle"],
         per_host=params["per_host"],
+        follow_refresh=params["follow_refresh"],
     )
     plan = RunPlan(
         backend=_backend_from(params),

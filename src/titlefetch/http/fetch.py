@@ -49,6 +49,7 @@ class FetchOptions:
     verify: bool = True
     ca_bundle: str | None = None
     per_host: int = 8
+    follow_refresh: bool = False  # get_title follows a page's meta refresh (run/worker.py)
 
 
 @dataclass(frozen=True, slots=True)
