@@ -37,6 +37,7 @@ class RunOptions(TypedDict, total=False):
     trust: TrustStore  # "system" (default) or "certifi", when no bundle is named
     per_host: int
     scheme: HostScheme  # what a line without a scheme is fetched as: "auto", "https", "http"
+    follow_refresh: bool  # follow a meta refresh of up to 5 s (--follow-refresh)
     rate: float | None  # requests per second at most, overall
     window: int | None  # input lines read ahead at most
     on_fetched: Callable[[TitleResult], None] | None  # called once per fetch as it ends

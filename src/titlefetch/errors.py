@@ -40,8 +40,9 @@ class FetchError(TitlefetchError):
     `permanent`: a retry cannot help (an unknown host name, an untrusted certificate).
     `stage`: "connect" for a failure to reach the server (name lookup, connect, TLS
     handshake), "response" for one after the request was sent, None for neither.
-    `redirects`, `status`, `final_url`: how far the redirect chain got (the hops followed, the
-    status of the last response and the URL of the last hop).
+    `redirects`, `refreshes`, `status`, `final_url`: how far the redirect chain got (the HTTP
+    redirects and the meta refreshes followed, the status of the last response and the URL of
+    the last hop).
     """
 
     def __init__(
@@ -53,6 +54,7 @@ class FetchError(TitlefetchError):
         self.permanent = permanent
         self.stage = stage
         self.redirects = 0
+        self.refreshes = 0
         self.status: int | None = None
         self.final_url: str | None = None
 

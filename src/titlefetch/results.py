@@ -25,7 +25,8 @@ class TitleResult:
     encoding: str | None = None  # the WHATWG name of the encoding the page was decoded in
     encoding_source: str | None = None  # bom, header, meta, xml, guess or default
     error: Failure | None = None
-    redirects: int = 0
+    redirects: int = 0  # HTTP redirects followed
+    refreshes: int = 0  # meta refreshes followed (--follow-refresh)
     bytes_read: int = 0
     started: float = 0.0  # wall-clock seconds (time.time()) when the fetch began
     elapsed_ms: float = 0.0

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.html.refresh import MetaRefresh, find_meta_refresh, parse_refresh
+from titlefetch.html.refresh import (
+    REFRESH_READ_BYTES,
+    MetaRefresh,
+    find_meta_refresh,
+    followed_refresh,
+    is_read_for_refresh,
+    parse_refresh,
+)
 
 HTML = ("text/html",)
 
@@ -58,6 +65,10 @@ def test_parse_refresh_as_chromium(content: str, expected: MetaRefresh | None) -
         (meta("bogus") + meta("0; url=/b"), MetaRefresh(0, "/b")),  # invalid ones are skipped
         ('<meta http-equiv="REFRESH" content="0;url=/a">', MetaRefresh(0, "/a")),
         ('<meta content="0;url=/a" http-equiv="refresh">', MetaRefresh(0, "/a")),
+        ("<META HTTP-EQUIV = 'Refresh' CONTENT='0;url=/a'>", MetaRefresh(0, "/a")),
+        ('<meta http-equiv=refresh content="0;url=/a">', MetaRefresh(0, "/a")),
+        ('<meta http-equiv="&#114;efresh" content="0;url=/a">', MetaRefresh(0, "/a")),
+        ('<meta http-equiv="content-type" content="text/html">', None),
         ('<meta http-equiv=" refresh" content="0;url=/a">', None),
         ("<body><p>text</p>" + meta("0; url=/a") + "</body>", MetaRefresh(0, "/a")),
         ("<noscript>" + meta("0; url=/a") + "</noscript>", MetaRefresh(0, "/a")),
@@ -81,3 +92,36 @@ def test_the_url_is_decoded_in_the_page_encoding() -> None:
 
 def test_only_html_documents_refresh() -> None:
     assert find_meta_refresh(meta("0; url=/a").encode(), ("image/svg+xml",)) is None
+
+
+@pytest.mark.parametrize(
+    ("markup", "followed"),
+    [
+        (meta("0; url=/a"), "/a"),
+        (meta("5; url=/a"), "/a"),  # --follow-refresh follows up to 5 s (#18)
+        (meta("6; url=/a"), None),
+        (meta("900"), None),  # a news page reloading itself every 15 minutes
+        (meta("2"), ""),  # the page itself: fetch.py does not reload it
+        (meta("900; url=/a") + meta("1; url=/b"), "/b"),  # the one that fires first
+        ("<p>none</p>", None),
+    ],
+)
+def test_followed_refresh_is_one_of_at_most_5_seconds(markup: str, followed: str | None) -> None:
+    assert followed_refresh(markup.encode(), HTML) == followed
+
+
+@pytest.mark.parametrize(
+    ("size", "content_types", "read"),
+    [
+        (0, HTML, False),
+        (REFRESH_READ_BYTES - 1, HTML, False),
+        (REFRESH_READ_BYTES, HTML, True),
+        (0, (), False),  # no type: sniffed as HTML
+        (0, ("application/pdf",), True),  # no refresh to look for
+        (0, ("application/xhtml+xml",), True),
+    ],
+)
+def test_html_is_read_to_32_kb_for_a_refresh(
+    size: int, content_types: tuple[str, ...], read: bool
+) -> None:
+    assert is_read_for_refresh(b"x" * size, content_types) is read

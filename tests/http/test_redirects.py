@@ -14,6 +14,7 @@ from titlefetch.http.redirects import (
     is_fetchable,
     location_of,
     redirect_target,
+    refresh_target,
     resolve,
 )
 
@@ -81,6 +82,38 @@ def test_a_location_that_cannot_be_followed_is_a_bad_redirect(location, problem)
 def test_a_good_location_is_followed_to_its_absolute_url():
     assert redirect_target("/x", HERE) == "http://a.test/x"
     assert redirect_target("https://b.test:8443/y", HERE) == "https://b.test:8443/y"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/other", "http://a.test/other"),
+        ("next", "http://a.test/dir/next"),
+        ("//b.test/p", "http://b.test/p"),
+        ("/a b", "http://a.test/a%20b"),
+        ("/caf\u00e9", "http://a.test/caf%C3%A9"),  # text from the page, not a Latin-1 header
+        ("/caf\u00c3\u00a9", "http://a.test/caf%C3%83%C2%A9"),  # so it is not "undone"
+        ("/x\n/y\t", "http://a.test/x/y"),  # the URL parser drops tabs and line breaks
+        ("/b", "http://a.test/b"),  # a new navigation: the current fragment stays behind
+        ("/b#end", "http://a.test/b#end"),
+    ],
+)
+def test_a_refresh_url_resolves_as_a_link_does(url, expected):
+    assert refresh_target(url, HERE + "#top") == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ftp://a.test/file", "meta refresh to 'ftp://a.test/file', which is not an http(s) URL"),
+        ("javascript:go()", "meta refresh to 'javascript:go()', which is not an http(s) URL"),
+        ("http://[::1/x", "meta refresh to 'http://[::1/x', which is not a valid URL"),
+        ("http://a.test:0/", "meta refresh to 'http://a.test:0/', whose port cannot be"),
+    ],
+)
+def test_a_refresh_that_cannot_be_followed_is_a_bad_redirect(url, problem):
+    with pytest.raises(BadRedirect, match=re.escape(problem)):
+        refresh_target(url, HERE)
 
 
 CREDENTIALS = {"Authorization": "Bearer s", "cookie": "a=1", "Proxy-Authorization": "Basic x"}

@@ -186,3 +186,64 @@ def test_markup_too_costly_to_search_is_too_large_not_a_stall(server):
     assert result.title is None
     assert result.error is not None and result.error.kind == "too_large"
     assert result.error.message.startswith("gave up: the markup of")
+
+
+# -- --follow-refresh (#18) ---------------------------------------------------------------
+
+FOLLOWING = replace(OPTIONS, follow_refresh=True)
+
+
+def refreshing(content: str, *, filler: int = 0, status: int = 200, content_type="text/html"):
+    """A page titled "Wait" whose meta refresh (after the title, and `filler` bytes) says
+    `content`."""
+    body = (
+        "<!doctype html><html><head><title>Wait</title>"
+        + "<!--"
+        + "x" * filler
+        + "-->"
+        + f'<meta http-equiv="refresh" content="{content}"></head><body>Wait</body></html>'
+    )
+    headers = (("Content-Type", content_type),) if content_type else ()
+    return Page(body.encode(), status, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("page", "title"),
+    [
+        (refreshing("0; url=/target"), "Target"),
+        (refreshing("5; url=/target"), "Target"),  # the longest delay followed
+        (refreshing("6; url=/target"), "Wait"),  # a page that reloads or moves on once read
+        (refreshing("0; url=/target", content_type=""), "Target"),  # no type: sniffed as HTML
+        (refreshing("0; url=/target", status=404), "Wait"),  # an error page keeps its error
+        (refreshing("0; url=/target", status=500), "Wait"),
+        (refreshing("0; url=/target", content_type="text/plain"), None),  # not HTML: none
+        (refreshing("0; url=/target", filler=20_000), "Target"),  # well after the title
+        (refreshing("0; url=/target", filler=40_000), "Wait"),  # beyond the 32 KB read for one
+    ],
+)
+def test_which_refreshes_are_followed(server, page, title):
+    url = server.add("/page", page)
+    server.add("/target", Page(b"<title>Target</title>"))
+    result = get_title(url, FOLLOWING)
+    assert result.title == title
+    followed = title == "Target"
+    assert (result.refreshes, server.hits["/target"]) == ((1, 1) if followed else (0, 0))
+    assert result.final_url == (server.url("/target") if followed else url)
+    assert result.status == (200 if followed else page.status)
+
+
+def test_a_refresh_in_a_noscript_in_the_body_is_followed(server):
+    # Redirectors send a script for browsers with JavaScript and this for the others.
+    body = b"<script>location.replace('/target')</script><noscript>"
+    body += b'<meta http-equiv="refresh" content="0;URL=\'/target\'"></noscript>'
+    url = server.add("/page", Page(body))
+    server.add("/target", Page(b"<title>Target</title>"))
+    assert get_title(url, FOLLOWING).title == "Target"
+
+
+def test_a_refresh_is_looked_for_in_the_first_32_kb_and_no_further(server):
+    # Off, reading stops at the title; on, it goes on to 32 KB (and the chunk that passes it).
+    url = server.add("/page", refreshing("600", filler=200_000))
+    assert get_title(url, OPTIONS).bytes_read < 32 * 1024
+    read = get_title(url, FOLLOWING).bytes_read
+    assert 32 * 1024 <= read <= 48 * 1024

@@ -157,7 +157,12 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
     type=click.IntRange(min=0),
     default=DEFAULT_MAX_REDIRECTS,
     show_default=True,
-    help="Redirects to follow at most",
+    help="Redirects (and followed meta refreshes) to follow at most",
+)
+@click.option(
+    "--follow-refresh",
+    is_flag=True,
+    help="Follow a meta refresh of up to 5 s, as a browser does, to report the target's title",
 )
 @click.option(
     "--max-bytes",
@@ -301,6 +306,7 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         per_host=params["per_host"],
         scheme=params["scheme"],
         trust=params["trust"],
+        follow_refresh=params["follow_refresh"],
     )
     plan = RunPlan(
         backend=_backend_from(params),

@@ -6,6 +6,9 @@ Where it counts: any `<meta>` the tree builder puts in the document, in <head> o
 a comment, raw text or template contents. Of several, the one that fires first wins, and of
 equal delays the last (Chromium's HttpRefreshScheduler keeps a later one unless it is slower).
 Only http-equiv "refresh" in any letter case counts, without spaces around it.
+
+With --follow-refresh, which of them titlefetch follows (followed_refresh), and how far a body
+is read to see one (is_read_for_refresh); http/fetch.py follows it.
 """
 
 from __future__ import annotations
@@ -23,9 +26,42 @@ from titlefetch.html.tokenizer import TEXT_ELEMENTS, Tag, next_tag, skip_text_el
 from titlefetch.html.whatwg_decoders import decode, is_ascii_compatible
 
 _WHITESPACE = "\t\n\f\r "
-_HTTP_EQUIV = re.compile(rb"http-equiv", re.I)
+# A refresh's http-equiv value starts with "r" or a character reference: a cheap test that
+# spares the walk (1.8 ms a page) on pages whose only http-equiv is a Content-Type, 29% of the
+# rig's. Starting at "-", which has no case, lets sre search for it as fast as for a plain
+# string: 0.02 ms in 32 KB, against 0.23 ms for "http-equiv" with re.I.
+_MAY_REFRESH = re.compile(rb"-equiv[\t\n\f\r ]*=[\t\n\f\r ]*[\"']?[r&]", re.I)
 _TIME = re.compile(r"[\t\n\f\r ]*([0-9]*)([0-9.]*)")
 _URL_KEY = re.compile(r"url[\t\n\f\r ]*=[\t\n\f\r ]*", re.I)
+
+
+# A refresh of a few seconds is a redirect with a message ("you will be taken there in 3
+# seconds"); a longer one is a page that reloads itself or moves on once read, whose own title
+# is the one a visitor reads. In ../shared/corpus, 6 of 376 real pages carry one: 5 news front
+# pages reloading every 240 to 1800 s, and a redirector's (Google's, in a <noscript>) of 0 s.
+# (Browsers follow any delay; Scrapy up to 100 s.)
+FOLLOWED_DELAY = 5
+# How far an HTML body is read, past its title, for a refresh that comes after it: the corpus's
+# news pages have theirs in <head> just after the title, and a redirector's may sit in a
+# <noscript> in <body>. Redirecting pages are far shorter than this; a page whose title lies
+# beyond it is read to its title, as always. On longer pages this costs a round trip or two of
+# TCP slow start, and only with refreshes followed.
+REFRESH_READ_BYTES = 32 * 1024
+
+
+def is_read_for_refresh(body: bytes, content_types: Sequence[str]) -> bool:
+    """Whether `body` (a prefix) is as much of the document as a refresh is looked for in: all
+    of it for HTML up to REFRESH_READ_BYTES, nothing for other types (they have none)."""
+    return not is_html_type(media_type(content_types)) or len(body) >= REFRESH_READ_BYTES
+
+
+def followed_refresh(body: bytes, content_types: Sequence[str]) -> str | None:
+    """The URL (as written) of the document's meta refresh when titlefetch follows it: one of
+    at most FOLLOWED_DELAY seconds. It is not waited for."""
+    refresh = find_meta_refresh(body, content_types)
+    if refresh is None or refresh.delay > FOLLOWED_DELAY:
+        return None
+    return refresh.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +75,7 @@ class MetaRefresh:
 
 def find_meta_refresh(body: bytes, content_types: Sequence[str]) -> MetaRefresh | None:
     """The meta refresh a browser would act on in this HTML document (a prefix is fine)."""
-    if not is_html_type(media_type(content_types)) or _HTTP_EQUIV.search(body) is None:
+    if not is_html_type(media_type(content_types)) or _MAY_REFRESH.search(body) is None:
         return None
     declared, bom = declared_encoding(body, content_types, html=True)
     encoding = (declared or guess_encoding(body)).name

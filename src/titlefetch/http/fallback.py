@@ -8,7 +8,15 @@ from collections.abc import Sequence
 
 from titlefetch.errors import FetchError
 from titlefetch.http.failures import is_unreachable
-from titlefetch.http.fetch import BodyCheck, FetchOptions, Page, RunHooks, client_for, fetch_page
+from titlefetch.http.fetch import (
+    BodyCheck,
+    FetchOptions,
+    Page,
+    RefreshCheck,
+    RunHooks,
+    client_for,
+    fetch_page,
+)
 
 
 def fetch_first_reachable(
@@ -17,6 +25,7 @@ def fetch_first_reachable(
     *,
     is_enough: BodyCheck,
     hooks: RunHooks | None = None,
+    refresh: RefreshCheck | None = None,
 ) -> Page:
     """fetch_page() of the first of `urls` whose server can be reached.
 
@@ -43,7 +52,12 @@ def fetch_first_reachable(
             hooks.entering(url)  # --per-host counts it against the new URL's origin
         try:
             return fetch_page(
-                url, options, is_enough=is_enough, hooks=hooks, retry_unreachable=last
+                url,
+                options,
+                is_enough=is_enough,
+                hooks=hooks,
+                retry_unreachable=last,
+                refresh=refresh,
             )
         except FetchError as failure:
             if not _is_unanswered(failure):

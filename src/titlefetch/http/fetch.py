@@ -1,8 +1,8 @@
 """One HTTP GET -> Page: status, content types and the body prefix that holds the title.
 
-The only module that fetches: it follows redirects and reads bodies within one Deadline per
-attempt; transport.py sends each request (retried as its policy says), with redirects.py and
-failures.py.
+The only module that fetches: it follows redirects (and the meta refreshes its caller picks)
+and reads bodies within one Deadline per attempt; transport.py sends each request (retried as
+its policy says), with redirects.py and failures.py.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urldefrag
 
 from titlefetch._version import __version__
 from titlefetch.errors import FetchError
@@ -25,6 +26,7 @@ from titlefetch.http.redirects import (
     headers_for,
     location_of,
     redirect_target,
+    refresh_target,
 )
 from titlefetch.http.transport import Response
 from titlefetch.http.trust import TrustStore
@@ -55,6 +57,7 @@ class FetchOptions:
     per_host: int = 8
     scheme: HostScheme = "auto"
     trust: TrustStore = "system"  # when neither ca_bundle nor the environment names a bundle
+    follow_refresh: bool = False  # get_title follows a page's meta refresh (run/worker.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +69,15 @@ class Page:
     status: int
     content_types: tuple[str, ...]
     body: bytes
-    redirects: int = 0
+    redirects: int = 0  # HTTP redirects followed
     truncated: bool = False  # the body passed max_bytes before the reader was satisfied
+    refreshes: int = 0  # meta refreshes followed (counted with redirects against max_redirects)
 
 
 BodyCheck = Callable[[bytes, Sequence[str]], bool]
+# Where a final page sends a browser next (its meta refresh's URL, as written), or None: the
+# caller decides which refreshes count, fetch_page follows them as it follows redirects.
+RefreshCheck = Callable[["Page"], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +110,7 @@ def fetch_page(
     is_enough: BodyCheck,
     hooks: RunHooks | None = None,
     retry_unreachable: bool = True,
+    refresh: RefreshCheck | None = None,
 ) -> Page:
     """GET `url`, reading the final body until `is_enough(body_so_far, content_types)` or max_bytes.
 
@@ -110,16 +118,18 @@ def fetch_page(
     Each attempt (retries get a fresh one) must end within options.timeout, redirects and
     is_enough's work included. `hooks` connect the fetch to the run that scheduled it.
     `retry_unreachable=False`: when `url`'s server cannot be reached, give up at once (another
-    URL will be tried instead: fallback.py).
+    URL will be tried instead: fallback.py). `refresh(page)` may name a URL that a page read in
+    full sends the browser to next: it is followed as a redirect is (same chain, deadline,
+    count, credentials and cookies), unless it is the page itself.
 
     Raises:
         FetchError: with the kind of network or HTTP trouble, and how far redirects got.
     """
     client, chain = client_for(options), _Chain([url])
     with Deadline(options.timeout) as deadline:
+        check = _Check(is_enough, deadline, options, retry_unreachable)
         try:
-            check = _Check(is_enough, deadline, options, retry_unreachable)
-            return _follow(client, chain, options, check, hooks)
+            return _follow(client, chain, options, check, _Steps(hooks, refresh))
         except FetchError as exc:
             raise chain.record(exc) from exc.__cause__
         except FAILURES as exc:
@@ -131,21 +141,43 @@ def fetch_page(
 
 @dataclass(slots=True)
 class _Chain:
-    """The redirect chain so far: the URL of every hop, the status of the last response."""
+    """The redirect chain so far: the URL of every hop, the status of the last response, and
+    how many hops were meta refreshes."""
 
     visited: list[str]
     status: int | None = None
+    refreshes: int = 0
 
     @property
     def current(self) -> str:
         return self.visited[-1]
 
+    @property
+    def redirects(self) -> int:
+        return len(self.visited) - 1 - self.refreshes
+
     def record(self, failure: FetchError) -> FetchError:
         """`failure`, with how far the chain got when it has something to tell."""
         if len(self.visited) > 1 or self.status is not None:
-            failure.redirects, failure.status = len(self.visited) - 1, self.status
-            failure.final_url = self.current
+            failure.redirects, failure.refreshes = self.redirects, self.refreshes
+            failure.status, failure.final_url = self.status, self.current
         return failure
+
+
+@dataclass(frozen=True, slots=True)
+class _Steps:
+    """What decides a chain's steps besides the responses: the run's hooks, the refreshes."""
+
+    hooks: RunHooks | None
+    refresh: RefreshCheck | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Hop:
+    """The next URL of a chain, and whether a meta refresh (not a redirect) leads there."""
+
+    url: str
+    is_refresh: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +197,7 @@ class _Check:
 
 
 def _follow(
-    client: Client, chain: _Chain, options: FetchOptions, check: _Check, hooks: RunHooks | None
+    client: Client, chain: _Chain, options: FetchOptions, check: _Check, steps: _Steps
 ) -> Page:
     headers, cookies, deadline = client.headers, ChainCookies(), check.deadline
     while True:
@@ -176,33 +208,59 @@ def _follow(
         )
         chain.status = response.status
         try:
-            location = location_of(response.status, response.headers)
-            if location is None:
-                return _read_page(response, chain, options, check, hooks)
+            hop = _next_step(response, chain, options, check, steps)
+            if isinstance(hop, Page):
+                return hop
             cookies.take(current, response.headers)
-            response.skip_rest(_DRAIN_LIMIT_REDIRECT, _drain_seconds(deadline))
         finally:
             response.release()
-        following = _next_hop(location, chain, options)
+        _count(hop, chain, options)
+        following = hop.url
         headers = cookies.with_cookies(headers_for(headers, current, following), following)
         chain.visited.append(following)
+        chain.refreshes += hop.is_refresh
         chain.status = None
-        if hooks is not None:
+        if steps.hooks is not None:
             # Waiting for a slot on the new host is not the server's doing: it does not count
             # against --timeout.
             with deadline.paused():
-                hooks.entering(following)
+                steps.hooks.entering(following)
 
 
-def _next_hop(location: str, chain: _Chain, options: FetchOptions) -> str:
+def _next_step(
+    response: Response, chain: _Chain, options: FetchOptions, check: _Check, steps: _Steps
+) -> Page | _Hop:
+    """Where the chain goes from `response`: a redirect's or a refresh's hop, or the page."""
+    location = location_of(response.status, response.headers)
+    if location is not None:
+        response.skip_rest(_DRAIN_LIMIT_REDIRECT, _drain_seconds(check.deadline))
+        return _Hop(_target(redirect_target, location, chain.current), is_refresh=False)
+    page = _read_page(response, chain, options, check, steps.hooks)
+    written = steps.refresh(page) if steps.refresh is not None else None
+    if written is None:
+        return page
+    following = _target(refresh_target, written, chain.current)
+    # A refresh to the page itself reloads the same page: a browser keeps showing its title.
+    if urldefrag(following).url == urldefrag(chain.current).url:
+        return page
+    return _Hop(following, is_refresh=True)
+
+
+def _target(resolve: Callable[[str, str], str], written: str, current: str) -> str:
     try:
-        following = redirect_target(location, chain.current)
+        return resolve(written, current)
     except BadRedirect as exc:
         raise FetchError("bad_redirect", str(exc), permanent=True) from exc
-    if len(chain.visited) > options.max_redirects:
-        message = f"more than {options.max_redirects} redirects (a loop?; raise --max-redirects)"
-        raise FetchError("too_many_redirects", message, permanent=True)
-    return following
+
+
+def _count(hop: _Hop, chain: _Chain, options: FetchOptions) -> None:
+    """Raise too_many_redirects when `hop` is one more than max_redirects allows: redirects
+    and meta refreshes count together."""
+    if len(chain.visited) <= options.max_redirects:
+        return
+    hops = "redirects and meta refreshes" if hop.is_refresh or chain.refreshes else "redirects"
+    message = f"more than {options.max_redirects} {hops} (a loop?; raise --max-redirects)"
+    raise FetchError("too_many_redirects", message, permanent=True)
 
 
 def _drain_seconds(deadline: Deadline) -> float:
@@ -230,8 +288,9 @@ def _read_page(
         status=response.status,
         content_types=content_types,
         body=body,
-        redirects=len(chain.visited) - 1,
+        redirects=chain.redirects,
         truncated=truncated,
+        refreshes=chain.refreshes,
     )
 
 

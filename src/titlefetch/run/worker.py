@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 
 from titlefetch.errors import FetchError
 from titlefetch.html.mime import can_have_title, media_type
+from titlefetch.html.refresh import followed_refresh, is_read_for_refresh
 from titlefetch.html.titles import PageTitle, TitleReader
 from titlefetch.http.fallback import fetch_first_reachable
-from titlefetch.http.fetch import FetchOptions, Page, RunHooks, client_for
+from titlefetch.http.fetch import (
+    BodyCheck,
+    FetchOptions,
+    Page,
+    RefreshCheck,
+    RunHooks,
+    client_for,
+)
 from titlefetch.results import Failure, TitleResult
 from titlefetch.run.lines import urls_to_try
 
@@ -30,12 +40,15 @@ def get_title(url: str, options: FetchOptions, hooks: RunHooks | None = None) ->
     clock = time.perf_counter()
     try:
         reader = TitleReader()
+        is_enough, refresh = _reading(reader, options)
         urls = urls_to_try(url, options.scheme)  # a host line: https://…, then http://…
-        page = fetch_first_reachable(urls, options, is_enough=reader.is_settled, hooks=hooks)
+        page = fetch_first_reachable(
+            urls, options, is_enough=is_enough, hooks=hooks, refresh=refresh
+        )
         fields = _describe(page, reader)
     except FetchError as exc:  # with how far its redirect chain got, when it got anywhere
         fields = {"error": Failure(exc.kind, exc.message), "redirects": exc.redirects}
-        fields.update(status=exc.status, final_url=exc.final_url)
+        fields.update(status=exc.status, final_url=exc.final_url, refreshes=exc.refreshes)
     return TitleResult(
         url=url,
         started=started,
@@ -46,6 +59,29 @@ def get_title(url: str, options: FetchOptions, hooks: RunHooks | None = None) ->
         worker=_cluster_worker(),
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _reading(reader: TitleReader, options: FetchOptions) -> tuple[BodyCheck, RefreshCheck | None]:
+    """How much of a body to read, and which meta refreshes to follow (--follow-refresh)."""
+    if not options.follow_refresh:
+        return reader.is_settled, None
+    return functools.partial(_is_read_for_title_and_refresh, reader), _refresh_to_follow
+
+
+def _is_read_for_title_and_refresh(
+    reader: TitleReader, body: bytes, content_types: Sequence[str]
+) -> bool:
+    # A refresh often comes after the title: reading goes on, a bounded way (html/refresh.py).
+    return is_read_for_refresh(body, content_types) and reader.is_settled(body, content_types)
+
+
+def _refresh_to_follow(page: Page) -> str | None:
+    """Where a page's meta refresh sends a browser, when titlefetch follows it. An error page
+    keeps its error and its own title: a broken link that a 404 page refreshes away from is
+    still broken."""
+    if not 200 <= page.status < 300:
+        return None
+    return followed_refresh(page.body, page.content_types)
 
 
 def _cluster_worker() -> str | None:
@@ -65,6 +101,7 @@ def _describe(page: Page, reader: TitleReader) -> dict[str, object]:
         "status": page.status,
         "content_type": media_type(page.content_types) or None,
         "redirects": page.redirects,
+        "refreshes": page.refreshes,
         "bytes_read": len(page.body),
     }
     # An error page keeps its status failure, and its title says which page answered.
