@@ -11,10 +11,11 @@ from typing import Any, Literal, TypedDict, Unpack
 
 from titlefetch.http.fetch import FetchOptions
 from titlefetch.results import TitleResult
+from titlefetch.run.dispatch import Pool
 from titlefetch.run.executors import default_workers, make_executor
 from titlefetch.run.expectations import check_result
 from titlefetch.run.lines import UrlLine, as_lines
-from titlefetch.run.scheduler import Check, Schedule, Scheduler
+from titlefetch.run.scheduler import Check, Listeners, Schedule, Scheduler
 from titlefetch.run.worker import get_title, prepare_worker
 
 _FETCH_FIELDS = frozenset(field.name for field in dataclasses.fields(FetchOptions))
@@ -217,18 +218,17 @@ def start_run(
         return owned[0]
 
     # Each URL becomes one executor.submit(get_title, url, fetch).
-    scheduler = Scheduler(
-        as_lines(urls),
+    pool = Pool(
         executor if executor is not None else new_executor(),
         get_title,
         fetch,
-        _schedule(plan, threads, size, fetch.per_host),
-        renew_executor=None if executor else new_executor,
-        on_fetched=on_fetched,
-        before_waiting=before_waiting,
-        answered=answered,
-        check=_checker(plan.expect_status),
+        renew=None if executor else new_executor,
     )
+    listeners = Listeners(
+        on_fetched=on_fetched, before_waiting=before_waiting, check=_checker(plan.expect_status)
+    )
+    schedule = _schedule(plan, threads, size, fetch.per_host)
+    scheduler = Scheduler(as_lines(urls), pool, schedule, listeners=listeners, answered=answered)
     return TitleRun(scheduler, lambda: owned[0] if owned else None)
 
 

@@ -11,33 +11,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
 
 import pytest
 from click.testing import CliRunner
 
 pytest.importorskip("distributed")  # the dask extra; scripts/setup installs it
 
-from distributed import Client, KilledWorker  # noqa: E402
+from distributed import Client  # noqa: E402
 
 from tests.page_server import PageServer, html_page  # noqa: E402
 from titlefetch.api import fetch_titles  # noqa: E402
 from titlefetch.cli.command import main  # noqa: E402
-from titlefetch.errors import BackendUnavailable, WorkerLost  # noqa: E402
-from titlefetch.http.fetch import FetchOptions  # noqa: E402
-from titlefetch.results import Failure  # noqa: E402
-from titlefetch.run.cluster import (  # noqa: E402
-    ClusterExecutor,
-    ClusterLost,
-    _settle,
-    local_cluster_size,
-)
-from titlefetch.run.lines import UrlLine  # noqa: E402
-from titlefetch.run.scheduler import Schedule, Scheduler  # noqa: E402
-from titlefetch.run.worker import get_title  # noqa: E402
+from titlefetch.errors import BackendUnavailable  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PAGES = 12
@@ -259,119 +245,3 @@ def test_thread_backend_never_imports_distributed() -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.stdout.splitlines()[-1] == "0 False"
-
-
-def _failed(exc: BaseException) -> Future[str]:
-    task: Future[str] = Future()
-    task.set_exception(exc)
-    return task
-
-
-_LAST_WORKER: Any = SimpleNamespace(address="tcp://127.0.0.1:1")  # a WorkerState to str()
-
-
-def _cancelled() -> Future[str]:
-    task: Future[str] = Future()
-    task.cancel()
-    return task
-
-
-@pytest.mark.parametrize(
-    ("task", "expected", "message"),
-    [
-        (
-            _failed(KilledWorker("get_title-1", _LAST_WORKER, 3)),
-            WorkerLost,
-            "4 Dask workers died running it",
-        ),
-        # the cluster dropped it: a broken pool, for the run to renew, not silently missing
-        (_cancelled(), ClusterLost, "the Dask client lost its scheduler"),
-        (_failed(KeyError("bug")), KeyError, "'bug'"),  # the task's own error, passed on
-    ],
-)
-def test_cluster_failures_become_pool_errors(task, expected, message) -> None:
-    outcome: Future[str] = Future()
-    outcome.set_running_or_notify_cancel()
-
-    _settle(outcome, task)
-
-    with pytest.raises(expected) as raised:
-        outcome.result()
-    assert str(raised.value) == message
-
-
-def test_a_finished_task_passes_its_result_on() -> None:
-    task: Future[str] = Future()
-    task.set_result("a title")
-    outcome: Future[str] = Future()
-
-    _settle(outcome, task)
-
-    assert outcome.result() == "a title"
-
-
-class _FakeClient:
-    """A client whose executor hands out plain futures that the test settles."""
-
-    status = "running"
-
-    def __init__(self) -> None:
-        self.tasks: list[Future[object]] = []
-        self.closed = False
-
-    def get_executor(self, **kwargs: object) -> _FakeClient:
-        assert kwargs == {"pure": False}  # identical URLs must not share a task
-        return self
-
-    def submit(self, fn, /, *args, **kwargs) -> Future[object]:
-        self.tasks.append(Future())
-        return self.tasks[-1]
-
-    def shutdown(self, wait: bool = True) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
-
-
-def test_after_a_dropped_task_every_submit_fails_fast() -> None:
-    # Futures submitted while a client gives up on its scheduler may never finish: once the
-    # cluster drops one task, the executor is broken, as a process pool whose worker died.
-    client = _FakeClient()
-    executor = ClusterExecutor(cast(Client, client))
-    first, second = executor.submit(str, "a"), executor.submit(str, "b")
-
-    client.tasks[0].cancel()
-    client.tasks[1].set_result("a title")
-
-    assert isinstance(first.exception(), ClusterLost)
-    assert second.result() == "a title"
-    with pytest.raises(ClusterLost):
-        executor.submit(str, "c")
-    executor.shutdown(cancel_futures=True)
-    assert client.closed
-
-
-class _LosingExecutor(Executor):
-    """Every task fails as a cluster reports a task whose workers all died."""
-
-    def submit(self, fn, /, *args, **kwargs):
-        return _failed(WorkerLost("the workers running it died"))
-
-
-def test_a_lost_task_is_reported_as_worker_crashed() -> None:
-    lines = [UrlLine(f"http://127.0.0.1:9/{n}", "argument", n) for n in (1, 2)]
-
-    results = list(Scheduler(lines, _LosingExecutor(), get_title, FetchOptions(), Schedule()))
-
-    assert [(r.url, r.error) for r in results] == [
-        (line.url, Failure("worker_crashed", "the workers running it died")) for line in lines
-    ]
-
-
-@pytest.mark.parametrize(
-    ("workers", "cores", "expected"),
-    [(64, 2, (2, 32)), (32, 8, (8, 4)), (3, 8, (3, 1)), (5, 2, (2, 3)), (1, 1, (1, 1))],
-)
-def test_local_cluster_has_a_process_per_core_sharing_the_threads(workers, cores, expected) -> None:
-    assert local_cluster_size(workers, cores) == expected

@@ -1,0 +1,60 @@
+"""make_executor(): one concurrent.futures.Executor per backend name, and the defaults."""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import pytest
+
+from titlefetch.errors import BackendUnavailable
+from titlefetch.run.executors import (
+    BACKEND_NAMES,
+    default_workers,
+    make_executor,
+    require_backend,
+)
+
+
+def test_the_backends_are_threads_processes_and_a_cluster():
+    assert BACKEND_NAMES == ("thread", "process", "dask")
+
+
+def test_a_thread_backend_runs_calls_in_this_process():
+    with make_executor("thread", 3) as executor:
+        assert isinstance(executor, ThreadPoolExecutor)
+        assert executor.submit(os.getpid).result() == os.getpid()
+
+
+def _mark_worker(value: str) -> None:
+    os.environ["TITLEFETCH_TEST_MARK"] = value
+
+
+def _worker_mark() -> str | None:
+    return os.environ.get("TITLEFETCH_TEST_MARK")
+
+
+def test_a_process_backend_runs_calls_in_workers_set_up_by_the_initializer():
+    with make_executor("process", 2, initializer=_mark_worker, initargs=("set",)) as executor:
+        assert isinstance(executor, ProcessPoolExecutor)
+        assert executor.submit(os.getpid).result() != os.getpid()
+        assert executor.submit(_worker_mark).result() == "set"
+
+
+def test_a_scheduler_address_needs_the_dask_backend():
+    with pytest.raises(ValueError, match="needs the dask backend, not 'thread'"):
+        make_executor("thread", 2, scheduler_address="tcp://127.0.0.1:9")
+
+
+def test_dask_without_distributed_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
+    with pytest.raises(BackendUnavailable, match=r"pip install 'titlefetch\[dask\]'"):
+        require_backend("dask")
+    require_backend("thread")  # the pools of this machine need nothing more
+
+
+@pytest.mark.parametrize(("backend", "cores", "expected"), [("thread", 2, 32), ("dask", 2, 32)])
+def test_default_workers(monkeypatch, backend, cores, expected):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert default_workers(backend) == expected
