@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
@@ -12,7 +12,7 @@ from typing import Any, Literal, TypedDict, Unpack
 from titlefetch.http.fetch import FetchOptions
 from titlefetch.results import TitleResult
 from titlefetch.run.dispatch import Pool
-from titlefetch.run.executors import default_workers, make_executor
+from titlefetch.run.executors import default_workers, make_executor, starts_at_once
 from titlefetch.run.expectations import check_result
 from titlefetch.run.lines import UrlLine, as_lines
 from titlefetch.run.scheduler import Check, Listeners, Schedule, Scheduler
@@ -36,6 +36,7 @@ class RunOptions(TypedDict, total=False):
     per_host: int
     rate: float | None  # requests per second at most, overall
     window: int | None  # input lines read ahead at most
+    processes: int | None  # worker processes of backend "process" or a local Dask cluster
     on_fetched: Callable[[TitleResult], None] | None  # called once per fetch as it ends
     before_waiting: Callable[[], None] | None  # called before the run waits for a fetch
     expect_status: Collection[int] | None  # final statuses that count as success
@@ -121,7 +122,8 @@ class RunPlan:
 
     backend: str = "thread"
     scheduler_address: str | None = None  # a running Dask scheduler, for backend "dask"
-    workers: int | None = None  # None: the backend's default
+    workers: int | None = None  # fetches in flight; None: the backend's default
+    processes: int | None = None  # worker processes (process, local dask); None: one per core
     order: Literal["input", "completed"] = "input"
     rate: float | None = None  # requests per second at most, overall
     window: int | None = None  # input lines read ahead at most; None: from the workers
@@ -142,9 +144,10 @@ def fetch_titles(
 
     `executor` may be any concurrent.futures.Executor the caller owns: it is used as it is and
     not shut down. Otherwise a `backend` pool ("thread", "process" or "dask": a Dask cluster
-    at `scheduler_address`, or a local one) of `workers` is made and shut down when the run
-    ends (ClusterError when the cluster cannot be reached). `options` are FetchOptions
-    fields (timeout, retries, ...) plus `rate` (requests per second), `on_fetched` (a
+    at `scheduler_address`, or a local one) running `workers` fetches at once is made and shut
+    down when the run ends (ClusterError when the cluster cannot be reached). `options` are
+    FetchOptions fields (timeout, retries, ...) plus `processes` (worker processes of the
+    process backend or a local cluster), `rate` (requests per second), `on_fetched` (a
     callback for each fetch as it ends), `before_waiting` (called each time the run is
     about to wait for a fetch: the moment to flush output written so far), `window` (lines
     read ahead at most), `answered` (URLs an earlier run printed, one per line printed: as
@@ -170,6 +173,7 @@ def fetch_titles(
         order=order,
         rate=options.pop("rate", None),
         window=options.pop("window", None),
+        processes=options.pop("processes", None),
         expect_status=frozenset(statuses) if statuses is not None else None,
     )
     return start_run(
@@ -195,12 +199,6 @@ def start_run(
 ) -> TitleRun:
     """fetch_titles() with its options already gathered: how to fetch, and how to run."""
     size = plan.workers or default_workers(plan.backend)
-    # The executor a caller hands in decides, as it does for the scheduler; else the backend.
-    threads = (
-        isinstance(executor, ThreadPoolExecutor)
-        if executor is not None
-        else plan.backend == "thread"
-    )
     owned: list[Executor] = []
 
     def new_executor() -> Executor:
@@ -210,6 +208,7 @@ def start_run(
             make_executor(
                 plan.backend,
                 size,
+                processes=plan.processes,
                 initializer=initializer,
                 initargs=initargs,
                 scheduler_address=plan.scheduler_address,
@@ -227,7 +226,7 @@ def start_run(
     listeners = Listeners(
         on_fetched=on_fetched, before_waiting=before_waiting, check=_checker(plan.expect_status)
     )
-    schedule = _schedule(plan, threads, size, fetch.per_host)
+    schedule = _schedule(plan, starts_at_once(pool.executor), size, fetch.per_host)
     scheduler = Scheduler(as_lines(urls), pool, schedule, listeners=listeners, answered=answered)
     return TitleRun(scheduler, lambda: owned[0] if owned else None)
 
@@ -246,12 +245,13 @@ def _fetch_options(options: Mapping[str, Any]) -> FetchOptions:
     return FetchOptions(**options)
 
 
-def _schedule(plan: RunPlan, threads: bool, workers: int, per_host: int) -> Schedule:
-    # Threads start a submitted fetch at once, so the executor keeps no queue: a queued
-    # future would count against --per-host without running. Process and cluster workers get
-    # a second future each to hide the trip through the pipe; rate-limited runs never do, so
-    # that the spacing the scheduler keeps is the spacing the servers see.
-    in_flight = workers if plan.rate or threads else 2 * workers
+def _schedule(plan: RunPlan, at_once: bool, workers: int, per_host: int) -> Schedule:
+    # Thread pools (and the process backend's threads) start a submitted fetch at once, so
+    # the executor keeps no queue: a queued future would count against --per-host without
+    # running. Other executors (a caller's, a cluster) get a second future for each worker to
+    # hide the trip to it; rate-limited runs never do, so that the spacing the scheduler
+    # keeps is the spacing the servers see.
+    in_flight = workers if plan.rate or at_once else 2 * workers
     return Schedule(
         order=plan.order,
         in_flight=in_flight,

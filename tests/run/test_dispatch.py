@@ -96,10 +96,10 @@ def test_a_broken_pool_is_renewed_once_and_the_job_retried_there():
     slots.add(job)
     dispatcher.submit_ready()
     assert drain(finished) == [job]
-    assert dispatcher.retry(job)
+    assert dispatcher.retry(job, BrokenExecutor())
     assert broken.shut
     assert fresh.calls == [(job.url, OPTIONS)]
-    assert not dispatcher.retry(job)  # once only
+    assert not dispatcher.retry(job, BrokenExecutor())  # once only
 
 
 def test_without_a_way_to_renew_nothing_is_retried():
@@ -107,7 +107,7 @@ def test_without_a_way_to_renew_nothing_is_retried():
     job = Job("http://a.test/", "a.test:80", 0)
     slots.add(job)
     dispatcher.submit_ready()
-    assert not dispatcher.retry(job)
+    assert not dispatcher.retry(job, BrokenExecutor())
 
 
 def test_a_stopping_dispatcher_starts_nothing_from_a_finishing_thread():

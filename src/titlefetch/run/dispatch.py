@@ -1,7 +1,8 @@
 """Dispatch: jobs that hold a slot -> executor futures, and each finished job onto a queue.
 
-The executor side of the scheduler. With a thread pool, the worker that finished a fetch also
-starts the next one, and each fetch gets RunHooks: a redirect to another host moves its
+The executor side of the scheduler. With a thread pool (or the process backend's pool of
+threads), the thread that completes a fetch also starts the next one. In a thread pool each
+fetch gets RunHooks: a redirect to another host moves its
 --per-host slot there, and it may ask whether more URLs wait for a host. Other executors run
 get_title in other processes, where the run cannot be asked: they get no hooks.
 """
@@ -17,7 +18,9 @@ from typing import Protocol
 
 from titlefetch.http.fetch import FetchOptions, RunHooks
 from titlefetch.results import TitleResult
+from titlefetch.run.executors import starts_at_once
 from titlefetch.run.jobs import Job, host_of
+from titlefetch.run.processes import WorkerDied
 from titlefetch.run.slots import HostSlots
 
 
@@ -51,12 +54,15 @@ class Dispatcher:
         self._slots = slots
         self._finished = finished
         self._in_threads = isinstance(pool.executor, ThreadPoolExecutor)
+        # An executor that runs every call at once completes futures on a thread that may
+        # submit (a pool's worker, the process backend's pump): the next fetch starts there.
+        self._starts_next = starts_at_once(pool.executor)
         self.stopping = False  # set by the scheduler: start nothing more
 
     @property
-    def in_threads(self) -> bool:
-        """Whether fetches run in this process's threads (and start one another)."""
-        return self._in_threads
+    def starts_next(self) -> bool:
+        """Whether the thread that completes a fetch also starts the next one."""
+        return self._starts_next
 
     def submit_ready(self) -> None:
         """Submit every job the slots let start now."""
@@ -81,14 +87,18 @@ class Dispatcher:
             job.future.cancel()
         job.future.add_done_callback(lambda _: self._finished_job(job))
 
-    def retry(self, job: Job) -> bool:
-        """Submit a job whose worker died once more, on a new executor if its own broke;
-        False when the pool cannot be renewed or the job was retried before."""
-        if self._pool.renew is None or job.attempts > 1 or self.stopping:
+    def retry(self, job: Job, error: BrokenExecutor) -> bool:
+        """Submit a job whose worker died once more: to the same pool if it replaced the
+        worker, else to a new one. False when the job was retried before, or its broken pool
+        cannot be renewed."""
+        if job.attempts > 1 or self.stopping:
             return False
-        if job.executor is self._executor:  # the first casualty replaces the broken pool
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._pool.renew()
+        if not isinstance(error, WorkerDied):  # the whole pool is broken
+            if self._pool.renew is None:
+                return False
+            if job.executor is self._executor:  # the first casualty replaces it
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._pool.renew()
         self._slots.retake(job)
         self.submit(job)
         return True
@@ -119,8 +129,8 @@ class Dispatcher:
 
     def _finished_job(self, job: Job) -> None:
         """Runs in the thread that completed `job`'s future: free its slot, start what may
-        start now (thread pools only), and pass the job to the scheduler's thread."""
-        take_next = self._in_threads and not self.stopping
+        start now (if that thread may), and pass the job to the scheduler's thread."""
+        take_next = self._starts_next and not self.stopping
         for waiting in self._slots.finish(job, take_next=take_next):
             self.submit(waiting)
         self._finished.put(job)

@@ -8,18 +8,20 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeAlias
 
 from titlefetch.errors import BackendUnavailable
+from titlefetch.run.processes import PoolShape, ProcessThreadPoolExecutor
 
-PoolExecutor: TypeAlias = ThreadPoolExecutor | ProcessPoolExecutor
+PoolExecutor: TypeAlias = ThreadPoolExecutor | ProcessThreadPoolExecutor
 BACKENDS: dict[str, type[PoolExecutor]] = {
     "thread": ThreadPoolExecutor,
-    "process": ProcessPoolExecutor,
+    "process": ProcessThreadPoolExecutor,
 }
 BACKEND_NAMES = (*BACKENDS, "dask")  # the pools of this machine, then a Dask cluster
 DASK_INSTALL = "pip install 'titlefetch[dask]'"
+DEFAULT_WORKERS = 32
 
 
 def require_backend(backend: str) -> None:
@@ -36,32 +38,44 @@ def require_backend(backend: str) -> None:
 
 
 def default_workers(backend: str) -> int:
-    """Workers when --workers is not given.
+    """Fetches in flight when --workers is not given, whatever the backend.
 
-    Fetching is I/O bound, so threads wait on the network most of the time: 32 of them keep a
-    list moving without hammering anyone. Processes pay for an interpreter each and are for
-    CPU-bound runs (huge pages, slow parsing), so one per core, at least 2. On a Dask
-    cluster it is the number of tasks in flight, which the cluster's threads share.
+    Fetching waits on the network most of the time, so 32 at once keep a list moving without
+    hammering anyone. The process backend spreads them over its processes' threads; on a
+    Dask cluster they are spread over its workers' threads.
     """
-    if backend == "process":
-        return max(2, os.cpu_count() or 1)
-    return 32
+    return DEFAULT_WORKERS
+
+
+def default_processes() -> int:
+    """Worker processes when --processes is not given: one per core, as each parses HTML
+    with a GIL of its own."""
+    return os.cpu_count() or 1
+
+
+def starts_at_once(executor: Executor) -> bool:
+    """Whether `executor` starts each call as it is submitted (it has a thread for each of
+    the run's fetches in flight): then the run submits no more calls than fetches it wants
+    running, since a queued call would hold a --per-host slot without running."""
+    return isinstance(executor, (ThreadPoolExecutor, ProcessThreadPoolExecutor))
 
 
 def make_executor(
     backend: str,
     workers: int,
     *,
+    processes: int | None = None,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
     scheduler_address: str | None = None,
 ) -> Executor:
-    """A fresh executor of the named backend with `workers` workers.
+    """A fresh executor of the named backend running `workers` calls at once.
 
-    `initializer(*initargs)` runs once in every worker: the process backend uses it to build
-    the worker's HTTP session before the first URL arrives. Dask workers build theirs on the
-    first URL instead. `scheduler_address` is that of a running Dask scheduler; without it the
-    dask backend starts a local cluster (see cluster.local_cluster_size).
+    `processes` is the number of worker processes of the process backend (each runs its
+    share of `workers` on threads) or of a local Dask cluster; None: one per core.
+    `initializer(*initargs)` runs once in every worker process: the process backend uses it to
+    build the worker's HTTP client before the first URL arrives. `scheduler_address` is that
+    of a running Dask scheduler; without it the dask backend starts a local cluster.
 
     Raises:
         BackendUnavailable: dask without the dask extra.
@@ -75,5 +89,8 @@ def make_executor(
         from titlefetch.run.cluster import connect_cluster
 
         return connect_cluster(workers, scheduler_address)
-    pool_class = BACKENDS[backend]
-    return pool_class(max_workers=workers, initializer=initializer, initargs=initargs)
+    if backend == "process":
+        count = processes or default_processes()
+        setup: dict[str, Any] = {"initializer": initializer, "initargs": initargs}
+        return ProcessThreadPoolExecutor(PoolShape.for_workers(workers, count, **setup))
+    return ThreadPoolExecutor(max_workers=workers, initializer=initializer, initargs=initargs)

@@ -25,7 +25,7 @@ from titlefetch.run.slots import HostSlots
 Check = Callable[[TitleResult, UrlLine], TitleResult]
 Clock = Callable[[], float]  # monotonic seconds
 _POLL_SECONDS = 0.25  # how often a waiting scheduler looks at its stop flag
-_GATHER_SECONDS = 0.005  # thread pools: how long completions may gather before they are handled
+_GATHER_SECONDS = 0.005  # how long completions may gather before they are handled
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,7 @@ class Scheduler(Iterator[TitleResult]):
                 job = self._finished.get(timeout=timeout)
             except queue.Empty:
                 return
-            if self._dispatcher.in_threads and not self._stopping:
+            if self._dispatcher.starts_next and not self._stopping:
                 # Workers start the next fetches themselves, so this thread is in no hurry:
                 # letting completions gather spares a wake-up (and a GIL hand-off) per fetch.
                 time.sleep(_GATHER_SECONDS)
@@ -186,7 +186,7 @@ class Scheduler(Iterator[TitleResult]):
                 self._output.drop(seq)
             return
         except BrokenExecutor as exc:
-            if self._dispatcher.retry(job):
+            if self._dispatcher.retry(job, exc):
                 return
             result = TitleResult(url=job.url, error=Failure("worker_crashed", _describe(exc)))
         except WorkerLost as exc:  # a cluster that already retried it elsewhere
