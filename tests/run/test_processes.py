@@ -131,10 +131,11 @@ def test_queued_calls_can_be_cancelled_until_a_thread_is_free(executor_of):
 def test_shutdown_waits_for_running_calls_and_leaves_no_process():
     executor = ProcessThreadPoolExecutor(PoolShape(processes=2, threads=2))
     futures = [executor.submit(_where) for _ in range(8)]
-    processes = [worker.process for worker in executor._workers]
+    pids = executor.pids
     executor.shutdown(wait=True)
     assert all(future.done() for future in futures)
-    assert not any(process.is_alive() for process in processes)
+    for pid in pids:
+        assert pid is not None and _ends(pid)
     with pytest.raises(RuntimeError, match="after shutdown"):
         executor.submit(_where)
 
@@ -144,7 +145,7 @@ def test_workers_leave_when_their_parent_is_gone():
         "import os, sys\n"
         "from titlefetch.run.processes import PoolShape, ProcessThreadPoolExecutor\n"
         "executor = ProcessThreadPoolExecutor(PoolShape(processes=2, threads=2))\n"
-        "print(*(worker.process.pid for worker in executor._workers), flush=True)\n"
+        "print(*executor.pids, flush=True)\n"
         "os._exit(0)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)

@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import DefaultContext, ForkContext, ForkServerContext, SpawnContext
 from typing import Any, ParamSpec, TypeVar
 
-from titlefetch.run.process_loop import READY, Call, serve
+from titlefetch.run.process_loop import READY, Call, Outcome, serve
 
 Context = DefaultContext | ForkContext | ForkServerContext | SpawnContext
 P = ParamSpec("P")
@@ -73,20 +73,14 @@ class ProcessThreadPoolExecutor(Executor):
 
     def __init__(self, shape: PoolShape, context: Context | None = None) -> None:
         self._shape = shape
-        self._context = context or multiprocessing.get_context()
         self._lock = threading.Lock()  # guards the queue, the workers' records and the flags
         # Calls wait here until a process has a free thread: until then they can be cancelled.
         self._queue: deque[tuple[Call, Future[Any]]] = deque()
-        self._workers = [self._start_worker() for _ in range(shape.processes)]
+        self._processes = _Processes(shape, context or multiprocessing.get_context())
         self._next_id = 0
         self._shutting_down = False
         self._broken: str | None = None  # why, once a worker died before it was ready
-        self._wake_reader, self._wake_writer = self._context.Pipe(duplex=False)
         self._woken = False
-        self._selector = selectors.DefaultSelector()  # the pump's, on the pipes below
-        self._selector.register(self._wake_reader, selectors.EVENT_READ, None)
-        for worker in self._workers:
-            self._watch(worker)
         self._pump = threading.Thread(target=self._run_pump, name="titlefetch-pump", daemon=True)
         self._pump.start()
 
@@ -102,6 +96,11 @@ class ProcessThreadPoolExecutor(Executor):
             self._wake()
         return future
 
+    @property
+    def pids(self) -> list[int | None]:
+        """The pids of the worker processes now."""
+        return [worker.process.pid for worker in self._processes.workers]
+
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
             self._shutting_down = True
@@ -116,47 +115,37 @@ class ProcessThreadPoolExecutor(Executor):
 
     def _run_pump(self) -> None:
         while True:
-            for key, _ in self._selector.select():
-                if key.data is None:
-                    self._wake_reader.recv_bytes()
-                    continue
-                worker, what = key.data
-                if what == "message" and key.fileobj is worker.connection:
+            for worker, event in self._processes.events():
+                if event == "message":
                     self._receive(worker)
-                elif what == "end" and worker.alive and not worker.process.is_alive():
+                else:
                     self._bury(worker)
+            with self._lock:
+                self._woken = False
             if self._send_queued():
                 break
-        self._selector.close()
-        for worker in self._workers:
-            worker.process.join()
-            worker.connection.close()
-
-    def _watch(self, worker: _Worker) -> None:
-        """Have the pump hear `worker`'s messages and its end."""
-        self._selector.register(worker.connection, selectors.EVENT_READ, (worker, "message"))
-        self._selector.register(worker.process.sentinel, selectors.EVENT_READ, (worker, "end"))
+        self._processes.close()
 
     def _send_queued(self) -> bool:
         """Send queued calls to the processes with free threads; at shutdown, once nothing
         is queued or running, tell the workers to leave. Returns whether the pump is done."""
         with self._lock:
-            self._woken = False
             batches = self._take_queued_calls()
             done = self._shutting_down and not self._queue
-            done = done and not any(worker.running for worker in self._workers)
+            done = done and not any(worker.running for worker in self._processes.workers)
         for worker, calls in batches.items():
-            self._send(worker, calls)
+            self._processes.send(worker, calls)
         if done:
-            for worker in self._workers:
+            for worker in self._processes.workers:
                 if worker.alive:
-                    self._send(worker, None)
+                    self._processes.send(worker, None)
         return done
 
     def _take_queued_calls(self) -> dict[_Worker, list[Call]]:
         """Queued calls for the processes' free threads, each to the process with the most
         free, marked running (holding the lock)."""
-        free = {w: self._shape.threads - len(w.running) for w in self._workers if w.alive}
+        threads = self._shape.threads
+        free = {w: threads - len(w.running) for w in self._processes.workers if w.alive}
         batches: dict[_Worker, list[Call]] = {}
         while self._queue and free:
             worker = max(free, key=free.__getitem__)
@@ -169,23 +158,13 @@ class ProcessThreadPoolExecutor(Executor):
                 free[worker] -= 1
         return batches
 
-    def _send(self, worker: _Worker, calls: list[Call] | None) -> None:
-        # If the worker died, its sentinel tells the pump, which buries it.
-        # Plain pickle: the multiprocessing pickler costs tens of microseconds more per send.
-        with contextlib.suppress(OSError):
-            worker.connection.send_bytes(pickle.dumps(calls, protocol=pickle.HIGHEST_PROTOCOL))
-
     def _receive(self, worker: _Worker) -> bool:
         """Take one message from `worker`; False when there is none to take (it died: its
         sentinel tells the pump)."""
-        try:
-            data = worker.connection.recv_bytes()
-        except (EOFError, OSError):
+        outcomes = self._processes.receive(worker)
+        if outcomes is None:
             return False
-        if data == READY:
-            worker.ready = True
-            return True
-        for call_id, ok, value in pickle.loads(data):
+        for call_id, ok, value in outcomes:
             with self._lock:
                 future = worker.running.pop(call_id)
             if ok:
@@ -198,13 +177,8 @@ class ProcessThreadPoolExecutor(Executor):
         """A worker process ended: take what it sent, fail what it ran, replace it."""
         while worker.connection.poll() and self._receive(worker):
             pass
-        self._selector.unregister(worker.connection)
-        self._selector.unregister(worker.process.sentinel)
-        worker.connection.close()
-        worker.process.join()  # its sentinel is ready: it has ended, or is just ending
-        code = worker.process.exitcode
+        code = self._processes.end(worker)
         with self._lock:
-            worker.alive = False
             if not worker.ready and self._broken is None:
                 self._broken = f"a worker process ended before it was ready (exit code {code})"
             failed = list(worker.running.values())
@@ -212,24 +186,16 @@ class ProcessThreadPoolExecutor(Executor):
             if self._broken is not None:
                 self._shutting_down = True
                 failed += self._take_queued()
-                for other in self._workers:
+                for other in self._processes.workers:
                     failed += other.running.values()
                     other.running.clear()
                 error = BrokenProcessPool(self._broken)
             else:
                 error = WorkerDied(f"the worker process running it died (exit code {code})")
                 if not self._shutting_down:
-                    self._replace(worker)
+                    self._processes.restart(worker)
         for future in failed:
             future.set_exception(error)
-
-    def _replace(self, worker: _Worker) -> None:
-        """A new process in `worker`'s place (holding the lock)."""
-        fresh = self._start_worker()
-        worker.process, worker.connection = fresh.process, fresh.connection
-        worker.ready = False
-        worker.alive = True
-        self._watch(worker)
 
     def _take_queued(self) -> list[Future[Any]]:
         """Empty the queue; returns the futures of the calls it held (holding the lock)."""
@@ -241,9 +207,86 @@ class ProcessThreadPoolExecutor(Executor):
         """Make the pump look at the queue (holding the lock)."""
         if not self._woken:
             self._woken = True
-            self._wake_writer.send_bytes(b"")
+            self._processes.wake()
 
-    def _start_worker(self) -> _Worker:
+
+class _Processes:
+    """The worker processes and the pipes to them, as the pump sees them."""
+
+    def __init__(self, shape: PoolShape, context: Context) -> None:
+        self._shape = shape
+        self._context = context
+        self._wake_reader, self._wake_writer = context.Pipe(duplex=False)
+        self._selector = selectors.DefaultSelector()  # on the pipes and the processes' ends
+        self._selector.register(self._wake_reader, selectors.EVENT_READ, None)
+        self.workers = [_Worker(*self._start()) for _ in range(shape.processes)]
+        for worker in self.workers:
+            self._watch(worker)
+
+    def wake(self) -> None:
+        """Make events() return (from any thread)."""
+        self._wake_writer.send_bytes(b"")
+
+    def events(self) -> list[tuple[_Worker, str]]:
+        """Wait for a wake-up, a message ("message") or a process's end ("end")."""
+        happened = []
+        for key, _ in self._selector.select():
+            if key.data is None:
+                self._wake_reader.recv_bytes()
+                continue
+            worker, event = key.data
+            if event == "message" and key.fileobj is worker.connection:
+                happened.append((worker, event))
+            elif event == "end" and worker.alive and not worker.process.is_alive():
+                happened.append((worker, event))  # an end's sentinel may be ready just before
+        return happened
+
+    def send(self, worker: _Worker, calls: list[Call] | None) -> None:
+        # Plain pickle: the multiprocessing pickler costs tens of microseconds more per send.
+        # If the worker died, its end is among the next events.
+        with contextlib.suppress(OSError):
+            worker.connection.send_bytes(pickle.dumps(calls, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def receive(self, worker: _Worker) -> list[Outcome] | None:
+        """The outcomes `worker` sent next (none for its READY), or None if it has died."""
+        try:
+            data = worker.connection.recv_bytes()
+        except (EOFError, OSError):
+            return None
+        if data == READY:
+            worker.ready = True
+            return []
+        outcomes: list[Outcome] = pickle.loads(data)
+        return outcomes
+
+    def end(self, worker: _Worker) -> int | None:
+        """Stop watching an ended worker; returns its exit code."""
+        self._selector.unregister(worker.connection)
+        self._selector.unregister(worker.process.sentinel)
+        worker.connection.close()
+        worker.process.join()  # its sentinel is ready: it has ended, or is just ending
+        worker.alive = False
+        return worker.process.exitcode
+
+    def restart(self, worker: _Worker) -> None:
+        """A new process in an ended `worker`'s place."""
+        worker.process, worker.connection = self._start()
+        worker.ready = False
+        worker.alive = True
+        self._watch(worker)
+
+    def close(self) -> None:
+        """Wait for every process to end (each was told to leave, or has died)."""
+        self._selector.close()
+        for worker in self.workers:
+            worker.process.join()
+            worker.connection.close()
+
+    def _watch(self, worker: _Worker) -> None:
+        self._selector.register(worker.connection, selectors.EVENT_READ, (worker, "message"))
+        self._selector.register(worker.process.sentinel, selectors.EVENT_READ, (worker, "end"))
+
+    def _start(self) -> tuple[multiprocessing.process.BaseProcess, Connection]:
         parent_end, child_end = self._context.Pipe()
         shape = self._shape
         process = self._context.Process(
@@ -253,4 +296,4 @@ class ProcessThreadPoolExecutor(Executor):
         )
         process.start()
         child_end.close()
-        return _Worker(process, parent_end)
+        return process, parent_end
