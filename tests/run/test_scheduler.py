@@ -25,8 +25,9 @@ def lines(*urls: str) -> list[UrlLine]:
 
 
 class FakeWork:
-    """A work function that records calls and concurrency per host. A URL in `after` starts
-    only once the URLs it names have finished (no sleeps: the order is the test's)."""
+    """A work function that records calls and concurrency per host. A URL in `after` ends
+    only once the run has taken in the results of the URLs it names (its `fetched` is the
+    run's on_fetched): no sleeps, the order is the test's."""
 
     def __init__(
         self,
@@ -37,6 +38,7 @@ class FakeWork:
         self.delays = delays or {}
         self.calls: list[str] = []
         self.finished: set[str] = set()
+        self.fetched_urls: set[str] = set()  # results the run took in
         self.running: dict[str, int] = {}
         self.most_running: dict[str, int] = {}
         self.changed = threading.Condition()
@@ -50,7 +52,7 @@ class FakeWork:
             self.running[host] = self.running.get(host, 0) + 1
             self.most_running[host] = max(self.most_running.get(host, 0), self.running[host])
             waits_for = self.after.get(url, set())
-            assert self.changed.wait_for(lambda: waits_for <= self.finished, timeout=10)
+            assert self.changed.wait_for(lambda: waits_for <= self.fetched_urls, timeout=10)
         time.sleep(self.delays.get(url, 0))
         with self.changed:
             self.running[host] -= 1
@@ -58,14 +60,22 @@ class FakeWork:
             self.changed.notify_all()
         return TitleResult(url=url, status=200, title=f"title of {url}")
 
+    def fetched(self, result: TitleResult) -> None:
+        with self.changed:
+            self.fetched_urls.add(result.url)
+            self.changed.notify_all()
+
 
 DEFAULT_SCHEDULE = Schedule()
 
 
 def run(urls, work, schedule=DEFAULT_SCHEDULE, executor: Executor | None = None, renew=None):
     pool = executor or ThreadPoolExecutor(max_workers=8)
+    listeners = Listeners(on_fetched=getattr(work, "fetched", None))
     try:
-        return list(Scheduler(urls, Pool(pool, work, OPTIONS, renew=renew), schedule))
+        return list(
+            Scheduler(urls, Pool(pool, work, OPTIONS, renew=renew), schedule, listeners=listeners)
+        )
     finally:
         pool.shutdown()
 
@@ -130,7 +140,10 @@ def test_window_bounds_how_far_reading_runs_ahead_of_a_slow_line():
     # h0 finishes last of the first ten: reading may not run more than the window ahead of it
     work = FakeWork(after={"http://h0.test/": {f"http://h{n}.test/" for n in range(1, 10)}})
     pool = ThreadPoolExecutor(10)
-    scheduler = Scheduler(source(), Pool(pool, work, OPTIONS), Schedule(window=10))
+    listeners = Listeners(on_fetched=work.fetched)
+    scheduler = Scheduler(
+        source(), Pool(pool, work, OPTIONS), Schedule(window=10), listeners=listeners
+    )
     first = next(scheduler)
     assert first.url == "http://h0.test/"
     assert len(read) <= 11
@@ -291,7 +304,7 @@ def test_before_waiting_runs_only_when_no_result_is_ready():
     events: list[str] = []
     pool = ThreadPoolExecutor(max_workers=4)
     schedule = Schedule(order="input")
-    listeners = Listeners(before_waiting=lambda: events.append("wait"))
+    listeners = Listeners(on_fetched=work.fetched, before_waiting=lambda: events.append("wait"))
     scheduler = Scheduler(urls, Pool(pool, work, OPTIONS), schedule, listeners=listeners)
     try:
         for result in scheduler:
