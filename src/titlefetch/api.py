@@ -12,7 +12,7 @@ from typing import Any, Literal, TypedDict, Unpack
 from titlefetch.http.fetch import FetchOptions
 from titlefetch.results import TitleResult
 from titlefetch.run.dispatch import Pool
-from titlefetch.run.executors import default_workers, make_executor, starts_at_once
+from titlefetch.run.executors import Backend, default_workers, make_executor, queue_depth
 from titlefetch.run.expectations import check_result
 from titlefetch.run.lines import UrlLine, as_lines
 from titlefetch.run.scheduler import Check, Listeners, Schedule, Scheduler
@@ -204,16 +204,10 @@ def start_run(
     def new_executor() -> Executor:
         initializer = prepare_worker if plan.backend == "process" else None
         initargs = (fetch,) if initializer else ()
-        owned[:] = [
-            make_executor(
-                plan.backend,
-                size,
-                processes=plan.processes,
-                initializer=initializer,
-                initargs=initargs,
-                scheduler_address=plan.scheduler_address,
-            )
-        ]
+        backend = Backend(
+            plan.backend, size, plan.processes, fetch.per_host, plan.scheduler_address
+        )
+        owned[:] = [make_executor(backend, initializer=initializer, initargs=initargs)]
         return owned[0]
 
     # Each URL becomes one executor.submit(get_title, url, fetch).
@@ -226,7 +220,8 @@ def start_run(
     listeners = Listeners(
         on_fetched=on_fetched, before_waiting=before_waiting, check=_checker(plan.expect_status)
     )
-    schedule = _schedule(plan, starts_at_once(pool.executor), size, fetch.per_host)
+    depth = queue_depth(pool.executor, rate=plan.rate)
+    schedule = _schedule(plan, depth, size, fetch.per_host)
     scheduler = Scheduler(as_lines(urls), pool, schedule, listeners=listeners, answered=answered)
     return TitleRun(scheduler, lambda: owned[0] if owned else None)
 
@@ -245,17 +240,16 @@ def _fetch_options(options: Mapping[str, Any]) -> FetchOptions:
     return FetchOptions(**options)
 
 
-def _schedule(plan: RunPlan, at_once: bool, workers: int, per_host: int) -> Schedule:
-    # Thread pools (and the process backend's threads) start a submitted fetch at once, so
-    # the executor keeps no queue: a queued future would count against --per-host without
-    # running. Other executors (a caller's, a cluster) get a second future for each worker to
-    # hide the trip to it; rate-limited runs never do, so that the spacing the scheduler
-    # keeps is the spacing the servers see.
-    in_flight = workers if plan.rate or at_once else 2 * workers
+def _schedule(plan: RunPlan, depth: tuple[int, int], workers: int, per_host: int) -> Schedule:
+    # Calls kept submitted per fetch in flight and per --per-host slot: executors.queue_depth.
+    in_flight = depth[0] * workers
     return Schedule(
         order=plan.order,
         in_flight=in_flight,
-        window=plan.window or max(256, 32 * in_flight),
-        per_host=per_host,
+        # Lines read ahead: enough for a slow line not to hold back fetching (32 per fetch in
+        # flight), and, for an executor that wants calls queued (a cluster's batches, whose
+        # results come a batch at a time), several times those.
+        window=plan.window or max(256, 32 * workers + 4 * (in_flight - workers)),
+        per_host=depth[1] * per_host,
         rate=plan.rate,
     )

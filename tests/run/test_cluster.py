@@ -1,120 +1,108 @@
-"""cluster.py: a Dask cluster as a concurrent.futures.Executor, its failures as pool errors."""
+"""cluster.py: a Dask client as a batching executor; the cluster's failures as pool errors."""
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+import threading
+from collections.abc import Iterator
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 pytest.importorskip("distributed")  # the dask extra; scripts/setup installs it
 
-from distributed import Client, KilledWorker  # noqa: E402
+from distributed import Client, KilledWorker, LocalCluster  # noqa: E402
 
 from titlefetch.errors import WorkerLost  # noqa: E402
 from titlefetch.run.cluster import (  # noqa: E402
     ClusterExecutor,
     ClusterLost,
-    _settle,
     local_cluster_size,
+    task_failure,
 )
-
-
-def _failed(exc: BaseException) -> Future[str]:
-    task: Future[str] = Future()
-    task.set_exception(exc)
-    return task
-
+from titlefetch.run.lanes import Lanes  # noqa: E402
 
 _LAST_WORKER: Any = SimpleNamespace(address="tcp://127.0.0.1:1")  # a WorkerState to str()
+_GATE = threading.Event()  # in-process workers: what holds a test's call back
 
 
-def _cancelled() -> Future[str]:
-    task: Future[str] = Future()
-    task.cancel()
-    return task
+def where(url: str) -> str:
+    return f"{url} ran"
+
+
+def held(url: str) -> str:
+    assert _GATE.wait(timeout=10)
+    return url
+
+
+@pytest.fixture(scope="module")
+def in_process_cluster() -> Iterator[LocalCluster]:
+    """Workers as threads of this process: quick to start, enough to test the executor."""
+    with LocalCluster(
+        n_workers=1, threads_per_worker=4, processes=False, dashboard_address=None
+    ) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def executor(in_process_cluster: LocalCluster) -> Iterator[ClusterExecutor]:
+    client = Client(in_process_cluster, direct_to_workers=True)
+    running = ClusterExecutor(client, Lanes(per_host=2, workers=4))
+    yield running
+    running.shutdown(cancel_futures=True)
+
+
+def test_each_url_gets_its_own_result_from_its_hosts_batch(executor) -> None:
+    urls = [f"http://{host}.test/{n}" for n in range(5) for host in "ab"]
+    futures = [executor.submit(where, url) for url in urls]
+    assert [future.result(timeout=20) for future in futures] == [f"{url} ran" for url in urls]
+
+
+def test_a_batch_the_cluster_dropped_breaks_the_executor(executor) -> None:
+    # Futures submitted while a client gives up on its scheduler may never finish: once the
+    # cluster drops one batch, the executor is broken, as a process pool whose worker died.
+    _GATE.clear()
+    try:
+        future = executor.submit(held, "http://a.test/")
+        while not executor._tasks:
+            threading.Event().wait(0.01)
+        executor._client.cancel(list(executor._finished_tasks.futures))
+        with pytest.raises(ClusterLost, match="^the Dask client lost its scheduler$"):
+            future.result(timeout=20)
+        with pytest.raises(ClusterLost):
+            executor.submit(where, "http://b.test/")
+    finally:
+        _GATE.set()
 
 
 @pytest.mark.parametrize(
-    ("task", "expected", "message"),
+    ("status", "result", "expected", "message"),
     [
         (
-            _failed(KilledWorker("get_title-1", _LAST_WORKER, 3)),
+            "error",
+            (KilledWorker, KilledWorker("run_batch-1", _LAST_WORKER, 3), None),
             WorkerLost,
             "4 Dask workers died running it",
         ),
-        # the cluster dropped it: a broken pool, for the run to renew, not silently missing
-        (_cancelled(), ClusterLost, "the Dask client lost its scheduler"),
-        (_failed(KeyError("bug")), KeyError, "'bug'"),  # the task's own error, passed on
+        ("error", (KeyError, KeyError("bug"), None), KeyError, "'bug'"),  # passed on
+        ("cancelled", None, ClusterLost, "the Dask client lost its scheduler"),
     ],
 )
-def test_cluster_failures_become_pool_errors(task, expected, message) -> None:
-    outcome: Future[str] = Future()
-    outcome.set_running_or_notify_cancel()
-
-    _settle(outcome, task)
-
-    with pytest.raises(expected) as raised:
-        outcome.result()
-    assert str(raised.value) == message
+def test_a_task_that_did_not_finish_fails_its_calls(status, result, expected, message) -> None:
+    error = task_failure(status, result)
+    assert type(error) is expected
+    assert str(error) == message
 
 
-def test_a_finished_task_passes_its_result_on() -> None:
-    task: Future[str] = Future()
-    task.set_result("a title")
-    outcome: Future[str] = Future()
-
-    _settle(outcome, task)
-
-    assert outcome.result() == "a title"
-
-
-class _FakeClient:
-    """A client whose executor hands out plain futures that the test settles."""
-
-    status = "running"
-
-    def __init__(self) -> None:
-        self.tasks: list[Future[object]] = []
-        self.closed = False
-
-    def get_executor(self, **kwargs: object) -> _FakeClient:
-        assert kwargs == {"pure": False}  # identical URLs must not share a task
-        return self
-
-    def submit(self, fn, /, *args, **kwargs) -> Future[object]:
-        self.tasks.append(Future())
-        return self.tasks[-1]
-
-    def shutdown(self, wait: bool = True) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
-
-
-def test_after_a_dropped_task_every_submit_fails_fast() -> None:
-    # Futures submitted while a client gives up on its scheduler may never finish: once the
-    # cluster drops one task, the executor is broken, as a process pool whose worker died.
-    client = _FakeClient()
-    executor = ClusterExecutor(cast(Client, client))
-    first, second = executor.submit(str, "a"), executor.submit(str, "b")
-
-    client.tasks[0].cancel()
-    client.tasks[1].set_result("a title")
-
-    assert isinstance(first.exception(), ClusterLost)
-    assert second.result() == "a title"
-    with pytest.raises(ClusterLost):
-        executor.submit(str, "c")
-    executor.shutdown(cancel_futures=True)
-    assert client.closed
+def test_shutdown_closes_the_client(in_process_cluster) -> None:
+    client = Client(in_process_cluster)
+    ClusterExecutor(client, Lanes(per_host=1, workers=1)).shutdown()
+    assert client.status == "closed"
 
 
 @pytest.mark.parametrize(
-    ("workers", "cores", "expected"),
+    ("workers", "processes", "expected"),
     [(64, 2, (2, 32)), (32, 8, (8, 4)), (3, 8, (3, 1)), (5, 2, (2, 3)), (1, 1, (1, 1))],
 )
-def test_local_cluster_has_a_process_per_core_sharing_the_threads(workers, cores, expected) -> None:
-    assert local_cluster_size(workers, cores) == expected
+def test_a_local_cluster_shares_the_workers_out_over_its_processes(workers, processes, expected):
+    assert local_cluster_size(workers, processes) == expected

@@ -11,6 +11,7 @@ import pytest
 from titlefetch.errors import BackendUnavailable
 from titlefetch.run.executors import (
     BACKEND_NAMES,
+    Backend,
     default_processes,
     default_workers,
     make_executor,
@@ -25,7 +26,7 @@ def test_the_backends_are_threads_processes_and_a_cluster():
 
 
 def test_a_thread_backend_runs_calls_in_this_process():
-    with make_executor("thread", 3) as executor:
+    with make_executor(Backend("thread", 3)) as executor:
         assert isinstance(executor, ThreadPoolExecutor)
         assert executor.submit(os.getpid).result() == os.getpid()
 
@@ -39,7 +40,9 @@ def _worker_mark() -> str | None:
 
 
 def test_a_process_backend_runs_calls_in_workers_set_up_by_the_initializer():
-    with make_executor("process", 2, initializer=_mark_worker, initargs=("set",)) as executor:
+    with make_executor(Backend("process", 2), initializer=_mark_worker, initargs=("set",)) as (
+        executor
+    ):
         assert isinstance(executor, ProcessThreadPoolExecutor)
         assert executor.submit(os.getpid).result() != os.getpid()
         assert executor.submit(_worker_mark).result() == "set"
@@ -47,7 +50,7 @@ def test_a_process_backend_runs_calls_in_workers_set_up_by_the_initializer():
 
 def test_a_scheduler_address_needs_the_dask_backend():
     with pytest.raises(ValueError, match="needs the dask backend, not 'thread'"):
-        make_executor("thread", 2, scheduler_address="tcp://127.0.0.1:9")
+        make_executor(Backend("thread", 2, scheduler_address="tcp://127.0.0.1:9"))
 
 
 def test_dask_without_distributed_names_the_extra(monkeypatch):
@@ -69,7 +72,7 @@ def test_a_process_per_core_by_default(monkeypatch, cores, expected):
 
 
 def test_processes_share_the_workers_out_as_threads():
-    with make_executor("process", 5, processes=2) as executor:
+    with make_executor(Backend("process", 5, processes=2)) as executor:
         pids = {executor.submit(os.getpid).result() for _ in range(20)}
         assert len(pids) <= 2
         assert os.getpid() not in pids
@@ -78,7 +81,7 @@ def test_processes_share_the_workers_out_as_threads():
 def test_only_pools_with_a_thread_per_fetch_start_every_call_at_once():
     from concurrent.futures import ProcessPoolExecutor
 
-    with ThreadPoolExecutor(1) as threads, make_executor("process", 2) as processes:
+    with ThreadPoolExecutor(1) as threads, make_executor(Backend("process", 2)) as processes:
         assert starts_at_once(threads)
         assert starts_at_once(processes)
     with ProcessPoolExecutor(1) as stdlib_processes:  # one call at a time per process

@@ -9,9 +9,12 @@ import importlib.util
 import os
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from titlefetch.errors import BackendUnavailable
+from titlefetch.run.batching import BatchingExecutor
+from titlefetch.run.lanes import WAVES
 from titlefetch.run.processes import PoolShape, ProcessThreadPoolExecutor
 
 PoolExecutor: TypeAlias = ThreadPoolExecutor | ProcessThreadPoolExecutor
@@ -53,6 +56,23 @@ def default_processes() -> int:
     return os.cpu_count() or 1
 
 
+def queue_depth(executor: Executor, *, rate: float | None) -> tuple[int, int]:
+    """How many calls the run keeps submitted to `executor`: for each fetch in flight, and for
+    each --per-host slot.
+
+    One each for pools that start every call at once, and for rate-limited runs (so that the
+    spacing the scheduler keeps is the spacing the servers see). A batching executor (a Dask
+    cluster) keeps --workers and --per-host itself and wants a queue of calls to cut into
+    batches: for a running batch and as much again waiting. Other executors (a caller's) get
+    a second call per worker to hide the trip to it.
+    """
+    if rate or starts_at_once(executor):
+        return 1, 1
+    if isinstance(executor, BatchingExecutor):
+        return 2 * WAVES, 2 * WAVES
+    return 2, 1
+
+
 def starts_at_once(executor: Executor) -> bool:
     """Whether `executor` starts each call as it is submitted (it has a thread for each of
     the run's fetches in flight): then the run submits no more calls than fetches it wants
@@ -60,37 +80,49 @@ def starts_at_once(executor: Executor) -> bool:
     return isinstance(executor, (ThreadPoolExecutor, ProcessThreadPoolExecutor))
 
 
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """Which executor a run makes, and how big: `workers` fetches at once, over `processes`
+    worker processes (the process backend, a local Dask cluster; None: one per core)."""
+
+    name: str = "thread"
+    workers: int = DEFAULT_WORKERS
+    processes: int | None = None
+    per_host: int = 8  # a Dask cluster keeps --per-host itself: it runs a host's calls in batches
+    scheduler_address: str | None = None  # a running Dask scheduler; None: a local cluster
+
+
 def make_executor(
-    backend: str,
-    workers: int,
+    backend: Backend,
     *,
-    processes: int | None = None,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
-    scheduler_address: str | None = None,
 ) -> Executor:
-    """A fresh executor of the named backend running `workers` calls at once.
+    """A fresh executor of `backend`.
 
-    `processes` is the number of worker processes of the process backend (each runs its
-    share of `workers` on threads) or of a local Dask cluster; None: one per core.
     `initializer(*initargs)` runs once in every worker process: the process backend uses it to
-    build the worker's HTTP client before the first URL arrives. `scheduler_address` is that
-    of a running Dask scheduler; without it the dask backend starts a local cluster.
+    build the worker's HTTP client before the first URL arrives.
 
     Raises:
         BackendUnavailable: dask without the dask extra.
         ClusterError: the Dask scheduler cannot be reached.
         ValueError: a scheduler address for another backend.
     """
-    if scheduler_address is not None and backend != "dask":
-        raise ValueError(f"a scheduler address needs the dask backend, not {backend!r}")
-    if backend == "dask":
-        require_backend(backend)
+    name, workers = backend.name, backend.workers
+    if backend.scheduler_address is not None and name != "dask":
+        raise ValueError(f"a scheduler address needs the dask backend, not {name!r}")
+    if name == "dask":
+        require_backend(name)
         from titlefetch.run.cluster import connect_cluster
 
-        return connect_cluster(workers, scheduler_address)
-    if backend == "process":
-        count = processes or default_processes()
+        return connect_cluster(
+            workers,
+            backend.per_host,
+            address=backend.scheduler_address,
+            processes=backend.processes,
+        )
+    if name == "process":
         setup: dict[str, Any] = {"initializer": initializer, "initargs": initargs}
+        count = backend.processes or default_processes()
         return ProcessThreadPoolExecutor(PoolShape.for_workers(workers, count, **setup))
     return ThreadPoolExecutor(max_workers=workers, initializer=initializer, initargs=initargs)
