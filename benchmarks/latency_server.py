@@ -219,8 +219,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed for the generated pages")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="delay per response")
     parser.add_argument("--head-kb", type=int, default=0, help="KB of CSS/JS before every title")
+    parser.add_argument(
+        "--in-namespace",
+        action="store_true",
+        help="allow an address outside 127.0.0.0/8: only in a network namespace of a benchmark's",
+    )
     args = parser.parse_args(argv)
-    if not args.host.startswith("127.") and args.host != "localhost":
+    if not args.in_namespace and not args.host.startswith("127.") and args.host != "localhost":
         parser.error("listens on 127.0.0.0/8 only")
     site = make_site(args.pages, seed=args.seed, head_kb=args.head_kb)
     server = LatencyServer(site, args.latency_ms / 1000)

@@ -25,12 +25,15 @@ def html_page(title: str, *, delay: float = 0.0, status: int = 200) -> Page:
 
 @dataclass
 class PageServer:
-    """Serves `pages[path]`; counts requests per path and keeps the headers of the last one
-    (names in lower case). Use as a context manager."""
+    """Serves `pages[path]`; counts requests per path, keeps the headers of the last one
+    (names in lower case) and the most requests it ever handled at once. Use as a context
+    manager."""
 
     pages: dict[str, Page] = field(default_factory=dict)
     hits: Counter[str] = field(default_factory=Counter)
     request_headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    active: int = 0  # requests being handled now
+    most_active: int = 0
 
     def __post_init__(self) -> None:
         self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
@@ -53,6 +56,12 @@ class PageServer:
         with self._lock:
             self.hits[path] += 1
             self.request_headers[path] = headers
+            self.active += 1
+            self.most_active = max(self.most_active, self.active)
+
+    def answered(self) -> None:
+        with self._lock:
+            self.active -= 1
 
     def __enter__(self) -> PageServer:
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
@@ -79,7 +88,12 @@ def _handler_for(site: PageServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802
             site.record(self.path, {name.lower(): value for name, value in self.headers.items()})
-            page = site.pages.get(self.path, Page(b"<title>Not Found</title>", status=404))
+            try:
+                self._answer(site.pages.get(self.path, Page(b"<title>Not Found</title>", 404)))
+            finally:
+                site.answered()
+
+        def _answer(self, page: Page) -> None:
             time.sleep(page.delay)
             self.send_response(page.status)
             for name, value in page.headers:

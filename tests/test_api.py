@@ -126,15 +126,18 @@ def test_the_package_is_typed_and_exports_its_api():
 
 
 @pytest.mark.parametrize(
-    ("threads", "rate", "in_flight"), [(True, None, 16), (False, None, 32), (False, 5.0, 16)]
+    ("depth", "rate", "in_flight", "per_host"),
+    [((1, 1), None, 16, 8), ((2, 1), None, 32, 8), ((16, 16), None, 256, 128)],
 )
-def test_only_process_and_cluster_workers_get_a_queued_future_each(threads, rate, in_flight):
+def test_the_run_keeps_as_many_calls_submitted_as_the_executor_wants(
+    depth, rate, in_flight, per_host
+):
     # A thread starts a submitted fetch at once; a queued one would hold a --per-host slot
-    # without running.
+    # without running. A batching executor keeps --per-host itself.
     from titlefetch.api import RunPlan, _schedule
 
-    schedule = _schedule(RunPlan(rate=rate), threads, 16, 8)
-    assert (schedule.in_flight, schedule.per_host) == (in_flight, 8)
+    schedule = _schedule(RunPlan(rate=rate), depth, 16, 8)
+    assert (schedule.in_flight, schedule.per_host) == (in_flight, per_host)
 
 
 def test_a_callers_thread_pool_counts_as_threads_whatever_the_backend_says():

@@ -84,38 +84,6 @@ def test_resume_ignores_a_half_written_last_line(server, tmp_path):
     assert server.hits["/p0"] == 0
 
 
-@pytest.mark.parametrize("backend", ["thread", "process"])
-def test_broken_pipe_exits_quietly_without_fetching_the_rest(server, tmp_path, backend):
-    urls = [server.add(f"/p{n}", html_page(f"P{n}", delay=0.2)) for n in range(200)]
-    source = write_list(tmp_path / "u.txt", urls)
-    started = time.monotonic()
-    done = subprocess.run(
-        f"'{TITLEFETCH}' --backend {backend} -w 4 -f tsv '{source}' | head -1",
-        shell=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert time.monotonic() - started < 5
-    assert done.stdout.startswith(urls[0])
-    assert done.stderr == ""
-    time.sleep(1)
-    assert sum(server.hits.values()) < 20
-    assert processes_mentioning(source) == [], "worker processes outlived titlefetch"
-
-
-def processes_mentioning(text: str) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if text.encode() in Path(f"/proc/{entry}/cmdline").read_bytes():
-                    found.append(int(entry))
-            except OSError:
-                continue
-    return found
-
-
 def children_of(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):

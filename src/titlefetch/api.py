@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
@@ -13,10 +13,11 @@ from typing import Any, Literal, TypedDict, Unpack
 from titlefetch.http.fetch import FetchOptions, HostScheme
 from titlefetch.http.trust import TrustStore
 from titlefetch.results import TitleResult
-from titlefetch.run.executors import default_workers, make_executor
+from titlefetch.run.dispatch import Pool
+from titlefetch.run.executors import Backend, default_workers, make_executor, queue_depth
 from titlefetch.run.expectations import check_result
 from titlefetch.run.lines import UrlLine, as_lines
-from titlefetch.run.scheduler import Check, Schedule, Scheduler
+from titlefetch.run.scheduler import Check, Listeners, Schedule, Scheduler
 from titlefetch.run.worker import get_title, prepare_worker
 
 _FETCH_FIELDS = frozenset(field.name for field in dataclasses.fields(FetchOptions))
@@ -40,6 +41,7 @@ class RunOptions(TypedDict, total=False):
     follow_refresh: bool  # follow a meta refresh of up to 5 s (--follow-refresh)
     rate: float | None  # requests per second at most, overall
     window: int | None  # input lines read ahead at most
+    processes: int | None  # worker processes of backend "process" or a local Dask cluster
     on_fetched: Callable[[TitleResult], None] | None  # called once per fetch as it ends
     before_waiting: Callable[[], None] | None  # called before the run waits for a fetch
     expect_status: Collection[int] | None  # final statuses that count as success
@@ -125,7 +127,8 @@ class RunPlan:
 
     backend: str = "thread"
     scheduler_address: str | None = None  # a running Dask scheduler, for backend "dask"
-    workers: int | None = None  # None: the backend's default
+    workers: int | None = None  # fetches in flight; None: the backend's default
+    processes: int | None = None  # worker processes (process, local dask); None: one per core
     order: Literal["input", "completed"] = "input"
     rate: float | None = None  # requests per second at most, overall
     window: int | None = None  # input lines read ahead at most; None: from the workers
@@ -146,9 +149,10 @@ def fetch_titles(
 
     `executor` may be any concurrent.futures.Executor the caller owns: it is used as it is and
     not shut down. Otherwise a `backend` pool ("thread", "process" or "dask": a Dask cluster
-    at `scheduler_address`, or a local one) of `workers` is made and shut down when the run
-    ends (ClusterError when the cluster cannot be reached). `options` are FetchOptions
-    fields (timeout, retries, ...) plus `rate` (requests per second), `on_fetched` (a
+    at `scheduler_address`, or a local one) running `workers` fetches at once is made and shut
+    down when the run ends (ClusterError when the cluster cannot be reached). `options` are
+    FetchOptions fields (timeout, retries, ...) plus `processes` (worker processes of the
+    process backend or a local cluster), `rate` (requests per second), `on_fetched` (a
     callback for each fetch as it ends), `before_waiting` (called each time the run is
     about to wait for a fetch: the moment to flush output written so far), `window` (lines
     read ahead at most), `answered` (URLs an earlier run printed, one per line printed: as
@@ -197,6 +201,7 @@ def prepare_run(
         order=order,
         rate=options.pop("rate", None),
         window=options.pop("window", None),
+        processes=options.pop("processes", None),
         expect_status=frozenset(statuses) if statuses is not None else None,
     )
     return functools.partial(
@@ -223,41 +228,30 @@ def start_run(
 ) -> TitleRun:
     """fetch_titles() with its options already gathered: how to fetch, and how to run."""
     size = plan.workers or default_workers(plan.backend)
-    # The executor a caller hands in decides, as it does for the scheduler; else the backend.
-    threads = (
-        isinstance(executor, ThreadPoolExecutor)
-        if executor is not None
-        else plan.backend == "thread"
-    )
     owned: list[Executor] = []
 
     def new_executor() -> Executor:
         initializer = prepare_worker if plan.backend == "process" else None
         initargs = (fetch,) if initializer else ()
-        owned[:] = [
-            make_executor(
-                plan.backend,
-                size,
-                initializer=initializer,
-                initargs=initargs,
-                scheduler_address=plan.scheduler_address,
-            )
-        ]
+        backend = Backend(
+            plan.backend, size, plan.processes, fetch.per_host, plan.scheduler_address
+        )
+        owned[:] = [make_executor(backend, initializer=initializer, initargs=initargs)]
         return owned[0]
 
     # Each URL becomes one executor.submit(get_title, url, fetch).
-    scheduler = Scheduler(
-        as_lines(urls),
+    pool = Pool(
         executor if executor is not None else new_executor(),
         get_title,
         fetch,
-        _schedule(plan, threads, size, fetch.per_host),
-        renew_executor=None if executor else new_executor,
-        on_fetched=on_fetched,
-        before_waiting=before_waiting,
-        answered=answered,
-        check=_checker(plan.expect_status),
+        renew=None if executor else new_executor,
     )
+    listeners = Listeners(
+        on_fetched=on_fetched, before_waiting=before_waiting, check=_checker(plan.expect_status)
+    )
+    depth = queue_depth(pool.executor, rate=plan.rate)
+    schedule = _schedule(plan, depth, size, fetch.per_host)
+    scheduler = Scheduler(as_lines(urls), pool, schedule, listeners=listeners, answered=answered)
     return TitleRun(scheduler, lambda: owned[0] if owned else None)
 
 
@@ -275,16 +269,16 @@ def _fetch_options(options: Mapping[str, Any]) -> FetchOptions:
     return FetchOptions(**options)
 
 
-def _schedule(plan: RunPlan, threads: bool, workers: int, per_host: int) -> Schedule:
-    # Threads start a submitted fetch at once, so the executor keeps no queue: a queued
-    # future would count against --per-host without running. Process and cluster workers get
-    # a second future each to hide the trip through the pipe; rate-limited runs never do, so
-    # that the spacing the scheduler keeps is the spacing the servers see.
-    in_flight = workers if plan.rate or threads else 2 * workers
+def _schedule(plan: RunPlan, depth: tuple[int, int], workers: int, per_host: int) -> Schedule:
+    # Calls kept submitted per fetch in flight and per --per-host slot: executors.queue_depth.
+    in_flight = depth[0] * workers
     return Schedule(
         order=plan.order,
         in_flight=in_flight,
-        window=plan.window or max(256, 32 * in_flight),
-        per_host=per_host,
+        # Lines read ahead: enough for a slow line not to hold back fetching (32 per fetch in
+        # flight), and, for an executor that wants calls queued (a cluster's batches, whose
+        # results come a batch at a time), several times those.
+        window=plan.window or max(256, 32 * workers + 4 * (in_flight - workers)),
+        per_host=depth[1] * per_host,
         rate=plan.rate,
     )

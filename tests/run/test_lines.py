@@ -1,10 +1,19 @@
-"""lines: which lines are http(s) URLs, which are host lines, and why the rest are not (#18)."""
+"""What a line of a URL list means: URLs, host lines (#18), comments, problems, URL arguments,
+callers' URLs."""
 
 from __future__ import annotations
 
 import pytest
 
-from titlefetch.run.lines import is_host_line, parse_lines, url_problem, urls_to_try
+from titlefetch.run.lines import (
+    UrlLine,
+    as_lines,
+    is_host_line,
+    is_url_argument,
+    parse_lines,
+    url_problem,
+    urls_to_try,
+)
 
 
 @pytest.mark.parametrize(
@@ -90,3 +99,76 @@ def test_a_host_line_keeps_its_pattern_and_its_place():
         "ftp://example.com/",
         "scheme ftp: only http and https are fetched",
     )
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["http://a.test/\n"], [("http://a.test/", 1)]),
+        (["  https://a.test/x  \r\n"], [("https://a.test/x", 1)]),
+        (["\n", "# comment\n", "   \n", "http://b.test/\n"], [("http://b.test/", 4)]),
+        (
+            ["\ufeffhttp://bom.test/\n", "http://c.test/"],
+            [("http://bom.test/", 1), ("http://c.test/", 2)],
+        ),
+        (["   # indented comment\n"], []),
+    ],
+)
+def test_parse_lines_keeps_urls_with_their_line_numbers(lines, expected):
+    parsed = [(line.url, line.line) for line in parse_lines(lines, "f.txt")]
+    assert parsed == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://example.test/", None),
+        ("HTTPS://EXAMPLE.TEST/a?b=c", None),
+        ("ftp://example.test/", "scheme ftp: only http and https are fetched"),
+        ("example.test", None),  # a host line (tests/run/test_lines.py)
+        ("example", "not an http(s) URL or a host name"),
+        ("http://", "no host name"),
+        ("http://exa mple.test/", "contains whitespace or control characters"),
+        ("http://example.test:99999/", "malformed URL"),
+        ("http://\x1b[31m.test/", "contains whitespace or control characters"),
+    ],
+)
+def test_url_problem_explains_what_is_wrong(url, problem):
+    found = url_problem(url)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and found.startswith(problem)
+
+
+def test_invalid_line_is_kept_with_its_problem():
+    [line] = parse_lines(["\n", "<not-a-url>\n"], "list.txt")
+    assert (line.source, line.line) == ("list.txt", 2)
+    assert line.problem == "not an http(s) URL or a host name"
+
+
+@pytest.mark.parametrize(
+    ("argument", "is_url"),
+    [("https://a.test/", True), ("HTTP://A.TEST", True), ("urls.txt", False), ("-", False)],
+)
+def test_a_source_argument_is_a_url_when_it_starts_like_one(argument, is_url):
+    assert is_url_argument(argument) is is_url
+
+
+def test_a_callers_urls_are_numbered_in_a_source_of_their_own():
+    given = UrlLine("http://c.test/", "checks", 7, expect="^C")
+    lines = list(as_lines(["http://a.test/", "nonsense", given]))
+    assert [(line.url, line.source, line.line) for line in lines[:2]] == [
+        ("http://a.test/", "<urls>", 1),
+        ("nonsense", "<urls>", 2),
+    ]
+    assert (
+        lines[1].problem == "not an http(s) URL or a host name (a name without a dot needs http://)"
+    )
+    assert lines[2] is given
+
+
+def test_a_url_whose_host_idna_cannot_encode_is_an_invalid_line():
+    # It used to pass, and Origin.of raised in the scheduler: a traceback ended the run (#18).
+    found = url_problem("https://" + "\u00e4" * 64 + ".de/")
+    assert found is not None and found.startswith("malformed host name (")

@@ -9,11 +9,13 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
+from titlefetch.errors import WorkerLost
 from titlefetch.http.fetch import FetchOptions, RunHooks
-from titlefetch.results import TitleResult
-from titlefetch.run import scheduler as scheduler_module
+from titlefetch.results import Failure, TitleResult
+from titlefetch.run.dispatch import Pool
+from titlefetch.run.jobs import Job
 from titlefetch.run.lines import UrlLine, url_problem
-from titlefetch.run.scheduler import Schedule, Scheduler
+from titlefetch.run.scheduler import Listeners, Schedule, Scheduler
 
 OPTIONS = FetchOptions()
 
@@ -23,53 +25,76 @@ def lines(*urls: str) -> list[UrlLine]:
 
 
 class FakeWork:
-    """A work function with per-URL delays that records calls and concurrency per host."""
+    """A work function that records calls and concurrency per host. A URL in `after` ends
+    only once the run has taken in the results of the URLs it names (its `fetched` is the
+    run's on_fetched): no sleeps, the order is the test's."""
 
-    def __init__(self, delays: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        after: dict[str, set[str]] | None = None,
+        delays: dict[str, float] | None = None,
+    ) -> None:
+        self.after = after or {}
         self.delays = delays or {}
         self.calls: list[str] = []
+        self.finished: set[str] = set()
+        self.fetched_urls: set[str] = set()  # results the run took in
         self.running: dict[str, int] = {}
         self.most_running: dict[str, int] = {}
-        self.lock = threading.Lock()
+        self.changed = threading.Condition()
 
     def __call__(
         self, url: str, options: FetchOptions, hooks: RunHooks | None = None
     ) -> TitleResult:
         host = url.split("/")[2]
-        with self.lock:
+        with self.changed:
             self.calls.append(url)
             self.running[host] = self.running.get(host, 0) + 1
             self.most_running[host] = max(self.most_running.get(host, 0), self.running[host])
-        time.sleep(self.delays.get(url, 0.01))
-        with self.lock:
+            waits_for = self.after.get(url, set())
+            assert self.changed.wait_for(lambda: waits_for <= self.fetched_urls, timeout=10)
+        time.sleep(self.delays.get(url, 0))
+        with self.changed:
             self.running[host] -= 1
+            self.finished.add(url)
+            self.changed.notify_all()
         return TitleResult(url=url, status=200, title=f"title of {url}")
+
+    def fetched(self, result: TitleResult) -> None:
+        with self.changed:
+            self.fetched_urls.add(result.url)
+            self.changed.notify_all()
 
 
 DEFAULT_SCHEDULE = Schedule()
 
 
-def run(
-    urls: list[UrlLine], work, schedule=DEFAULT_SCHEDULE, executor: Executor | None = None, **kw
-):
+def run(urls, work, schedule=DEFAULT_SCHEDULE, executor: Executor | None = None, renew=None):
     pool = executor or ThreadPoolExecutor(max_workers=8)
+    listeners = Listeners(on_fetched=getattr(work, "fetched", None))
     try:
-        return list(Scheduler(urls, pool, work, OPTIONS, schedule, **kw))
+        return list(
+            Scheduler(urls, Pool(pool, work, OPTIONS, renew=renew), schedule, listeners=listeners)
+        )
     finally:
         pool.shutdown()
 
 
+SLOW_FIRST = {"http://a.test/slow": {"http://b.test/fast", "http://c.test/fast"}}
+
+
 def test_input_order_is_kept_even_when_later_urls_finish_first():
     urls = lines("http://a.test/slow", "http://b.test/fast", "http://c.test/fast")
-    work = FakeWork({"http://a.test/slow": 0.3})
+    work = FakeWork(after=SLOW_FIRST)
     assert [r.url for r in run(urls, work)] == [line.url for line in urls]
 
 
 def test_completed_order_hands_out_fast_results_first():
-    urls = lines("http://a.test/slow", "http://b.test/fast")
-    work = FakeWork({"http://a.test/slow": 0.3})
-    results = run(urls, work, Schedule(order="completed"))
-    assert [r.url for r in results] == ["http://b.test/fast", "http://a.test/slow"]
+    urls = lines("http://a.test/slow", "http://b.test/fast", "http://c.test/fast")
+    work = FakeWork(after=SLOW_FIRST)
+    results = [r.url for r in run(urls, work, Schedule(order="completed"))]
+    assert set(results[:2]) == {"http://b.test/fast", "http://c.test/fast"}
+    assert results[2] == "http://a.test/slow"
 
 
 def test_repeated_url_is_fetched_once_and_reported_on_every_line():
@@ -89,13 +114,19 @@ def test_invalid_lines_become_results_with_their_line_numbers():
 
 
 def test_per_host_cap_limits_concurrency_for_one_host_only():
+    pairs = threading.Barrier(2)  # one.test's fetches can only finish two at a time
+
+    class Paired(FakeWork):
+        def __call__(self, url, options, hooks=None):
+            if "one.test" in url:
+                pairs.wait(timeout=10)
+            return super().__call__(url, options, hooks)
+
     urls = lines(*[f"http://one.test/{n}" for n in range(12)], "http://other.test/")
-    work = FakeWork(
-        {line.url: 0.05 for line in lines(*[f"http://one.test/{n}" for n in range(12)])}
-    )
+    work = Paired()
     results = run(urls, work, Schedule(per_host=2, in_flight=8))
     assert work.most_running["one.test"] == 2
-    assert len(results) == 13
+    assert [r.title for r in results] == [f"title of {line.url}" for line in urls]
 
 
 def test_window_bounds_how_far_reading_runs_ahead_of_a_slow_line():
@@ -106,12 +137,18 @@ def test_window_bounds_how_far_reading_runs_ahead_of_a_slow_line():
             read.append(n)
             yield line
 
-    work = FakeWork({"http://h0.test/": 0.3})
-    scheduler = Scheduler(source(), ThreadPoolExecutor(4), work, OPTIONS, Schedule(window=10))
+    # h0 finishes last of the first ten: reading may not run more than the window ahead of it
+    work = FakeWork(after={"http://h0.test/": {f"http://h{n}.test/" for n in range(1, 10)}})
+    pool = ThreadPoolExecutor(10)
+    listeners = Listeners(on_fetched=work.fetched)
+    scheduler = Scheduler(
+        source(), Pool(pool, work, OPTIONS), Schedule(window=10), listeners=listeners
+    )
     first = next(scheduler)
     assert first.url == "http://h0.test/"
     assert len(read) <= 11
     assert len(list(scheduler)) == 49
+    pool.shutdown()
 
 
 def test_the_first_fetches_start_before_the_whole_window_is_read():
@@ -132,35 +169,51 @@ def test_the_first_fetches_start_before_the_whole_window_is_read():
             return super().__call__(url, options, hooks)
 
     schedule = Schedule(in_flight=4, window=256)
-    scheduler = Scheduler(source(), ThreadPoolExecutor(4), Recording(), OPTIONS, schedule)
+    pool = ThreadPoolExecutor(4)
+    scheduler = Scheduler(source(), Pool(pool, Recording(), OPTIONS), schedule)
     assert len(list(scheduler)) == 300
+    pool.shutdown()
     assert read_when_first_started[0] <= 5  # not 256
 
 
 def test_a_thread_pools_fetch_learns_whether_more_urls_wait_for_its_host():
     answers: dict[str, bool] = {}
+    all_read = threading.Event()
+
+    def source():
+        yield from lines("http://a.test/1", "http://a.test/2", "http://b.test/1")
+        all_read.set()
 
     def work(url: str, options: FetchOptions, hooks: RunHooks | None = None) -> TitleResult:
-        time.sleep(0.1)  # the answer arrives after a round trip; the next lines are read by then
+        assert all_read.wait(timeout=10)  # the answer comes after the next lines are read
         assert hooks is not None  # a thread pool's scheduler always gives its fetches hooks
         answers[url] = hooks.is_wanted(url)
         return TitleResult(url=url, title="t")
 
-    urls = lines("http://a.test/1", "http://a.test/2", "http://b.test/1")
-    run(urls, work, Schedule(in_flight=1, window=10), ThreadPoolExecutor(1))
+    run(source(), work, Schedule(in_flight=1, window=10), ThreadPoolExecutor(1))
     assert answers == {"http://a.test/1": True, "http://a.test/2": False, "http://b.test/1": False}
 
 
 def test_stop_cancels_unstarted_work_and_flushes_finished_results():
     urls = lines(*[f"http://h{n}.test/" for n in range(40)])
-    work = FakeWork({line.url: 0.1 for line in urls})
+    stopped = threading.Event()
+
+    class Gated(FakeWork):  # the first URL finishes at once, the others once the run stopped
+        def __call__(self, url, options, hooks=None):
+            if url != urls[0].url:
+                assert stopped.wait(timeout=10)
+            return super().__call__(url, options, hooks)
+
+    work = Gated()
     pool = ThreadPoolExecutor(max_workers=2)
-    scheduler = Scheduler(urls, pool, work, OPTIONS, Schedule(in_flight=4, window=8))
+    scheduler = Scheduler(urls, Pool(pool, work, OPTIONS), Schedule(in_flight=4, window=8))
     results = [next(scheduler)]
     scheduler.stop()
+    stopped.set()
     results += list(scheduler)
     pool.shutdown()
-    assert len(work.calls) < 10
+    # At most the first URL, three more in flight with it, and the one its end let start.
+    assert len(work.calls) <= 5
     assert {r.url for r in results} <= set(work.calls)
     assert [r.url for r in results] == sorted((r.url for r in results), key=urls_index(urls))
 
@@ -202,7 +255,7 @@ def test_a_broken_pool_loses_no_url(renew, crashed):
         urls,
         FakeWork(),
         executor=BreakingExecutor(broken=3),
-        renew_executor=renew_executor if renew else None,
+        renew=renew_executor if renew else None,
     )
     assert [r.url for r in results] == [line.url for line in urls]
     kinds = [r.error.kind for r in results if r.error]
@@ -211,31 +264,48 @@ def test_a_broken_pool_loses_no_url(renew, crashed):
         pool.shutdown()
 
 
-def test_rate_spaces_submissions():
-    urls = lines(*[f"http://h{n}.test/" for n in range(5)])
+class TickingClock:
+    """A clock that moves on by `step` each time it is read, whatever the real time."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.now = 0.0
+        self.lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self.lock:
+            self.now += self.step
+            return self.now
+
+
+def test_rate_spaces_submissions_by_the_runs_clock():
+    urls = lines(*[f"http://h{n}.test/" for n in range(6)])
+    # Fast in real time: the scheduler waits as long as the clock says the next start is away.
+    clock = TickingClock(step=0.0002)
     starts: list[float] = []
 
     def work(url, options, hooks=None):
-        starts.append(time.monotonic())
+        starts.append(clock())
         return TitleResult(url=url, title="t")
 
-    run(urls, work, Schedule(rate=20, in_flight=4))
-    ordered = sorted(starts)
-    gaps = [later - earlier for earlier, later in zip(ordered, ordered[1:], strict=False)]
-    assert min(gaps) >= 0.04
+    # One at a time, so that the starts are read in the order they were allowed.
+    run(urls, work, Schedule(rate=1000, in_flight=1, clock=clock), ThreadPoolExecutor(1))
+    # The k-th start was allowed at k / rate at the earliest (the clock started at 0); without
+    # --rate, start k would read the clock at (k + 1) * step.
+    assert len(starts) == 6
+    assert all(start >= n / 1000 for n, start in enumerate(starts))
 
 
 def test_before_waiting_runs_only_when_no_result_is_ready():
     # Handed-out results are flushed when the scheduler has to wait, not after each one: a
     # consumer that writes a result per iteration sees every result flushed before a wait.
     urls = lines("http://a.test/slow", "http://b.test/1", "http://b.test/2", "http://b.test/3")
-    work = FakeWork({"http://a.test/slow": 0.3})
+    work = FakeWork(after={"http://a.test/slow": {line.url for line in urls[1:]}})
     events: list[str] = []
     pool = ThreadPoolExecutor(max_workers=4)
     schedule = Schedule(order="input")
-    scheduler = Scheduler(
-        urls, pool, work, OPTIONS, schedule, before_waiting=lambda: events.append("wait")
-    )
+    listeners = Listeners(on_fetched=work.fetched, before_waiting=lambda: events.append("wait"))
+    scheduler = Scheduler(urls, Pool(pool, work, OPTIONS), schedule, listeners=listeners)
     try:
         for result in scheduler:
             events.append(result.url)
@@ -261,7 +331,7 @@ def test_host_caps_hold_and_every_url_runs_once_under_random_load():
     hosts = [f"h{n}.test" for n in range(7)]
     urls = [f"http://{rng.choice(hosts)}/{n}" for n in range(300)]
     urls += rng.sample(urls, 30)  # repeats join the running or finished job
-    work = FakeWork({url: rng.choice((0.0, 0.001, 0.005)) for url in urls})
+    work = FakeWork(delays={url: rng.choice((0.0, 0.001, 0.005)) for url in urls})
     schedule = Schedule(in_flight=6, per_host=2, window=40)
     results = run(lines(*urls), work, schedule, ThreadPoolExecutor(max_workers=6))
     assert [result.url for result in results] == urls
@@ -273,12 +343,13 @@ def test_a_thread_pool_worker_starts_the_next_url_without_the_scheduling_thread(
     urls = lines("http://a.test/1", "http://a.test/2", "http://a.test/3")
     work = FakeWork()
     pool = ThreadPoolExecutor(max_workers=1)
-    scheduler = Scheduler(urls, pool, work, OPTIONS, Schedule(in_flight=1, per_host=1))
+    schedule = Schedule(in_flight=1, per_host=1)
+    scheduler = Scheduler(urls, Pool(pool, work, OPTIONS), schedule)
     try:
         assert next(scheduler).url == "http://a.test/1"
-        deadline = time.monotonic() + 5
-        while len(work.calls) < 3 and time.monotonic() < deadline:
-            time.sleep(0.01)  # this thread does not iterate: only workers can start them
+        # This thread does not iterate now: only the pool's worker can start the others.
+        with work.changed:
+            assert work.changed.wait_for(lambda: len(work.finished) == 3, timeout=10)
         assert work.calls == [url.url for url in urls]
         assert [result.url for result in scheduler] == [url.url for url in urls[1:]]
     finally:
@@ -295,7 +366,7 @@ def test_finished_jobs_leave_no_reference_cycles_behind():
     gc.disable()
     gc.set_debug(gc.DEBUG_SAVEALL)
     try:
-        assert len(run(urls, FakeWork({}), Schedule(in_flight=4, per_host=2))) == 50
+        assert len(run(urls, FakeWork(), Schedule(in_flight=4, per_host=2))) == 50
         gc.collect()
         kinds = {type(thing) for thing in gc.garbage}
     finally:
@@ -303,4 +374,22 @@ def test_finished_jobs_leave_no_reference_cycles_behind():
         gc.garbage.clear()
         gc.enable()
     # By class, not name: garbage that earlier tests left (a Dask client's) may hold others.
-    assert not kinds & {scheduler_module._Job, Future, TitleResult}
+    assert not kinds & {Job, Future, TitleResult}
+
+
+class LosingExecutor(Executor):
+    """Every task fails as a cluster reports a task whose workers all died."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        future: Future[TitleResult] = Future()
+        future.set_exception(WorkerLost("the workers running it died"))
+        return future
+
+
+def test_a_task_the_cluster_gave_up_on_is_reported_as_worker_crashed():
+    urls = lines("http://a.test/1", "http://a.test/2")
+    results = run(urls, FakeWork(), executor=LosingExecutor())
+    assert [(r.url, r.error) for r in results] == [
+        (line.url, Failure("worker_crashed", "the workers running it died")) for line in urls
+    ]
+    assert results[0].line == 1

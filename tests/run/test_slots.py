@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from titlefetch.run.slots import HostSlots
@@ -18,10 +17,22 @@ def jobs(*hosts: str) -> list[FakeJob]:
     return [FakeJob(host, seq) for seq, host in enumerate(hosts)]
 
 
+class ManualClock:
+    """A clock that moves only when the test says."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def make_slots(
-    *, per_host: int = 1, in_flight: int = 10, rate: float | None = None
+    *, per_host: int = 1, in_flight: int = 10, rate: float | None = None, clock=None
 ) -> HostSlots[FakeJob]:
-    return HostSlots(per_host=per_host, in_flight=in_flight, rate=rate)
+    return HostSlots(
+        per_host=per_host, in_flight=in_flight, rate=rate, clock=clock or ManualClock()
+    )
 
 
 def test_the_oldest_job_of_any_host_with_a_free_slot_goes_first():
@@ -106,16 +117,22 @@ def test_dropped_waiting_jobs_never_start():
 
 
 def test_rate_holds_the_next_start_back_and_says_until_when():
-    a1, b1 = jobs("a", "b")
-    slots = make_slots(per_host=1, rate=1)
+    a1, b1, c1 = jobs("a", "b", "c")
+    clock = ManualClock()
+    slots = make_slots(per_host=1, rate=4, clock=clock)
     assert slots.next_start() is None  # nothing waits
-    slots.add(a1)
-    slots.add(b1)
+    for job in (a1, b1, c1):
+        slots.add(job)
     assert slots.take_ready() == [a1]
     assert slots.take_ready() == []
-    next_start = slots.next_start()
-    assert next_start is not None
-    assert 0 < next_start - time.monotonic() <= 1
+    assert slots.next_start() == 100.25
+    clock.now = 100.2
+    assert slots.take_ready() == []
+    clock.now = 100.25
+    assert slots.take_ready() == [b1]
+    clock.now = 101.0  # a late look starts one job, not the ones it could have started before
+    assert slots.take_ready() == [c1]
+    assert slots.next_start() is None
 
 
 def test_without_rate_there_is_no_start_to_wait_for():

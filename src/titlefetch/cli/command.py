@@ -102,7 +102,13 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
     "--workers",
     "-w",
     type=click.IntRange(min=1),
-    help="Concurrent fetches [default: 32 threads, or one process per core]",
+    help="Concurrent fetches, whatever the backend  [default: 32]",
+)
+@click.option(
+    "--processes",
+    type=click.IntRange(min=1),
+    help="Worker processes of --backend process or a local Dask cluster, sharing the "
+    "--workers  [default: one per core]",
 )
 @click.option(
     "--order",
@@ -312,6 +318,7 @@ def _settings_from(params: dict[str, Any]) -> RunSettings:
         backend=_backend_from(params),
         scheduler_address=params["scheduler"],
         workers=params["workers"],
+        processes=params["processes"],
         order="completed" if params["order"] == "completed" else "input",
         rate=params["rate"],
         expect_status=params["expect_status"],
@@ -341,6 +348,9 @@ def _backend_from(params: dict[str, Any]) -> str:
     backend: str = params["backend"]
     if params["scheduler"] is not None and backend != "dask":
         raise UsageFailure("--scheduler needs --backend dask")
+    spread = backend == "process" or (backend == "dask" and params["scheduler"] is None)
+    if not spread and _given(click.get_current_context(), "processes"):
+        raise UsageFailure("--processes needs --backend process, or dask without --scheduler")
     try:
         require_backend(backend)
     except BackendUnavailable as exc:

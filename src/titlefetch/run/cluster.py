@@ -1,6 +1,9 @@
 """The dask backend: a Dask cluster, running or local, as one more concurrent.futures.Executor.
 
-Only imported for `--backend dask`, so the other backends never load distributed.
+One Dask task per batch of one host's calls (batching.py cuts them, batch_runner.py runs them
+on the worker): a task per URL cost the scheduler and the client a millisecond or more each,
+so a cluster could fetch no faster than one machine's threads. Only imported for
+`--backend dask`, so the other backends never load distributed.
 """
 
 from __future__ import annotations
@@ -8,109 +11,172 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable
-from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
+import pickle
+import sys
+import threading
+from concurrent.futures import BrokenExecutor
 from multiprocessing import resource_tracker
-from typing import ParamSpec, TypeVar
+from typing import Any
 
-from distributed import Client, KilledWorker, LocalCluster
+import dask
+from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 
 from titlefetch.errors import ClusterError, WorkerLost
+from titlefetch.http.fetch import FetchOptions
+from titlefetch.run.batch_runner import run_batch
+from titlefetch.run.batching import Batch, BatchingExecutor, Call
+from titlefetch.run.jobs import host_of
+from titlefetch.run.lanes import Lanes
 
-P = ParamSpec("P")
-T = TypeVar("T")
 CONNECT_SECONDS = 10  # how long to look for a scheduler before giving up
 _QUIET = logging.CRITICAL  # cluster logs would mix with titlefetch's own lines on stderr
 _LOST = "the Dask client lost its scheduler"
 _LOGGERS = ("distributed", "distributed.client", "distributed.gc", "tornado", "bokeh")
+# A worker's statistical profiler samples every thread's stack 100 times a second: with the
+# threads that run a batch's fetches that was a sixth of the worker's CPU.
+_LOCAL_CONFIG: dict[str, object] = {"distributed.worker.profile.enabled": False}
+if sys.platform == "linux" and sys.version_info < (3, 12):
+    # Forked workers start in 0.7 s instead of 3 s (2 cores, loaded), have titlefetch imported
+    # already, and stop at once. Python 3.12 deprecates fork in a process with threads (the
+    # client's event loop runs in one), so later versions keep distributed's default, spawn.
+    _LOCAL_CONFIG["distributed.worker.multiprocessing-method"] = "fork"
 
 
 class ClusterLost(BrokenExecutor):
     """The client lost its scheduler: like a broken process pool, the run may renew it."""
 
 
-class ClusterExecutor(Executor):
-    """`client.get_executor(pure=False)` with the shutdown and errors of the stdlib pools.
+class ClusterExecutor(BatchingExecutor):
+    """A Dask client as an executor of calls `fn(url, ...)`, batched by the URL's host.
 
-    Identical calls stay separate tasks (non-pure). A task whose workers kept dying fails with
-    WorkerLost; a task the cluster dropped fails with ClusterLost, and so does every later
-    submit: nothing is silently missing, and nothing waits for a scheduler that is gone.
-    Submitted tasks count as running, like a busy thread: Future.cancel() cannot drop one,
-    but shutdown(cancel_futures=True) cancels them all on the cluster.
+    A batch whose workers kept dying is split (see batching.py); a call that alone kills its
+    workers fails with WorkerLost. A batch the cluster dropped fails with ClusterLost, and so
+    does every later submit: nothing is silently missing, and nothing waits for a scheduler
+    that is gone. Results come back when their batch ends.
     """
 
-    def __init__(self, client: Client, cluster: LocalCluster | None = None) -> None:
+    def __init__(
+        self, client: Client, lanes: Lanes[Call], cluster: LocalCluster | None = None
+    ) -> None:
         self._client = client
         self._cluster = cluster
-        self._executor = client.get_executor(pure=False)
-        self._lost = False
+        # Outcomes are fetched from the workers in the client's event loop, many at once (one
+        # at a time, on the callback thread, they queued up for half a second).
+        self._finished_tasks = as_completed(
+            [], loop=client.loop, with_results=True, raise_errors=False
+        )
+        self._tasks: dict[object, Batch] = {}  # task key -> its batch, while it runs
+        self._tasks_changed = threading.Condition()
+        self._tasks_closed = False
+        threading.Thread(target=self._collect, name="titlefetch-outcomes", daemon=True).start()
+        super().__init__(lanes, _host_of_call)
 
-    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        # A future submitted while the client gives up on its scheduler may never finish.
-        if self._lost or self._client.status in ("closing", "closed"):
-            raise ClusterLost(_LOST)
-        task: Future[T] = self._executor.submit(fn, *args, **kwargs)
-        outcome: Future[T] = Future()
-        outcome.set_running_or_notify_cancel()
-        task.add_done_callback(lambda _: self._settle(outcome, task))
-        return outcome
-
-    def _settle(self, outcome: Future[T], task: Future[T]) -> None:
-        if task.cancelled():  # before the outcome wakes anyone who might submit again
-            self._lost = True
-        _settle(outcome, task)
+    def launch(self, batches: list[Batch]) -> None:
+        if self._client.status in ("closing", "closed"):
+            for batch in batches:
+                self.lose(batch, ClusterLost(_LOST))
+            return
+        # One message for all: the scheduler's cost is per task and per message.
+        tasks = self._client.map(run_batch, [batch.payload for batch in batches], pure=False)
+        with self._tasks_changed:
+            for batch, task in zip(batches, tasks, strict=True):
+                self._tasks[task.key] = batch
+            self._finished_tasks.update(tasks)
+            self._tasks_changed.notify()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if self._client.status not in ("closing", "closed"):
-            self._executor.shutdown(wait=wait and not cancel_futures)
+        # Cancelling: batches still running are abandoned with the client.
+        super().shutdown(wait=wait and not cancel_futures, cancel_futures=cancel_futures)
+        with self._tasks_changed:
+            self._tasks_closed = True
+            self._tasks_changed.notify()
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
 
+    def _collect(self) -> None:
+        """The outcomes thread: end each batch as its task ends."""
+        while True:
+            with self._tasks_changed:
+                while not self._tasks:
+                    if self._tasks_closed:
+                        return
+                    self._tasks_changed.wait()
+            for task, result in self._finished_tasks:  # until no task is left to wait for
+                with self._tasks_changed:
+                    batch = self._tasks.pop(task.key)
+                self._end(batch, task, result)
 
-def _settle(outcome: Future[T], task: Future[T]) -> None:
-    """Pass a cluster task's outcome on, the cluster's own failures as ClusterLost/WorkerLost."""
-    try:
-        outcome.set_result(task.result())
-    except CancelledError:
-        outcome.set_exception(ClusterLost(_LOST))
-    except KilledWorker as exc:
-        tries = exc.allowed_failures + 1  # str(exc) is a paragraph with a link
-        outcome.set_exception(WorkerLost(f"{tries} Dask workers died running it"))
-    except BaseException as exc:  # the task's own exception, passed on as the pools do
-        outcome.set_exception(exc)
-
-
-def local_cluster_size(workers: int, cores: int) -> tuple[int, int]:
-    """(worker processes, threads in each) for `workers` concurrent fetches on `cores` cores.
-
-    One process per core, as fetching also parses HTML and each process has its own GIL;
-    the threads are shared out so that the total is at least `workers`.
-    """
-    processes = max(1, min(cores, workers))
-    return processes, math.ceil(workers / processes)
+    def _end(self, batch: Batch, task: Future[bytes], result: Any) -> None:
+        if task.status == "finished":
+            self.settle(batch, pickle.loads(result))
+        else:
+            self.lose(batch, task_failure(task.status, result))
 
 
-def connect_cluster(workers: int, address: str | None = None) -> ClusterExecutor:
-    """An executor on the Dask scheduler at `address`, or on a new LocalCluster.
+def task_failure(status: str | None, result: Any) -> BaseException:
+    """Why a batch's task did not finish, as the error for its calls: from its `status` and
+    the `result` as_completed gave (for an error, its type, exception and traceback)."""
+    if status != "error":  # cancelled: the cluster dropped it
+        return ClusterLost(_LOST)
+    _, error, _ = result
+    if isinstance(error, KilledWorker):
+        tries = error.allowed_failures + 1  # str(error) is a paragraph with a link
+        return WorkerLost(f"{tries} Dask workers died running it")
+    error_: BaseException = error
+    return error_  # run_batch's own failure, passed on to its calls
+
+
+def _host_of_call(args: tuple[Any, ...]) -> str:
+    # The run submits (url, options); a host line counts where --scheme sends it first.
+    options = args[1] if len(args) > 1 else None
+    return host_of(args[0], options.scheme if isinstance(options, FetchOptions) else "auto")
+
+
+def local_cluster_size(workers: int, processes: int) -> tuple[int, int]:
+    """(worker processes, threads in each) for `workers` concurrent fetches over at most
+    `processes` processes: a thread runs a batch, whose calls run on threads of their own, so
+    this many batches can run at once however small their shares of --per-host."""
+    count = max(1, min(processes, workers))
+    return count, math.ceil(workers / count)
+
+
+def connect_cluster(
+    workers: int, per_host: int, *, address: str | None = None, processes: int | None = None
+) -> ClusterExecutor:
+    """An executor for `workers` fetches at once (`per_host` to a host) on the Dask scheduler
+    at `address`, or on a new LocalCluster of `processes` worker processes (one per core).
 
     Raises:
         ClusterError: the scheduler cannot be reached or the local cluster cannot start.
     """
     _quiet_cluster_logs()
+    lanes: Lanes[Call] = Lanes(per_host=per_host, workers=workers)
     try:
         if address is not None:
-            return ClusterExecutor(Client(address, timeout=CONNECT_SECONDS))
-        return _start_local_cluster(workers)
+            client = Client(address, timeout=CONNECT_SECONDS, direct_to_workers=True)
+            return ClusterExecutor(client, lanes)
+        return _start_local_cluster(workers, processes or os.cpu_count() or 1, lanes)
     except (OSError, TimeoutError) as exc:
         where = address or "a local cluster"
         raise ClusterError(f"cannot reach the Dask scheduler at {where}: {exc}") from exc
 
 
-def _start_local_cluster(workers: int) -> ClusterExecutor:
-    processes, threads = local_cluster_size(workers, os.cpu_count() or 1)
+def _start_local_cluster(workers: int, processes: int, lanes: Lanes[Call]) -> ClusterExecutor:
+    processes, threads = local_cluster_size(workers, processes)
     _start_quiet_resource_tracker()
-    cluster = LocalCluster(
+    with dask.config.set(_LOCAL_CONFIG):
+        cluster = _local_cluster(processes, threads)
+    try:
+        client = Client(cluster, timeout=CONNECT_SECONDS, direct_to_workers=True)
+        return ClusterExecutor(client, lanes, cluster)
+    except BaseException:
+        cluster.close()
+        raise
+
+
+def _local_cluster(processes: int, threads: int) -> LocalCluster:
+    return LocalCluster(
         n_workers=processes,
         threads_per_worker=threads,
         processes=True,
@@ -121,11 +187,6 @@ def _start_local_cluster(workers: int) -> ClusterExecutor:
         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         silence_logs=_QUIET,
     )
-    try:
-        return ClusterExecutor(Client(cluster, timeout=CONNECT_SECONDS), cluster)
-    except BaseException:
-        cluster.close()
-        raise
 
 
 def _start_quiet_resource_tracker() -> None:

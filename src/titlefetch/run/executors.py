@@ -8,18 +8,23 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from titlefetch.errors import BackendUnavailable
+from titlefetch.run.batching import BatchingExecutor
+from titlefetch.run.lanes import WAVES
+from titlefetch.run.processes import PoolShape, ProcessThreadPoolExecutor
 
-PoolExecutor: TypeAlias = ThreadPoolExecutor | ProcessPoolExecutor
+PoolExecutor: TypeAlias = ThreadPoolExecutor | ProcessThreadPoolExecutor
 BACKENDS: dict[str, type[PoolExecutor]] = {
     "thread": ThreadPoolExecutor,
-    "process": ProcessPoolExecutor,
+    "process": ProcessThreadPoolExecutor,
 }
 BACKEND_NAMES = (*BACKENDS, "dask")  # the pools of this machine, then a Dask cluster
 DASK_INSTALL = "pip install 'titlefetch[dask]'"
+DEFAULT_WORKERS = 32
 
 
 def require_backend(backend: str) -> None:
@@ -36,44 +41,88 @@ def require_backend(backend: str) -> None:
 
 
 def default_workers(backend: str) -> int:
-    """Workers when --workers is not given.
+    """Fetches in flight when --workers is not given, whatever the backend.
 
-    Fetching is I/O bound, so threads wait on the network most of the time: 32 of them keep a
-    list moving without hammering anyone. Processes pay for an interpreter each and are for
-    CPU-bound runs (huge pages, slow parsing), so one per core, at least 2. On a Dask
-    cluster it is the number of tasks in flight, which the cluster's threads share.
+    Fetching waits on the network most of the time, so 32 at once keep a list moving without
+    hammering anyone. The process backend spreads them over its processes' threads; on a
+    Dask cluster they are spread over its workers' threads.
     """
-    if backend == "process":
-        return max(2, os.cpu_count() or 1)
-    return 32
+    return DEFAULT_WORKERS
+
+
+def default_processes() -> int:
+    """Worker processes when --processes is not given: one per core, as each parses HTML
+    with a GIL of its own."""
+    return os.cpu_count() or 1
+
+
+def queue_depth(executor: Executor, *, rate: float | None) -> tuple[int, int]:
+    """How many calls the run keeps submitted to `executor`: for each fetch in flight, and for
+    each --per-host slot.
+
+    One each for pools that start every call at once, and for rate-limited runs (so that the
+    spacing the scheduler keeps is the spacing the servers see). A batching executor (a Dask
+    cluster) keeps --workers and --per-host itself and wants a queue of calls to cut into
+    batches: for a running batch and as much again waiting. Other executors (a caller's) get
+    a second call per worker to hide the trip to it.
+    """
+    if rate or starts_at_once(executor):
+        return 1, 1
+    if isinstance(executor, BatchingExecutor):
+        return 2 * WAVES, 2 * WAVES
+    return 2, 1
+
+
+def starts_at_once(executor: Executor) -> bool:
+    """Whether `executor` starts each call as it is submitted (it has a thread for each of
+    the run's fetches in flight): then the run submits no more calls than fetches it wants
+    running, since a queued call would hold a --per-host slot without running."""
+    return isinstance(executor, (ThreadPoolExecutor, ProcessThreadPoolExecutor))
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """Which executor a run makes, and how big: `workers` fetches at once, over `processes`
+    worker processes (the process backend, a local Dask cluster; None: one per core)."""
+
+    name: str = "thread"
+    workers: int = DEFAULT_WORKERS
+    processes: int | None = None
+    per_host: int = 8  # a Dask cluster keeps --per-host itself: it runs a host's calls in batches
+    scheduler_address: str | None = None  # a running Dask scheduler; None: a local cluster
 
 
 def make_executor(
-    backend: str,
-    workers: int,
+    backend: Backend,
     *,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
-    scheduler_address: str | None = None,
 ) -> Executor:
-    """A fresh executor of the named backend with `workers` workers.
+    """A fresh executor of `backend`.
 
-    `initializer(*initargs)` runs once in every worker: the process backend uses it to build
-    the worker's HTTP session before the first URL arrives. Dask workers build theirs on the
-    first URL instead. `scheduler_address` is that of a running Dask scheduler; without it the
-    dask backend starts a local cluster (see cluster.local_cluster_size).
+    `initializer(*initargs)` runs once in every worker process: the process backend uses it to
+    build the worker's HTTP client before the first URL arrives.
 
     Raises:
         BackendUnavailable: dask without the dask extra.
         ClusterError: the Dask scheduler cannot be reached.
         ValueError: a scheduler address for another backend.
     """
-    if scheduler_address is not None and backend != "dask":
-        raise ValueError(f"a scheduler address needs the dask backend, not {backend!r}")
-    if backend == "dask":
-        require_backend(backend)
+    name, workers = backend.name, backend.workers
+    if backend.scheduler_address is not None and name != "dask":
+        raise ValueError(f"a scheduler address needs the dask backend, not {name!r}")
+    if name == "dask":
+        require_backend(name)
         from titlefetch.run.cluster import connect_cluster
 
-        return connect_cluster(workers, scheduler_address)
-    pool_class = BACKENDS[backend]
-    return pool_class(max_workers=workers, initializer=initializer, initargs=initargs)
+        return connect_cluster(
+            workers,
+            backend.per_host,
+            address=backend.scheduler_address,
+            processes=backend.processes,
+        )
+    if name == "process":
+        setup: dict[str, Any] = {"initializer": initializer, "initargs": initargs}
+        count = backend.processes or default_processes()
+        return ProcessThreadPoolExecutor(PoolShape.for_workers(workers, count, **setup))
+    return ThreadPoolExecutor(max_workers=workers, initializer=initializer, initargs=initargs)

@@ -12,6 +12,7 @@ import heapq
 import threading
 import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 
@@ -35,10 +36,18 @@ class HostSlots(Generic[JobT]):
     to wake up, and a worker whose fetch follows a redirect moves its slot (move).
     """
 
-    def __init__(self, *, per_host: int, in_flight: int, rate: float | None) -> None:
+    def __init__(
+        self,
+        *,
+        per_host: int,
+        in_flight: int,
+        rate: float | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._per_host = per_host
         self._in_flight = in_flight
         self._rate = rate
+        self._clock = clock  # monotonic seconds: what --rate spaces starts by
         self._waiting: defaultdict[str, deque[JobT]] = defaultdict(deque)  # host -> jobs
         self._running: Counter[str] = Counter()  # host -> slots taken
         # Hosts with waiting jobs and a free slot, by their oldest waiting job: the oldest job
@@ -47,7 +56,7 @@ class HostSlots(Generic[JobT]):
         # Fetches of a thread pool that follow a redirect to a full host wait here for a slot.
         self._movers: dict[str, deque[tuple[JobT, threading.Event]]] = {}
         self._submitted = 0  # jobs that took a slot and have not finished
-        self._next_slot = 0.0  # with --rate, the monotonic time the next start is allowed
+        self._next_slot = 0.0  # with --rate, the clock's time the next start is allowed
         self._lock = threading.Lock()  # guards all of the above
 
     def add(self, job: JobT) -> None:
@@ -114,7 +123,7 @@ class HostSlots(Generic[JobT]):
         return bool(self._waiting.get(host))
 
     def next_start(self) -> float | None:
-        """With --rate and jobs waiting, the monotonic time the next one may start; else None."""
+        """With --rate and jobs waiting, the clock's time the next one may start; else None."""
         # Read without the lock: a stale answer only makes one wait of the scheduler's thread
         # shorter or longer, and that thread looks again when it wakes.
         if self._rate is None or not self._waiting:
@@ -155,7 +164,7 @@ class HostSlots(Generic[JobT]):
             return False
         if self._rate is None:
             return True
-        now = time.monotonic()
+        now = self._clock()
         if now < self._next_slot:
             return False
         self._next_slot = max(now, self._next_slot) + 1 / self._rate

@@ -139,17 +139,7 @@ def _status_failure(status: int) -> Failure | None:
 
 
 def prepare_worker(options: FetchOptions) -> None:
-    """Process-pool initializer: ignore Ctrl-C (the parent handles it), build the HTTP client,
-    and leave when the parent is gone (it may exit at once: `| head`, a second Ctrl-C)."""
+    """Process-pool initializer: ignore Ctrl-C (the parent handles it) and build the HTTP
+    client before the first URL arrives."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     client_for(options)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-
-
-def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
-    import multiprocessing.connection  # here: only process workers need it
-
-    multiprocessing.connection.wait([parent.sentinel])
-    os._exit(1)

@@ -1,0 +1,164 @@
+"""A Dask cluster of "machines": each worker in a network namespace of its own, with its own
+address, fetching from a web server in another; titlefetch and the scheduler in a third.
+
+Needs root (`ip netns`, veth pairs, a bridge). Everything lives in namespaces this script
+creates (names starting with `tfnc-`) on the private network 10.99.0.0/24, and is removed at
+the end; nothing else on the machine is touched and nothing leaves it. For each number of
+workers it runs `titlefetch --backend dask` over the same list and prints wall time, URLs per
+second, and the CPU per URL at the client (titlefetch), the scheduler and the workers.
+
+    sudo .venv/bin/python benchmarks/netns_cluster.py --workers 1,2,4 --urls 6000
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from dask_cluster import tree_cpu
+
+PREFIX = "tfnc-"
+SWITCH = f"{PREFIX}switch"
+NETWORK = "10.99.0"
+CLIENT_ADDRESS = f"{NETWORK}.1"  # titlefetch and the scheduler
+WEB_ADDRESS = f"{NETWORK}.2"
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+
+
+def ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True)
+
+
+def in_namespace(name: str, command: list[str]) -> list[str]:
+    return ["ip", "netns", "exec", name, *command]
+
+
+def add_machine(name: str, address: str, index: int) -> None:
+    """A namespace with `address` on a veth whose other end is on the switch's bridge."""
+    ip("netns", "add", name)
+    ip("link", "add", f"tfnc{index}", "type", "veth", "peer", "name", f"tfnc{index}p")
+    ip("link", "set", f"tfnc{index}", "netns", name)
+    ip("link", "set", f"tfnc{index}p", "netns", SWITCH)
+    ip("-n", name, "addr", "add", f"{address}/24", "dev", f"tfnc{index}")
+    ip("-n", name, "link", "set", f"tfnc{index}", "up")
+    ip("-n", name, "link", "set", "lo", "up")
+    ip("-n", SWITCH, "link", "set", f"tfnc{index}p", "master", "br0", "up")
+
+
+@contextlib.contextmanager
+def network(workers: int) -> Iterator[list[str]]:
+    """The switch, the client and web machines, and `workers` worker machines; yields the
+    workers' namespace names."""
+    names = [f"{PREFIX}client", f"{PREFIX}web"] + [f"{PREFIX}w{n}" for n in range(workers)]
+    addresses = [CLIENT_ADDRESS, WEB_ADDRESS] + [f"{NETWORK}.{11 + n}" for n in range(workers)]
+    try:
+        ip("netns", "add", SWITCH)
+        ip("-n", SWITCH, "link", "add", "br0", "type", "bridge")
+        ip("-n", SWITCH, "link", "set", "br0", "up")
+        for index, (name, address) in enumerate(zip(names, addresses, strict=True)):
+            add_machine(name, address, index)
+        yield names[2:]
+    finally:
+        for name in [*names, SWITCH]:
+            subprocess.run(["ip", "netns", "delete", name], stderr=subprocess.DEVNULL)
+
+
+@contextlib.contextmanager
+def started(command: list[str], **kwargs: object) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(command, text=True, **kwargs)  # type: ignore[call-overload]
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_for_workers(count: int) -> None:
+    code = (
+        "from distributed import Client\n"
+        f"with Client('tcp://{CLIENT_ADDRESS}:8786', timeout=30) as c:\n"
+        f"    c.wait_for_workers({count}, timeout=60)\n"
+    )
+    subprocess.run(in_namespace(f"{PREFIX}client", [sys.executable, "-c", code]), check=True)
+
+
+def measure(args: argparse.Namespace, workers: int, urls: Path) -> str:
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+    with contextlib.ExitStack() as stack:
+        names = stack.enter_context(network(workers))
+        web = [sys.executable, str(HERE / "latency_server.py"), "--in-namespace"]
+        web += ["--host", WEB_ADDRESS, "--port", "8080", "--latency-ms", str(args.latency_ms)]
+        stack.enter_context(started(in_namespace(f"{PREFIX}web", web), **quiet))
+        scheduler = [str(BIN / "dask"), "scheduler", "--host", CLIENT_ADDRESS, "--no-dashboard"]
+        sched = stack.enter_context(
+            started(in_namespace(f"{PREFIX}client", scheduler), env=env, **quiet)
+        )
+        worker_processes = []
+        for n, name in enumerate(names):
+            worker = [str(BIN / "dask"), "worker", f"tcp://{CLIENT_ADDRESS}:8786"]
+            worker += ["--host", f"{NETWORK}.{11 + n}", "--nthreads", str(args.threads)]
+            worker += ["--no-dashboard", "--memory-limit", "0"]
+            worker_processes.append(
+                stack.enter_context(started(in_namespace(name, worker), env=env, **quiet))
+            )
+        wait_for_workers(workers)
+        time.sleep(1)
+        before = tree_cpu(sched.pid), sum(tree_cpu(w.pid) for w in worker_processes)
+        command = [str(BIN / "titlefetch"), "--backend", "dask"]
+        command += ["--scheduler", f"tcp://{CLIENT_ADDRESS}:8786", "--quiet", "--format", "jsonl"]
+        command += ["--workers", str(args.threads * workers)]
+        command += ["--per-host", str(args.per_host or args.threads * workers), str(urls)]
+        started_at = time.perf_counter()
+        with open(os.devnull, "w") as sink:
+            process = subprocess.Popen(in_namespace(f"{PREFIX}client", command), stdout=sink)
+            _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started_at
+        after = tree_cpu(sched.pid), sum(tree_cpu(w.pid) for w in worker_processes)
+    client = usage.ru_utime + usage.ru_stime
+    code = os.waitstatus_to_exitcode(status)
+    count = args.urls
+    per_url = [1000 * cpu / count for cpu in (client, after[0] - before[0], after[1] - before[1])]
+    return (
+        f"{workers:>7} {args.threads * workers:>7} {wall:>7.2f} {count / wall:>7.0f} "
+        f"{per_url[0]:>10.3f} {per_url[1]:>10.3f} {per_url[2]:>10.3f} {code:>3}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", default="1,2,4", help="worker machines, comma-separated")
+    parser.add_argument("--threads", type=int, default=32, help="threads of each worker")
+    parser.add_argument("--urls", type=int, default=6000, help="distinct URLs per run")
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="delay per response")
+    parser.add_argument("--per-host", type=int, help="titlefetch --per-host (default: --workers)")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("netns_cluster.py: needs root (ip netns)")
+    urls = Path("/tmp/tfnc-urls.txt")
+    urls.write_text(
+        "".join(f"http://{WEB_ADDRESS}:8080/p/{n % 200}?n={n}\n" for n in range(args.urls))
+    )
+    print(f"{args.urls} URLs, {args.latency_ms:g} ms per response, {os.cpu_count()} cores")
+    print(
+        f"{'workers':>7} {'fetches':>7} {'wall s':>7} {'URLs/s':>7} "
+        f"{'client ms':>10} {'sched ms':>10} {'worker ms':>10} {'rc':>3}  (CPU per URL)"
+    )
+    for workers in (int(n) for n in args.workers.split(",")):
+        print(measure(args, workers, urls), flush=True)
+    urls.unlink()
+
+
+if __name__ == "__main__":
+    main()

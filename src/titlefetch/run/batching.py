@@ -1,0 +1,229 @@
+"""BatchingExecutor: one Future per call, the calls run in batches of one host's calls.
+
+The run still submits one call per URL and reads one Future per URL; this executor queues the
+calls by host (lanes.py), cuts them into groups, and launches each group as one batch: a
+subclass says how (cluster.py: one Dask task per batch, run by batch_runner.py). A batch's
+outcomes settle its calls' futures when it ends. Calls still waiting can be cancelled; calls
+in a launched batch count as running. A batch that was lost with its workers is split: each
+of its calls runs again alone, so a call that kills its workers cannot take others with it.
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, Executor, Future
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+from titlefetch.errors import WorkerLost
+from titlefetch.run.lanes import Group, Lanes
+from titlefetch.run.process_loop import Outcome
+
+P = ParamSpec("P")
+T = TypeVar("T")
+_GATHER_SECONDS = 0.005  # how long submissions may gather before they are cut into batches
+_GATHER_AT_MOST = 0.05  # ... while they keep coming
+BATCH_CALLS = 256  # calls in a batch (one task) at most, packing several groups
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One submitted call and its future."""
+
+    id: int
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    future: Future[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Groups of calls launched together as one task; `payload` is what run_batch takes."""
+
+    groups: tuple[Group[Call], ...]
+
+    @property
+    def calls(self) -> tuple[Call, ...]:
+        return tuple(call for group in self.groups for call in group.calls)
+
+    @property
+    def payload(self) -> bytes:
+        groups = [
+            (group.allowance, [(call.id, call.fn, call.args, call.kwargs) for call in group.calls])
+            for group in self.groups
+        ]
+        return pickle.dumps(groups, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class BatchingExecutor(Executor):
+    """Runs calls in batches that `launch` starts and `settle` or `lose` ends."""
+
+    def __init__(self, lanes: Lanes[Call], host_of_call: Callable[[tuple[Any, ...]], str]):
+        self._lanes = lanes
+        self._host_of_call = host_of_call  # the host of a call, from its arguments
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._dirty = False  # calls came, or allowance came back, since the last cut
+        self._returned = False  # allowance came back since the last cut
+        self._launched = 0  # batches launched and not yet ended
+        self._next_id = 0
+        self._closing = False
+        self._broken: BrokenExecutor | None = None  # every later submit fails with it
+        self._dispatcher = threading.Thread(
+            target=self._dispatch, name="titlefetch-batches", daemon=True
+        )
+        self._dispatcher.start()
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+        with self._lock:
+            if self._broken is not None:
+                raise self._broken
+            if self._closing:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            self._next_id += 1
+            call = Call(self._next_id, fn, args, kwargs, future)
+            self._lanes.add(self._host_of_call(args), call)
+            self._touch()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Launch what waits (or cancel it), let launched batches end, then stop."""
+        with self._lock:
+            self._closing = True
+            waiting = self._lanes.drop_waiting() if cancel_futures else []
+            self._touch()
+        for call in waiting:
+            call.future.cancel()
+        if wait:
+            self._dispatcher.join()
+
+    # -- for subclasses ------------------------------------------------------------------
+
+    def launch(self, batches: list[Batch]) -> None:
+        """Start `batches`; each must end in settle() or lose() (from any thread)."""
+        raise NotImplementedError
+
+    def settle(self, batch: Batch, outcomes: list[Outcome]) -> None:
+        """A batch ended: set each call's result or exception."""
+        futures = {call.id: call.future for call in batch.calls}
+        for call_id, ok, value in outcomes:
+            future = futures.pop(call_id)
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        for future in futures.values():  # never, unless the batch runner has a bug
+            future.set_exception(RuntimeError("the batch ended without this call's outcome"))
+        self._ended(batch)
+
+    def lose(self, batch: Batch, error: BaseException) -> None:
+        """A batch failed as a whole: its workers kept dying (WorkerLost), the cluster is gone
+        (a BrokenExecutor: every call still waiting and every later submit fails too), or
+        the batch runner raised."""
+        failed = list(batch.calls)
+        with self._lock:
+            if isinstance(error, WorkerLost) and len(failed) > 1:
+                # Each call runs again alone, ahead of its host's others.
+                for group in batch.groups:
+                    self._lanes.add_alone(group.host, list(group.calls))
+                failed = []
+            elif isinstance(error, BrokenExecutor):
+                self._broken = error
+                failed += self._lanes.drop_waiting()
+        for call in failed:
+            call.future.set_exception(error)
+        self._ended(batch)
+
+    # -- the dispatcher thread -----------------------------------------------------------
+
+    def _touch(self) -> None:
+        """Wake the dispatcher: there may be groups to cut (holding the lock)."""
+        if not self._dirty:  # once: a notify costs microseconds, and submits come in bursts
+            self._dirty = True
+            self._changed.notify()
+
+    def _ended(self, batch: Batch) -> None:
+        with self._lock:
+            for group in batch.groups:
+                self._lanes.finish(group)
+            self._launched -= 1
+            self._returned = True
+            self._touch()
+
+    def _dispatch(self) -> None:
+        while self._wait_for_change():
+            if not self._returned:  # a batch that ended frees its allowance for calls waiting
+                self._gather()
+            with self._lock:
+                self._returned = False
+                groups = self._lanes.take() if self._broken is None else []
+            batches = _packed([group for group in map(self._started, groups) if group])
+            if batches:
+                with self._lock:
+                    self._launched += len(batches)
+                self.launch(batches)
+
+    def _gather(self) -> None:
+        """Let a burst of submissions (a window of lines read, a batch's worth of results
+        followed by their replacements) end, so that it makes few, larger batches."""
+        waited = 0.0
+        while waited < _GATHER_AT_MOST:
+            before = self._next_id
+            time.sleep(_GATHER_SECONDS)
+            waited += _GATHER_SECONDS
+            if self._next_id == before:
+                return
+
+    def _wait_for_change(self) -> bool:
+        """Wait until there may be groups to cut; False once shut down with nothing left."""
+        with self._lock:
+            while not self._dirty:
+                if self._closing and not self._launched and not len(self._lanes):
+                    return False
+                self._changed.wait()
+            self._dirty = False
+            return True
+
+    def _started(self, group: Group[Call]) -> Group[Call] | None:
+        """The group's calls not cancelled meanwhile, now running (calls of a lost batch that
+        run again alone are running already)."""
+        calls = tuple(call for call in group.calls if _start(call.future))
+        if not calls:
+            with self._lock:
+                self._lanes.finish(group)
+            return None
+        return Group(group.host, group.allowance, calls, group.alone, group.last)
+
+
+def _start(future: Future[Any]) -> bool:
+    """Mark `future` running, unless it was cancelled; True if it runs."""
+    return future.running() or future.set_running_or_notify_cancel()
+
+
+def _packed(groups: list[Group[Call]]) -> list[Batch]:
+    """The groups cut together, as batches: a task costs the scheduler and the client
+    milliseconds however many calls it carries, so the groups that took the last calls
+    waiting for their hosts (a list of many hosts with few URLs each) are packed, up to
+    BATCH_CALLS calls a batch. A group whose host has more calls waiting goes alone: the
+    allowance of a group comes back only when its whole batch ends, and a busy host should
+    not wait for another's slow page. So does a call of a lost batch."""
+    batches: list[Batch] = []
+    packing: list[Group[Call]] = []
+    size = 0
+    for group in groups:
+        if group.alone or not group.last:
+            batches.append(Batch((group,)))
+            continue
+        if packing and size + len(group.calls) > BATCH_CALLS:
+            batches.append(Batch(tuple(packing)))
+            packing, size = [], 0
+        packing.append(group)
+        size += len(group.calls)
+    if packing:
+        batches.append(Batch(tuple(packing)))
+    return batches

@@ -1,0 +1,138 @@
+"""Lanes: calls waiting by host, cut into groups that each run as one batch on a cluster.
+
+A group is some of one host's waiting calls and an allowance: how many of them its batch may
+run at once. The allowances of the running groups add up to at most `per_host` for a host and
+`workers` in all, so --per-host and --workers hold across the whole cluster however the
+batches are spread over its workers. A group holds `waves` times its allowance in calls, so
+that a task carries many calls while its allowance stays busy, but no more than its part of
+what waits for the host, so that a short list is shared out over all the groups that may run.
+Pure bookkeeping: no threads, no cluster.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+CallT = TypeVar("CallT")
+WAVES = 16  # calls in a group per unit of its allowance
+PARTS = 8  # a host's --per-host is shared out over up to this many groups at once
+
+
+@dataclass(frozen=True, slots=True)
+class Group(Generic[CallT]):
+    """Calls of one host that run as one batch, `allowance` of them at once."""
+
+    host: str
+    allowance: int
+    calls: tuple[CallT, ...]
+    alone: bool = False  # a call of a lost batch: it runs in a batch of its own
+    last: bool = False  # it took the last calls waiting for its host
+
+
+class Lanes(Generic[CallT]):
+    """The waiting calls by host, oldest host first, and the allowances the groups hold."""
+
+    def __init__(self, *, per_host: int, workers: int, waves: int = WAVES) -> None:
+        self._per_host = per_host
+        self._share = max(1, math.ceil(per_host / PARTS))  # a group's allowance, at most
+        self._waves = waves
+        self._free = workers  # allowance not held by any group
+        self._held: Counter[str] = Counter()  # host -> allowance its groups hold
+        self._waiting: dict[str, deque[tuple[int, CallT, bool]]] = {}  # (seq, call, alone)
+        # Hosts with waiting calls and room, by the seq of their oldest waiting call; an entry
+        # is current while it matches `_offered` (heads move as groups are cut).
+        self._startable: list[tuple[int, str]] = []
+        self._offered: dict[str, int] = {}
+        self._seq = 0
+
+    def __len__(self) -> int:
+        """How many calls wait."""
+        return sum(len(calls) for calls in self._waiting.values())
+
+    def add(self, host: str, call: CallT) -> None:
+        """Queue `call` behind the others waiting for `host`."""
+        self._seq += 1
+        queue = self._queue(host)
+        queue.append((self._seq, call, False))
+        if len(queue) == 1:
+            self._offer(host)
+
+    def add_alone(self, host: str, calls: list[CallT]) -> None:
+        """Queue calls that must each run in a group of its own (their batch was lost), ahead
+        of the host's other calls."""
+        queue = self._queue(host)
+        for call in reversed(calls):
+            queue.appendleft((-1, call, True))
+        self._offer(host)
+
+    def take(self) -> list[Group[CallT]]:
+        """The groups that may start now, oldest host first; their allowances are held."""
+        groups: list[Group[CallT]] = []
+        while self._startable and self._free > 0:
+            seq, host = heapq.heappop(self._startable)
+            if self._offered.get(host) != seq:
+                continue  # an old offer: the host's oldest call has changed since
+            del self._offered[host]
+            queue = self._waiting.get(host)
+            if not queue or self._held[host] >= self._per_host:
+                continue  # served meanwhile, or full: finish() offers it again
+            groups.append(self._cut(host, queue))
+            if queue:
+                self._offer(host)
+            else:
+                del self._waiting[host]
+        return groups
+
+    def finish(self, group: Group[CallT]) -> None:
+        """Give back the allowance of a group that ended."""
+        self._held[group.host] -= group.allowance
+        if not self._held[group.host]:
+            del self._held[group.host]
+        self._free += group.allowance
+        self._offer(group.host)
+
+    def drop_waiting(self) -> list[CallT]:
+        """Forget every waiting call, and return them."""
+        calls = [call for queue in self._waiting.values() for _, call, _ in queue]
+        self._waiting.clear()
+        self._startable.clear()
+        self._offered.clear()
+        return calls
+
+    def _queue(self, host: str) -> deque[tuple[int, CallT, bool]]:
+        queue = self._waiting.get(host)
+        if queue is None:
+            queue = self._waiting[host] = deque()
+        return queue
+
+    def _cut(self, host: str, queue: deque[tuple[int, CallT, bool]]) -> Group[CallT]:
+        alone = queue[0][2]
+        if alone:  # a call of a lost batch
+            allowance, size = 1, 1
+        else:
+            room = self._per_host - self._held[host]
+            allowance = min(self._share, room, self._free, len(queue))
+            # Up to `waves` rounds of the allowance, but no more than this group's part of
+            # what waits: a short list is shared out over as many groups as may run at once.
+            part = math.ceil(len(queue) * allowance / min(room, self._free))
+            size = min(len(queue), allowance * self._waves, max(allowance, part))
+        calls: list[CallT] = []
+        while len(calls) < size and queue and not (calls and queue[0][2]):
+            calls.append(queue.popleft()[1])
+        self._held[host] += allowance
+        self._free -= allowance
+        return Group(host, allowance, tuple(calls), alone, last=not queue)
+
+    def _offer(self, host: str) -> None:
+        """Look at `host` again at the next take, if it has waiting calls and room: in the
+        order of its oldest waiting call, as if all calls stood in one queue."""
+        queue = self._waiting.get(host)
+        if queue and self._held[host] < self._per_host:
+            head = queue[0][0]
+            if self._offered.get(host) != head:
+                self._offered[host] = head
+                heapq.heappush(self._startable, (head, host))

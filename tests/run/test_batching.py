@@ -1,0 +1,148 @@
+"""BatchingExecutor: a Future per call, batches of one host's calls, lost batches split."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import BrokenExecutor, CancelledError
+
+import pytest
+
+from titlefetch.errors import WorkerLost
+from titlefetch.run.batch_runner import run_batch
+from titlefetch.run.batching import Batch, BatchingExecutor
+from titlefetch.run.lanes import Lanes
+from titlefetch.run.process_loop import Outcome
+
+
+def host(args: tuple[object, ...]) -> str:
+    return str(args[0]).split("/")[0]
+
+
+def echo(url: str) -> str:
+    return f"got {url}"
+
+
+class InThreads(BatchingExecutor):
+    """Runs each batch with run_batch on a thread; records the batches; may lose some."""
+
+    def __init__(self, per_host: int = 2, workers: int = 4, lost: BaseException | None = None):
+        self.batches: list[Batch] = []
+        self.lost = lost
+        self.hold = threading.Event()
+        self.hold.set()
+        super().__init__(Lanes(per_host=per_host, workers=workers, waves=2), host)
+
+    def launch(self, batches: list[Batch]) -> None:
+        self.batches += batches
+        for batch in batches:
+            threading.Thread(target=self._run, args=(batch,)).start()
+
+    def _run(self, batch: Batch) -> None:
+        self.hold.wait(timeout=10)
+        if self.lost is not None and len(batch.calls) > 1:
+            self.lose(batch, self.lost)
+            return
+        import pickle
+
+        outcomes: list[Outcome] = pickle.loads(run_batch(batch.payload))
+        self.settle(batch, outcomes)
+
+
+def test_every_call_gets_its_own_result_from_a_batch_of_its_hosts_calls():
+    executor = InThreads(per_host=2, workers=4)
+    urls = [f"{name}/{n}" for n in range(5) for name in ("a", "b")]
+    futures = [executor.submit(echo, url) for url in urls]
+    assert [future.result(timeout=10) for future in futures] == [f"got {url}" for url in urls]
+    executor.shutdown()
+    for batch in executor.batches:
+        for group in batch.groups:
+            assert {host((call.args[0],)) for call in group.calls} == {group.host}
+            assert group.allowance <= 2
+    assert len(executor.batches) < len(urls)
+
+
+def test_the_groups_of_hosts_left_with_nothing_waiting_are_packed_together():
+    executor = InThreads(per_host=1, workers=9)
+    urls = [f"{name}/{n}" for n in range(2) for name in "abcdefgh"]
+    urls += [f"z/{n}" for n in range(6)]  # more than a group of z's: z keeps calls waiting
+    futures = [executor.submit(echo, url) for url in urls]
+    assert [future.result(timeout=10) for future in futures] == [f"got {url}" for url in urls]
+    executor.shutdown()
+    first, second = executor.batches[:2]
+    assert [group.host for group in first.groups] == ["z"]  # z has more waiting: alone
+    assert len(second.groups) == 8  # the other hosts' groups, cut at once, in one task
+    assert sorted(group.host for group in second.groups) == list("abcdefgh")
+
+
+def test_a_call_still_waiting_can_be_cancelled_and_never_runs():
+    executor = InThreads(per_host=1, workers=1)
+    executor.hold.clear()  # the first batch is launched and stays running
+    first = executor.submit(echo, "a/1")
+    while not executor.batches:
+        threading.Event().wait(0.01)
+    later = executor.submit(echo, "a/2")
+    assert later.cancel()
+    assert not first.cancel()  # in a launched batch: running
+    executor.hold.set()
+    assert first.result(timeout=10) == "got a/1"
+    executor.shutdown()
+    assert [call.args for batch in executor.batches for call in batch.calls] == [("a/1",)]
+
+
+def test_a_lost_batch_is_split_so_each_call_runs_again_alone():
+    executor = InThreads(per_host=4, workers=4, lost=WorkerLost("4 Dask workers died running it"))
+    futures = [executor.submit(echo, f"a/{n}") for n in range(6)]
+    assert [future.result(timeout=10) for future in futures] == [f"got a/{n}" for n in range(6)]
+    executor.shutdown()
+    alone = [batch for batch in executor.batches if len(batch.calls) == 1]
+    assert sorted(call.args[0] for batch in alone for call in batch.calls) == [
+        f"a/{n}" for n in range(6)
+    ]
+
+
+class Dropped(BrokenExecutor):
+    pass
+
+
+def test_a_broken_cluster_fails_the_batch_what_waits_and_every_later_submit():
+    executor = InThreads(per_host=1, workers=1, lost=Dropped("the Dask client lost its scheduler"))
+    futures = [executor.submit(echo, f"a/{n}") for n in range(8)]
+    for future in futures:
+        with pytest.raises(Dropped):
+            future.result(timeout=10)
+    with pytest.raises(Dropped):
+        executor.submit(echo, "a/9")
+    executor.shutdown()
+
+
+def test_shutdown_cancels_what_waits_when_asked_and_refuses_new_calls():
+    executor = InThreads(per_host=1, workers=1)
+    executor.hold.clear()
+    running = executor.submit(echo, "a/1")
+    while not executor.batches:
+        threading.Event().wait(0.01)
+    waiting = executor.submit(echo, "a/2")
+    stopper = threading.Thread(target=executor.shutdown, kwargs={"cancel_futures": True})
+    stopper.start()
+    with pytest.raises(CancelledError):
+        waiting.result(timeout=10)
+    executor.hold.set()
+    stopper.join(timeout=10)
+    assert running.result() == "got a/1"  # shutdown waited for the launched batch
+    with pytest.raises(RuntimeError, match="after shutdown"):
+        executor.submit(echo, "a/3")
+
+
+class Forgetful(InThreads):
+    """A batch runner with a bug: it reports no outcomes."""
+
+    def _run(self, batch: Batch) -> None:
+        self.settle(batch, [])
+
+
+def test_a_call_missing_from_its_batchs_outcomes_fails_loudly():
+    executor = Forgetful()
+    future = executor.submit(echo, "a/1")
+    with pytest.raises(RuntimeError, match="without this call's outcome"):
+        future.result(timeout=10)
+    executor.shutdown()

@@ -1,0 +1,111 @@
+"""Lanes: a host's calls cut into groups whose allowances keep --per-host and --workers."""
+
+from __future__ import annotations
+
+import pytest
+
+from titlefetch.run.lanes import Lanes
+
+
+def lanes(per_host: int, workers: int, waves: int = 4) -> Lanes[str]:
+    return Lanes(per_host=per_host, workers=workers, waves=waves)
+
+
+def add(lanes: Lanes[str], host: str, count: int) -> list[str]:
+    calls = [f"{host}/{n}" for n in range(count)]
+    for call in calls:
+        lanes.add(host, call)
+    return calls
+
+
+def test_a_busy_hosts_per_host_is_shared_out_over_groups_of_several_waves():
+    queue = lanes(per_host=16, workers=64, waves=4)
+    calls = add(queue, "a", 100)
+    groups = queue.take()
+    assert [(g.host, g.allowance, len(g.calls)) for g in groups] == [("a", 2, 8)] * 8
+    assert [call for group in groups for call in group.calls] == calls[:64]
+    assert queue.take() == []  # a's --per-host is all held
+    queue.finish(groups[0])
+    assert [(g.allowance, g.calls[0]) for g in queue.take()] == [(2, "a/64")]
+
+
+def test_a_small_per_host_makes_groups_that_run_one_call_at_a_time():
+    queue = lanes(per_host=8, workers=64, waves=4)
+    add(queue, "a", 100)
+    assert [(g.allowance, len(g.calls)) for g in queue.take()] == [(1, 4)] * 8
+
+
+def test_a_short_list_is_shared_out_over_every_group_that_may_run():
+    queue = lanes(per_host=16, workers=64, waves=8)
+    add(queue, "a", 24)
+    assert [(g.allowance, len(g.calls)) for g in queue.take()] == [(2, 3)] * 8
+
+
+def test_workers_cap_the_allowances_of_all_hosts_together():
+    queue = lanes(per_host=16, workers=5, waves=1)
+    add(queue, "a", 10)
+    add(queue, "b", 10)
+    groups = queue.take()
+    assert [(g.host, g.allowance) for g in groups] == [("a", 2), ("a", 2), ("a", 1)]
+    queue.finish(groups[0])  # the oldest waiting call now is a's, still
+    assert [(g.host, g.allowance) for g in queue.take()] == [("a", 2)]
+
+
+def test_the_host_with_the_oldest_waiting_call_goes_first():
+    queue = lanes(per_host=1, workers=2, waves=1)
+    queue.add("b", "b/0")
+    queue.add("a", "a/0")
+    queue.add("b", "b/1")
+    first = queue.take()
+    assert [g.calls for g in first] == [("b/0",), ("a/0",)]
+    queue.finish(first[1])  # a's slot frees, but b's call is older: b is full, nothing goes
+    assert queue.take() == []
+    queue.finish(first[0])
+    assert [g.calls for g in queue.take()] == [("b/1",)]
+
+
+def test_calls_that_must_run_alone_go_first_each_in_a_group_of_one():
+    queue = lanes(per_host=4, workers=8, waves=4)  # groups of one call at a time
+    add(queue, "a", 3)
+    queue.add_alone("a", ["a/lost-1", "a/lost-2"])
+    groups = queue.take()
+    assert [(g.allowance, g.calls) for g in groups] == [
+        (1, ("a/lost-1",)),
+        (1, ("a/lost-2",)),
+        (1, ("a/0", "a/1")),  # the other three over the two slots left
+        (1, ("a/2",)),
+    ]
+    assert [g.alone for g in groups] == [True, True, False, False]
+
+
+@pytest.mark.parametrize(("per_host", "workers"), [(1, 4), (3, 7), (8, 64), (64, 64)])
+def test_held_allowances_never_pass_per_host_or_workers(per_host, workers):
+    import random
+
+    rng = random.Random(per_host * 100 + workers)
+    queue = lanes(per_host, workers)
+    running = []
+    for host in "abcde":
+        add(queue, host, 40)
+    taken = 0
+    while taken < 200:
+        groups = queue.take()
+        running += groups
+        taken += sum(len(g.calls) for g in groups)
+        held: dict[str, int] = {}
+        for group in running:
+            held[group.host] = held.get(group.host, 0) + group.allowance
+        assert max(held.values()) <= per_host
+        assert sum(held.values()) <= workers
+        queue.finish(running.pop(rng.randrange(len(running))))
+    assert len(queue) == 0
+
+
+def test_dropped_calls_never_run():
+    queue = lanes(per_host=1, workers=1, waves=2)
+    add(queue, "a", 4)
+    [group] = queue.take()
+    assert group.calls == ("a/0", "a/1")
+    assert queue.drop_waiting() == ["a/2", "a/3"]
+    queue.finish(group)
+    assert queue.take() == []
