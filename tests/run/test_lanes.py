@@ -41,14 +41,37 @@ def test_a_short_list_is_shared_out_over_every_group_that_may_run():
     assert [(g.allowance, len(g.calls)) for g in queue.take()] == [(2, 3)] * 8
 
 
+def test_the_end_of_a_long_list_is_shared_out_over_the_hosts_groups():
+    queue = lanes(per_host=4, workers=4, waves=8)
+    add(queue, "a", 40)
+    groups = queue.take()
+    assert [len(g.calls) for g in groups] == [8] * 4
+    queue.finish(groups[0])  # 8 wait, and three groups still run: this one takes a quarter
+    assert [len(g.calls) for g in queue.take()] == [2]
+
+
 def test_workers_cap_the_allowances_of_all_hosts_together():
     queue = lanes(per_host=16, workers=5, waves=1)
     add(queue, "a", 10)
     add(queue, "b", 10)
     groups = queue.take()
-    assert [(g.host, g.allowance) for g in groups] == [("a", 2), ("a", 2), ("a", 1)]
-    queue.finish(groups[0])  # the oldest waiting call now is a's, still
-    assert [(g.host, g.allowance) for g in queue.take()] == [("a", 2)]
+    assert [(g.host, g.allowance) for g in groups] == [("a", 2), ("b", 2), ("a", 1)]
+    assert sum(g.allowance for g in groups) == 5
+    assert queue.take() == []  # all five held
+    queue.finish(groups[1])  # b: 8 wait, nothing held; a: 7 wait, 3 held
+    assert [(g.host, g.allowance) for g in queue.take()] == [("b", 2)]
+
+
+def test_the_host_with_the_most_calls_waiting_for_its_allowance_goes_first():
+    # The busiest host bounds the run: it gets allowance before hosts that came earlier,
+    # and gets it back when one of its groups ends, ahead of the others waiting.
+    queue = lanes(per_host=2, workers=3, waves=1)
+    add(queue, "a", 2)
+    add(queue, "b", 9)
+    first = queue.take()
+    assert [g.host for g in first] == ["b", "b", "a"]  # b: 9 calls, a: 2
+    queue.finish(first[0])
+    assert [g.calls for g in queue.take()] == [("b/2",)]  # b: 7 for 1 held, a: 1 for 1 held
 
 
 def test_the_host_with_the_oldest_waiting_call_goes_first():

@@ -4,9 +4,12 @@ A group is some of one host's waiting calls and an allowance: how many of them i
 run at once. The allowances of the running groups add up to at most `per_host` for a host and
 `workers` in all, so --per-host and --workers hold across the whole cluster however the
 batches are spread over its workers. A group holds `waves` times its allowance in calls, so
-that a task carries many calls while its allowance stays busy, but no more than its part of
-what waits for the host, so that a short list is shared out over all the groups that may run.
-Pure bookkeeping: no threads, no cluster.
+that a task carries many calls while its allowance stays busy (each task ending costs a trip
+to the scheduler and back while its allowance waits), but no more than its part of what waits
+for the host, so that a short list, and the end of a long one, is shared out evenly.
+Allowance goes first to the host with the most calls waiting for each unit it holds: the host
+with the most URLs bounds the run, as the longest job bounds a schedule, and must not lose its
+allowance to others each time one of its batches ends. Pure bookkeeping: no threads, no cluster.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 CallT = TypeVar("CallT")
-WAVES = 16  # calls in a group per unit of its allowance
+WAVES = 32  # calls in a group per unit of its allowance
 PARTS = 8  # a host's --per-host is shared out over up to this many groups at once
 
 
@@ -43,10 +46,10 @@ class Lanes(Generic[CallT]):
         self._free = workers  # allowance not held by any group
         self._held: Counter[str] = Counter()  # host -> allowance its groups hold
         self._waiting: dict[str, deque[tuple[int, CallT, bool]]] = {}  # (seq, call, alone)
-        # Hosts with waiting calls and room, by the seq of their oldest waiting call; an entry
-        # is current while it matches `_offered` (heads move as groups are cut).
-        self._startable: list[tuple[int, str]] = []
-        self._offered: dict[str, int] = {}
+        # Hosts with waiting calls and room, by priority (see _priority); an entry is current
+        # while it matches `_offered` (calls come and go, allowance is taken and given back).
+        self._startable: list[tuple[tuple[int, float, int], str]] = []
+        self._offered: dict[str, tuple[int, float, int]] = {}
         self._seq = 0
 
     def __len__(self) -> int:
@@ -56,10 +59,8 @@ class Lanes(Generic[CallT]):
     def add(self, host: str, call: CallT) -> None:
         """Queue `call` behind the others waiting for `host`."""
         self._seq += 1
-        queue = self._queue(host)
-        queue.append((self._seq, call, False))
-        if len(queue) == 1:
-            self._offer(host)
+        self._queue(host).append((self._seq, call, False))
+        self._offer(host)  # one more call waiting: a higher priority
 
     def add_alone(self, host: str, calls: list[CallT]) -> None:
         """Queue calls that must each run in a group of its own (their batch was lost), ahead
@@ -72,15 +73,16 @@ class Lanes(Generic[CallT]):
     def take(self) -> list[Group[CallT]]:
         """The groups that may start now, oldest host first; their allowances are held."""
         groups: list[Group[CallT]] = []
+        cut_now: Counter[str] = Counter()  # host -> allowance of the groups cut here
         while self._startable and self._free > 0:
-            seq, host = heapq.heappop(self._startable)
-            if self._offered.get(host) != seq:
-                continue  # an old offer: the host's oldest call has changed since
+            priority, host = heapq.heappop(self._startable)
+            if self._offered.get(host) != priority:
+                continue  # an old offer: a newer one of this host is in the heap
             del self._offered[host]
             queue = self._waiting.get(host)
             if not queue or self._held[host] >= self._per_host:
                 continue  # served meanwhile, or full: finish() offers it again
-            groups.append(self._cut(host, queue))
+            groups.append(self._cut(host, queue, cut_now))
             if queue:
                 self._offer(host)
             else:
@@ -109,7 +111,9 @@ class Lanes(Generic[CallT]):
             queue = self._waiting[host] = deque()
         return queue
 
-    def _cut(self, host: str, queue: deque[tuple[int, CallT, bool]]) -> Group[CallT]:
+    def _cut(
+        self, host: str, queue: deque[tuple[int, CallT, bool]], cut_now: Counter[str]
+    ) -> Group[CallT]:
         alone = queue[0][2]
         if alone:  # a call of a lost batch
             allowance, size = 1, 1
@@ -117,22 +121,35 @@ class Lanes(Generic[CallT]):
             room = self._per_host - self._held[host]
             allowance = min(self._share, room, self._free, len(queue))
             # Up to `waves` rounds of the allowance, but no more than this group's part of
-            # what waits: a short list is shared out over as many groups as may run at once.
-            part = math.ceil(len(queue) * allowance / min(room, self._free))
+            # what waits, shared over all the allowance the host may hold but for groups cut
+            # in this take, which took their parts already: a short list, and the end of a
+            # long one, is spread evenly over the host's groups, and they end together
+            # instead of one running on alone.
+            lanes = min(self._per_host, self._held[host] + self._free) - cut_now[host]
+            part = math.ceil(len(queue) * allowance / lanes)
             size = min(len(queue), allowance * self._waves, max(allowance, part))
         calls: list[CallT] = []
         while len(calls) < size and queue and not (calls and queue[0][2]):
             calls.append(queue.popleft()[1])
         self._held[host] += allowance
         self._free -= allowance
+        cut_now[host] += allowance
         return Group(host, allowance, tuple(calls), alone, last=not queue)
 
     def _offer(self, host: str) -> None:
-        """Look at `host` again at the next take, if it has waiting calls and room: in the
-        order of its oldest waiting call, as if all calls stood in one queue."""
+        """Look at `host` again at the next take, if it has waiting calls and room."""
         queue = self._waiting.get(host)
         if queue and self._held[host] < self._per_host:
-            head = queue[0][0]
-            if self._offered.get(host) != head:
-                self._offered[host] = head
-                heapq.heappush(self._startable, (head, host))
+            priority = self._priority(host, queue)
+            if self._offered.get(host) != priority:
+                self._offered[host] = priority
+                heapq.heappush(self._startable, (priority, host))
+                if len(self._startable) > 2 * len(self._offered) + 1024:  # mostly old offers
+                    self._startable = [(p, h) for h, p in self._offered.items()]
+                    heapq.heapify(self._startable)
+
+    def _priority(self, host: str, queue: deque[tuple[int, CallT, bool]]) -> tuple[int, float, int]:
+        """Calls of lost batches first; then the host with the most calls waiting for each
+        unit of allowance it would hold; then the host with the oldest waiting call."""
+        seq, _, alone = queue[0]
+        return (0 if alone else 1, -len(queue) / (self._held[host] + self._share), seq)
