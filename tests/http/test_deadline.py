@@ -102,6 +102,44 @@ def test_a_socket_watched_after_expiry_is_shut_at_once(watchdog, clock, pair):
     assert is_shut(ours)
 
 
+def test_a_limited_step_shuts_its_socket_when_it_outlasts_its_seconds(watchdog, clock, pair):
+    ours, theirs = pair
+    deadline = Deadline(10.0, watchdog=watchdog)
+    deadline.watch(ours)
+    with deadline.limited(ours, 0.25):
+        clock.advance(0.2)
+        watchdog.expire_due()
+        theirs.sendall(b"x")
+        assert ours.recv(1) == b"x"  # within the step's seconds: still open
+        clock.advance(0.05)
+        watchdog.expire_due()
+        assert is_shut(ours)
+    assert not deadline.expired  # the attempt goes on: only the step's socket was shut
+
+
+def test_after_a_limited_step_the_attempts_deadline_watches_the_socket_again(watchdog, clock, pair):
+    ours, theirs = pair
+    deadline = Deadline(3.0, watchdog=watchdog)
+    with deadline.limited(ours, 0.25):
+        clock.advance(0.1)  # the step ends in time
+    clock.advance(1.0)
+    watchdog.expire_due()
+    theirs.sendall(b"x")
+    assert ours.recv(1) == b"x"  # the step's limit is gone with it
+    clock.advance(2.0)
+    watchdog.expire_due()
+    assert is_shut(ours)  # the attempt's own deadline still holds it
+
+
+def test_a_limited_step_never_outlasts_the_attempt(watchdog, clock, pair):
+    ours, _ = pair
+    deadline = Deadline(0.1, watchdog=watchdog)
+    with deadline.limited(ours, 5.0):
+        clock.advance(0.1)
+        watchdog.expire_due()
+        assert is_shut(ours)
+
+
 def test_renew_gives_a_fresh_allowance_and_forgets_the_old_sockets(watchdog, clock, pair):
     ours, theirs = pair
     deadline = Deadline(1.0, watchdog=watchdog)

@@ -137,6 +137,20 @@ class Deadline:
         """Shut `sock` down when this deadline passes."""
         self._watchdog.watch(sock, self)
 
+    @contextlib.contextmanager
+    def limited(self, sock: socket.socket, seconds: float) -> Iterator[None]:
+        """Shut `sock` down if the block outlasts `seconds` (or this deadline); afterwards this
+        deadline watches it again. For a step that must not take the attempt's whole time:
+        bounded by the watchdog, the step's reads stay blocking (a socket timeout would make
+        each read two system calls, and each of them a hand-off of the GIL)."""
+        step = Deadline(min(seconds, self.remaining()), watchdog=self._watchdog)
+        step.watch(sock)
+        try:
+            yield
+        finally:
+            step.close()
+            self.watch(sock)
+
     def renew(self) -> None:
         """A fresh allowance of the same length (a retry); sockets are watched anew."""
         self._restart(self.seconds, {})

@@ -233,7 +233,7 @@ def _next_step(
     """Where the chain goes from `response`: a redirect's or a refresh's hop, or the page."""
     location = location_of(response.status, response.headers)
     if location is not None:
-        response.skip_rest(_DRAIN_LIMIT_REDIRECT, _drain_seconds(check.deadline))
+        response.skip_rest(_DRAIN_LIMIT_REDIRECT, DRAIN_SECONDS, check.deadline)
         return _Hop(_target(redirect_target, location, chain.current), is_refresh=False)
     page = _read_page(response, chain, options, check, steps.hooks)
     written = steps.refresh(page) if steps.refresh is not None else None
@@ -263,10 +263,6 @@ def _count(hop: _Hop, chain: _Chain, options: FetchOptions) -> None:
     raise FetchError("too_many_redirects", message, permanent=True)
 
 
-def _drain_seconds(deadline: Deadline) -> float:
-    return min(DRAIN_SECONDS, deadline.remaining())
-
-
 def _read_page(
     response: Response, chain: _Chain, options: FetchOptions, check: _Check, hooks: RunHooks | None
 ) -> Page:
@@ -281,7 +277,7 @@ def _read_page(
     # left and more URLs wait for the host, so the next one skips a handshake and a cold TCP
     # slow start. Otherwise it is closed: the rest would only delay this result.
     wanted = hooks is None or hooks.is_wanted(chain.current)
-    response.skip_rest(_DRAIN_LIMIT if wanted else 0, _drain_seconds(check.deadline))
+    response.skip_rest(_DRAIN_LIMIT if wanted else 0, DRAIN_SECONDS, check.deadline)
     return Page(
         url=chain.visited[0],
         final_url=chain.current,

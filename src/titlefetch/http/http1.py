@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import socket
 import ssl
-import time
 from collections.abc import Callable, Mapping
 
 from titlefetch.http.codings import Decoder, decoder_for
+from titlefetch.http.deadline import Deadline
 from titlefetch.http.headers import Headers
 from titlefetch.http.parser import (
     MAX_HEAD,
@@ -133,26 +133,22 @@ class Response:
         self._parse.complete = True
         return False
 
-    def skip_rest(self, limit: int, seconds: float) -> None:
+    def skip_rest(self, limit: int, seconds: float, deadline: Deadline) -> None:
         """Read the rest of the body as sent and forget it, when that is at most `limit` bytes
-        and it comes within `seconds` (twice that at worst: the last read may wait that long):
-        the connection can then carry the next request."""
+        and it comes within `seconds` (`deadline` shuts the socket after that): the connection
+        can then carry the next request."""
         parse, left = self._parse, self.length_remaining
         if parse.complete or left is None or left > limit or seconds <= 0:
             return
-        give_up = time.monotonic() + seconds
         try:
-            # One timeout for the whole drain: setting it costs a system call each time.
-            self._sock.settimeout(seconds)
-            while not parse.complete and time.monotonic() < give_up:
-                parse.body.clear()
-                self._receive()
+            with deadline.limited(self._sock, seconds):
+                while not parse.complete:
+                    parse.body.clear()
+                    self._receive()
         except (OSError, ResponseError):
             self._reusable = False  # what was needed has been read: only the connection is lost
         finally:
             parse.body.clear()
-            if not self._eof:
-                self._sock.settimeout(None)
 
     def release(self) -> None:
         """Give the socket back: for reuse only when the response was read exactly to its end

@@ -62,9 +62,10 @@ class Response(Protocol):
         """Up to `most` bytes of the decoded body; b"" at its end."""
         ...
 
-    def skip_rest(self, limit: int, seconds: float) -> None:
+    def skip_rest(self, limit: int, seconds: float, deadline: Deadline) -> None:
         """Read and forget the rest of the body if it is at most `limit` bytes and comes
-        within `seconds`, so that the connection can be reused."""
+        within `seconds` (bounded by `deadline`'s watchdog), so that the connection can be
+        reused."""
         ...
 
     def release(self) -> None:
@@ -113,7 +114,7 @@ class Transport:
                 )
                 if pause is None:
                     return response
-                response.skip_rest(_SKIP_RETRIED, _SKIP_RETRIED_SECONDS)
+                response.skip_rest(_SKIP_RETRIED, _SKIP_RETRIED_SECONDS, deadline)
                 response.release()
             retry += 1
             self.sleep(pause)
