@@ -62,7 +62,7 @@ def test_every_call_gets_its_own_result_from_a_batch_of_its_hosts_calls():
 
 
 def test_the_groups_of_hosts_left_with_nothing_waiting_are_packed_together():
-    executor = InThreads(per_host=1, workers=9)
+    executor = InThreads(per_host=1, workers=128)  # up to 128 / 16 = 8 groups a batch
     urls = [f"{name}/{n}" for n in range(2) for name in "abcdefgh"]
     urls += [f"z/{n}" for n in range(6)]  # more than a group of z's: z keeps calls waiting
     futures = [executor.submit(echo, url) for url in urls]
@@ -72,6 +72,16 @@ def test_the_groups_of_hosts_left_with_nothing_waiting_are_packed_together():
     assert [group.host for group in first.groups] == ["z"]  # z has more waiting: alone
     assert len(second.groups) == 8  # the other hosts' groups, cut at once, in one task
     assert sorted(group.host for group in second.groups) == list("abcdefgh")
+
+
+def test_a_packed_batch_holds_at_most_a_sixteenth_of_the_workers_in_groups():
+    # Its allowances come back when its slowest call ends: many small batches, not one.
+    executor = InThreads(per_host=1, workers=32)
+    urls = [f"{name}/0" for name in "abcdefgh"]
+    futures = [executor.submit(echo, url) for url in urls]
+    assert [future.result(timeout=10) for future in futures] == [f"got {url}" for url in urls]
+    executor.shutdown()
+    assert [len(batch.groups) for batch in executor.batches] == [2, 2, 2, 2]
 
 
 def test_a_call_still_waiting_can_be_cancelled_and_never_runs():

@@ -27,6 +27,10 @@ T = TypeVar("T")
 _GATHER_SECONDS = 0.005  # how long submissions may gather before they are cut into batches
 _GATHER_AT_MOST = 0.05  # ... while they keep coming
 BATCH_CALLS = 256  # calls in a batch (one task) at most, packing several groups
+# A packed batch holds at most this share of --workers in groups: its allowances come back only
+# when its slowest call ends, so the run's fetches in flight are spread over this many batches
+# at least (on a list of one URL per host, 64 groups in one task ran in rounds of 64).
+PACKED_SHARE = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,7 @@ class BatchingExecutor(Executor):
 
     def __init__(self, lanes: Lanes[Call], host_of_call: Callable[[tuple[Any, ...]], str]):
         self._lanes = lanes
+        self._pack = max(1, -(-lanes.workers // PACKED_SHARE))  # groups in a packed batch
         self._host_of_call = host_of_call  # the host of a call, from its arguments
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -162,7 +167,7 @@ class BatchingExecutor(Executor):
             with self._lock:
                 self._returned = False
                 groups = self._lanes.take() if self._broken is None else []
-            batches = _packed([group for group in map(self._started, groups) if group])
+            batches = _packed([group for group in map(self._started, groups) if group], self._pack)
             if batches:
                 with self._lock:
                     self._launched += len(batches)
@@ -205,13 +210,13 @@ def _start(future: Future[Any]) -> bool:
     return future.running() or future.set_running_or_notify_cancel()
 
 
-def _packed(groups: list[Group[Call]]) -> list[Batch]:
+def _packed(groups: list[Group[Call]], most: int) -> list[Batch]:
     """The groups cut together, as batches: a task costs the scheduler and the client
     milliseconds however many calls it carries, so the groups that took the last calls
     waiting for their hosts (a list of many hosts with few URLs each) are packed, up to
-    BATCH_CALLS calls a batch. A group whose host has more calls waiting goes alone: the
-    allowance of a group comes back only when its whole batch ends, and a busy host should
-    not wait for another's slow page. So does a call of a lost batch."""
+    `most` groups and BATCH_CALLS calls a batch. A group whose host has more calls waiting
+    goes alone: the allowance of a group comes back only when its whole batch ends, and a
+    busy host should not wait for another's slow page. So does a call of a lost batch."""
     batches: list[Batch] = []
     packing: list[Group[Call]] = []
     size = 0
@@ -219,7 +224,7 @@ def _packed(groups: list[Group[Call]]) -> list[Batch]:
         if group.alone or not group.last:
             batches.append(Batch((group,)))
             continue
-        if packing and size + len(group.calls) > BATCH_CALLS:
+        if packing and (len(packing) == most or size + len(group.calls) > BATCH_CALLS):
             batches.append(Batch(tuple(packing)))
             packing, size = [], 0
         packing.append(group)

@@ -43,6 +43,7 @@ class Lanes(Generic[CallT]):
         self._per_host = per_host
         self._share = max(1, math.ceil(per_host / PARTS))  # a group's allowance, at most
         self._waves = waves
+        self._workers = workers
         self._free = workers  # allowance not held by any group
         self._held: Counter[str] = Counter()  # host -> allowance its groups hold
         self._waiting: dict[str, deque[tuple[int, CallT, bool]]] = {}  # (seq, call, alone)
@@ -51,6 +52,11 @@ class Lanes(Generic[CallT]):
         self._startable: list[tuple[tuple[int, float, int], str]] = []
         self._offered: dict[str, tuple[int, float, int]] = {}
         self._seq = 0
+
+    @property
+    def workers(self) -> int:
+        """The allowance of all groups together, at most (--workers)."""
+        return self._workers
 
     def __len__(self) -> int:
         """How many calls wait."""
