@@ -1,6 +1,7 @@
-"""The titlefetch command: options and their checks, wiring, exit codes.
+"""The titlefetch command: its options, and the wiring of sources, output and the run.
 
-With console.py (the run on the console) it makes the command-line layer, the only click users.
+settings.py turns the options into the run's settings, console.py runs it on the console;
+with them this is the command-line layer, the only click user.
 """
 
 from __future__ import annotations
@@ -15,31 +16,23 @@ from typing import IO, Any
 import click
 
 from titlefetch._version import __version__
-from titlefetch.api import RunPlan
-from titlefetch.cli.console import (
-    EXIT_FAILED,
-    EXIT_USAGE,
-    RunSettings,
-    progress_for,
-    run_and_write,
-)
+from titlefetch.cli.console import EXIT_USAGE, progress_for, run_and_write
 from titlefetch.cli.output import (
     COLOR_MODES,
     FORMATTERS,
 )
 from titlefetch.cli.resume import answered_urls, trim_partial_line
+from titlefetch.cli.settings import RunFailure, UsageFailure, given, settings_from, statuses_from
 from titlefetch.cli.sources import read_sources
-from titlefetch.errors import BackendUnavailable, ClusterError, SourceError
+from titlefetch.errors import ClusterError, SourceError
 from titlefetch.http.fetch import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_USER_AGENT,
     HOST_SCHEMES,
-    FetchOptions,
 )
 from titlefetch.http.trust import TRUST_STORES
-from titlefetch.run.executors import BACKEND_NAMES, require_backend
-from titlefetch.run.expectations import parse_statuses
+from titlefetch.run.executors import BACKEND_NAMES
 from titlefetch.run.lines import UrlLine
 
 HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
@@ -60,21 +53,6 @@ Examples:
 Exit status: 0 every URL ok, 1 any failed, 2 usage error, 130 interrupted. Any option's
 default can come from the environment: TITLEFETCH_WORKERS=8, TITLEFETCH_FORMAT=jsonl.
 """
-
-
-class UsageFailure(click.ClickException):
-    """A usage error told in one line (exit 2), such as an input file that cannot be read."""
-
-    exit_code = EXIT_USAGE
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"titlefetch: error: {self.format_message()}", err=True)
-
-
-class RunFailure(UsageFailure):
-    """A run that cannot start, told in one line (exit 1), such as an unreachable cluster."""
-
-    exit_code = EXIT_FAILED
 
 
 ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; options win
@@ -232,7 +210,7 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
 @click.option(
     "--expect-status",
     metavar="CODES",
-    callback=lambda ctx, param, value: _statuses(value),
+    callback=lambda ctx, param, value: statuses_from(value),
     help="Final statuses (after redirects) that count as success, e.g. 200,404  [default: any 2xx]",
 )
 @click.option(
@@ -250,7 +228,7 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
 )
 @click.version_option(__version__, "--version", prog_name="titlefetch", allow_from_autoenv=False)
 def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
-    settings = _settings_from(params)
+    settings = settings_from(params)
     with contextlib.ExitStack() as stack:
         sources = _sources_from(params["sources"], params["demo"], stack)
         lines = _open_sources(sources)
@@ -279,7 +257,7 @@ def _resume_plan(params: dict[str, Any]) -> tuple[Iterator[str], str, str]:
     if resume is None:
         return iter(()), params["output"], "w"
     ctx = click.get_current_context()
-    if params["output_format"] != "jsonl" and _given(ctx, "output_format"):
+    if params["output_format"] != "jsonl" and given(ctx, "output_format"):
         raise UsageFailure("--resume reads and appends jsonl; drop --format or use jsonl")
     if params["output"] not in ("-", resume):
         raise UsageFailure("--resume appends to its own file; drop --output")
@@ -291,89 +269,6 @@ def _resume_plan(params: dict[str, Any]) -> tuple[Iterator[str], str, str]:
     except (OSError, SourceError) as exc:
         raise UsageFailure(str(exc)) from exc
     return urls, resume, "a"
-
-
-def _given(ctx: click.Context, name: str) -> bool:
-    # On the command line only: a TITLEFETCH_FORMAT default must not block --resume.
-    return ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
-
-
-def _settings_from(params: dict[str, Any]) -> RunSettings:
-    options = FetchOptions(
-        timeout=params["timeout"],
-        connect_timeout=params["connect_timeout"],
-        retries=params["retries"],
-        max_redirects=params["max_redirects"],
-        max_bytes=params["max_bytes"],
-        user_agent=_header_value(params["user_agent"], "'--user-agent'"),
-        headers=tuple(_parse_header(text) for text in params["headers"]),
-        verify=not params["insecure"],
-        ca_bundle=params["ca_bundle"],
-        per_host=params["per_host"],
-        scheme=params["scheme"],
-        trust=params["trust"],
-        follow_refresh=params["follow_refresh"],
-    )
-    plan = RunPlan(
-        backend=_backend_from(params),
-        scheduler_address=params["scheduler"],
-        workers=params["workers"],
-        processes=params["processes"],
-        order="completed" if params["order"] == "completed" else "input",
-        rate=params["rate"],
-        expect_status=params["expect_status"],
-    )
-    return RunSettings(
-        plan=plan,
-        options=options,
-        output_format="jsonl" if params["resume"] else params["output_format"],
-        trace=params["trace"],
-        quiet=params["quiet"],
-        fail_fast=params["fail_fast"],
-        progress=params["progress"],
-        color=params["color"],
-    )
-
-
-def _statuses(text: str | None) -> frozenset[int] | None:
-    if text is None:
-        return None
-    try:
-        return parse_statuses(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
-
-
-def _backend_from(params: dict[str, Any]) -> str:
-    backend: str = params["backend"]
-    if params["scheduler"] is not None and backend != "dask":
-        raise UsageFailure("--scheduler needs --backend dask")
-    spread = backend == "process" or (backend == "dask" and params["scheduler"] is None)
-    if not spread and _given(click.get_current_context(), "processes"):
-        raise UsageFailure("--processes needs --backend process, or dask without --scheduler")
-    try:
-        require_backend(backend)
-    except BackendUnavailable as exc:
-        raise UsageFailure(str(exc)) from exc
-    return backend
-
-
-def _parse_header(text: str) -> tuple[str, str]:
-    name, colon, value = text.partition(":")
-    if not colon or not name.strip():
-        raise click.BadParameter(f"{text!r} is not 'Name: value'", param_hint="'--header'")
-    return name.strip(), _header_value(value.strip(), "'--header'")
-
-
-def _header_value(value: str, option: str) -> str:
-    # Requests are written as they are given: a line break would start another header.
-    if any(character in value for character in "\r\n\0"):
-        raise click.BadParameter(f"{value!r} is not one line", param_hint=option)
-    try:
-        value.encode("latin-1")  # what HTTP/1.1 headers carry
-    except UnicodeEncodeError:
-        raise click.BadParameter(f"{value!r} is not Latin-1 text", param_hint=option) from None
-    return value
 
 
 def _sources_from(sources: Sequence[str], demo: bool, stack: contextlib.ExitStack) -> list[str]:
