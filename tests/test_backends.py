@@ -4,15 +4,14 @@ the server, and no process left behind by Ctrl-C or a closed pipe."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.page_server import Page, html_page
+from tests.processes import children_of, wait_until_gone
 from tests.test_entry_point import TITLEFETCH
 from titlefetch.run.lanes import WAVES
 
@@ -80,36 +79,6 @@ def test_per_host_is_the_most_requests_the_server_sees_at_once(server, tmp_path,
     assert run.returncode == 0, run.stderr
     assert len(run.stdout.splitlines()) == 6
     assert server.most_active == 2
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-def is_running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def wait_until_gone(pids: list[int]) -> list[int]:
-    for _ in range(100):
-        left = [pid for pid in pids if is_running(pid)]
-        if not left:
-            return []
-        time.sleep(0.05)
-    return left
 
 
 # With dask: a local cluster, whose processes titlefetch starts itself.

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.page_server import PageServer, html_page
+from tests.processes import children_of
 from tests.test_entry_point import TITLEFETCH
 
 
@@ -82,19 +83,6 @@ def test_resume_ignores_a_half_written_last_line(server, tmp_path):
     answered = [json.loads(line)["url"] for line in output.read_text().splitlines()]
     assert sorted(answered) == sorted(urls)
     assert server.hits["/p0"] == 0
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 def test_a_killed_worker_process_loses_no_url(server, tmp_path):
