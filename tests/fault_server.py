@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 
+import trustme
+
 
 class ClientGone(Exception):
     """The client closed the connection (or the server is stopping)."""
@@ -184,6 +186,13 @@ class FaultServer:
             with self._lock:
                 self._in_flight -= 1
                 self.done[path] += 1
+
+
+def server_tls(authority: trustme.CA, *hosts: str) -> ssl.SSLContext:
+    """A server's TLS context, with a certificate `authority` issued for `hosts`."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(*hosts).configure_cert(context)
+    return context
 
 
 def _opens_tls(sock: socket.socket) -> bool:

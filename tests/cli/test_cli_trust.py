@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -43,9 +42,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     authority = trustme.CA()
     ca_file = tmp_path_factory.mktemp("store") / "corp-ca.pem"
     authority.cert_pem.write_to_path(str(ca_file))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("localhost").configure_cert(context)
-    with FaultServer(tls=context) as server:
+    with FaultServer(tls=fs.server_tls(authority, "localhost")) as server:
         yield Site(server.add("/", fs.title_page("Intranet")), ca_file)
 
 

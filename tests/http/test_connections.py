@@ -144,9 +144,7 @@ def test_the_connect_timeout_never_outlasts_the_attempts_deadline():
 
 @contextlib.contextmanager
 def tls_server(ca: trustme.CA) -> Iterator[Origin]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost").configure_cert(context)
-    with fs.FaultServer(tls=context) as server:
+    with fs.FaultServer(tls=fs.server_tls(ca, "localhost")) as server:
         server.add("/", fs.title_page("Secure"))
         yield Origin("https", "localhost", server.port)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import ssl
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,8 +49,7 @@ def serving(authority: trustme.CA, *, tls: bool, plain: bool) -> Iterator[FaultS
     """A server on 127.0.0.1 speaking TLS, plain HTTP, or both on its one port."""
     context = None
     if tls:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        authority.issue_cert("127.0.0.1").configure_cert(context)
+        context = fs.server_tls(authority, "127.0.0.1")
     with FaultServer(tls=context, plain_too=tls and plain, refuses_tls=not tls) as server:
         yield server
 

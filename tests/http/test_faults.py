@@ -6,7 +6,6 @@ clock they control."""
 from __future__ import annotations
 
 import json
-import ssl
 import subprocess
 import threading
 import time
@@ -350,9 +349,7 @@ def authority() -> trustme.CA:
 
 @pytest.fixture
 def tls_site(authority) -> Iterator[FaultServer]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("localhost", "127.0.0.1").configure_cert(context)
-    with FaultServer(tls=context) as server:
+    with FaultServer(tls=fs.server_tls(authority, "localhost", "127.0.0.1")) as server:
         server.add("/", fs.title_page("Secret"))
         yield server
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import ssl
 import time
 import warnings
 from collections.abc import Callable
@@ -150,8 +149,7 @@ def _connect_never_completes(stack: contextlib.ExitStack) -> str:
 
 
 def _untrusted_certificate(stack: contextlib.ExitStack) -> str:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    trustme.CA().issue_cert("localhost").configure_cert(context)
+    context = fs.server_tls(trustme.CA(), "localhost")
     return stack.enter_context(FaultServer(tls=context)).add("/page", fs.title_page("Secret"))
 
 

@@ -144,9 +144,7 @@ def test_the_os_verifier_has_one_context_per_thread():
 
 @contextlib.contextmanager
 def tls_origin(authority: trustme.CA) -> Iterator[Origin]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("localhost").configure_cert(context)
-    with fs.FaultServer(tls=context) as server:
+    with fs.FaultServer(tls=fs.server_tls(authority, "localhost")) as server:
         yield Origin("https", "localhost", server.port)
 
 
