@@ -10,6 +10,7 @@ of its calls runs again alone, so a call that kills its workers cannot take othe
 
 from __future__ import annotations
 
+import math
 import pickle
 import threading
 import time
@@ -68,7 +69,7 @@ class BatchingExecutor(Executor):
 
     def __init__(self, lanes: Lanes[Call], host_of_call: Callable[[tuple[Any, ...]], str]):
         self._lanes = lanes
-        self._pack = max(1, -(-lanes.workers // PACKED_SHARE))  # groups in a packed batch
+        self._pack = math.ceil(lanes.workers / PACKED_SHARE)  # groups in a packed batch
         self._host_of_call = host_of_call  # the host of a call, from its arguments
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)

@@ -77,7 +77,7 @@ class Lanes(Generic[CallT]):
         self._offer(host)
 
     def take(self) -> list[Group[CallT]]:
-        """The groups that may start now, oldest host first; their allowances are held."""
+        """The groups that may start now, in the order of _priority; their allowances are held."""
         groups: list[Group[CallT]] = []
         cut_now: Counter[str] = Counter()  # host -> allowance of the groups cut here
         while self._startable and self._free > 0:
