@@ -255,7 +255,7 @@ def test_skip_rest_reads_a_short_rest_so_the_socket_can_be_reused(pair, limit, r
     calls = released(response)
     response.read1(4)
     serve(server, b"456789", close=False)
-    response.skip_rest(limit, 5.0, Deadline(10.0))
+    response.skip_rest(limit, Deadline(10.0))
     response.release()
     assert calls == [reusable]
 
@@ -263,7 +263,7 @@ def test_skip_rest_reads_a_short_rest_so_the_socket_can_be_reused(pair, limit, r
 def test_skip_rest_gives_up_on_a_rest_that_does_not_come_within_its_budget(pair):
     response = respond(pair, b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123", close=False)
     calls = released(response)
-    response.skip_rest(100, 0.05, Deadline(10.0))  # the rest never comes: the watchdog ends it
+    response.skip_rest(100, Deadline(10.0))  # the rest never comes: the watchdog ends it
     response.release()
     assert calls == [False]
 
@@ -271,7 +271,7 @@ def test_skip_rest_gives_up_on_a_rest_that_does_not_come_within_its_budget(pair)
 def test_skip_rest_keeps_quiet_when_the_server_closes_mid_body(pair):
     response = respond(pair, b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123")
     calls = released(response)
-    response.skip_rest(100, 5.0, Deadline(10.0))  # no exception: what was needed had been read
+    response.skip_rest(100, Deadline(10.0))  # no exception: what was needed had been read
     response.release()
     assert calls == [False]
 

@@ -98,9 +98,6 @@ _CHECK_EVERY_CHUNK = 64 * 1024  # below this, ask is_enough after every chunk; a
 # TCP slow start, and to one host at most --per-host connections should ever be opened.
 _DRAIN_LIMIT = 2 * 1024 * 1024
 _DRAIN_LIMIT_REDIRECT = 64 * 1024  # a redirect's body is never needed
-# Reading a rest gets this long at most, on top of the attempt: a server that stalls after the
-# title costs a closed connection, never the result's time.
-DRAIN_SECONDS = 0.25
 
 
 def fetch_page(
@@ -233,7 +230,7 @@ def _next_step(
     """Where the chain goes from `response`: a redirect's or a refresh's hop, or the page."""
     location = location_of(response.status, response.headers)
     if location is not None:
-        response.skip_rest(_DRAIN_LIMIT_REDIRECT, DRAIN_SECONDS, check.deadline)
+        response.skip_rest(_DRAIN_LIMIT_REDIRECT, check.deadline)
         return _Hop(_target(redirect_target, location, chain.current), is_refresh=False)
     page = _read_page(response, chain, options, check, steps.hooks)
     written = steps.refresh(page) if steps.refresh is not None else None
@@ -277,7 +274,7 @@ def _read_page(
     # left and more URLs wait for the host, so the next one skips a handshake and a cold TCP
     # slow start. Otherwise it is closed: the rest would only delay this result.
     wanted = hooks is None or hooks.is_wanted(chain.current)
-    response.skip_rest(_DRAIN_LIMIT if wanted else 0, DRAIN_SECONDS, check.deadline)
+    response.skip_rest(_DRAIN_LIMIT if wanted else 0, check.deadline)
     return Page(
         url=chain.visited[0],
         final_url=chain.current,

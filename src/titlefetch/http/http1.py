@@ -25,6 +25,9 @@ from titlefetch.http.parser import (
 )
 
 _RECV = 64 * 1024  # one recv() per this many bytes: each one hands the GIL over and back
+# Reading a rest to keep a connection gets this long at most (on top of the attempt): a server
+# that stalls after the title costs a closed connection, never the result's time.
+DRAIN_SECONDS = 0.25
 Release = Callable[[socket.socket, bool], None]  # the socket, and whether it may be reused
 
 
@@ -133,15 +136,15 @@ class Response:
         self._parse.complete = True
         return False
 
-    def skip_rest(self, limit: int, seconds: float, deadline: Deadline) -> None:
+    def skip_rest(self, limit: int, deadline: Deadline) -> None:
         """Read the rest of the body as sent and forget it, when that is at most `limit` bytes
-        and it comes within `seconds` (`deadline` shuts the socket after that): the connection
-        can then carry the next request."""
+        and it comes within DRAIN_SECONDS and `deadline` (whose watchdog shuts the socket after
+        that): the connection can then carry the next request."""
         parse, left = self._parse, self.length_remaining
-        if parse.complete or left is None or left > limit or seconds <= 0:
+        if parse.complete or left is None or left > limit:
             return
         try:
-            with deadline.limited(self._sock, seconds):
+            with deadline.limited(self._sock, DRAIN_SECONDS):
                 while not parse.complete:
                     parse.body.clear()
                     self._receive()

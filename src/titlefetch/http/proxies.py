@@ -103,7 +103,7 @@ class ProxiedResponse:
     def read1(self, most: int) -> bytes:
         return self._raw.read1(most, decode_content=True)
 
-    def skip_rest(self, limit: int, seconds: float, deadline: Deadline) -> None:  # bounded by it
+    def skip_rest(self, limit: int, deadline: Deadline) -> None:  # the deadline bounds it
         left = self._raw.length_remaining
         if self.headers.get("Content-Encoding"):
             limit = min(limit, _SKIP_LIMIT_ENCODED)

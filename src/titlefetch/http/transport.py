@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from titlefetch.http.proxies import Proxies
 
 _SKIP_RETRIED = 64 * 1024  # a retried response's body is read to keep its connection if short
-_SKIP_RETRIED_SECONDS = 0.25
 
 
 class Response(Protocol):
@@ -62,10 +61,9 @@ class Response(Protocol):
         """Up to `most` bytes of the decoded body; b"" at its end."""
         ...
 
-    def skip_rest(self, limit: int, seconds: float, deadline: Deadline) -> None:
+    def skip_rest(self, limit: int, deadline: Deadline) -> None:
         """Read and forget the rest of the body if it is at most `limit` bytes and comes
-        within `seconds` (bounded by `deadline`'s watchdog), so that the connection can be
-        reused."""
+        within http1.DRAIN_SECONDS (and `deadline`), so that the connection can be reused."""
         ...
 
     def release(self) -> None:
@@ -114,7 +112,7 @@ class Transport:
                 )
                 if pause is None:
                     return response
-                response.skip_rest(_SKIP_RETRIED, _SKIP_RETRIED_SECONDS, deadline)
+                response.skip_rest(_SKIP_RETRIED, deadline)
                 response.release()
             retry += 1
             self.sleep(pause)
