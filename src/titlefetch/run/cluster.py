@@ -9,7 +9,6 @@ so a cluster could fetch no faster than one machine's threads. Only imported for
 from __future__ import annotations
 
 import logging
-import math
 import os
 import pickle
 import sys
@@ -27,6 +26,7 @@ from titlefetch.run.batch_runner import run_batch
 from titlefetch.run.batching import Batch, BatchingExecutor, Call
 from titlefetch.run.jobs import host_of
 from titlefetch.run.lanes import Lanes
+from titlefetch.run.processes import PoolShape
 
 CONNECT_SECONDS = 10  # how long to look for a scheduler before giving up
 _QUIET = logging.CRITICAL  # cluster logs would mix with titlefetch's own lines on stderr
@@ -145,9 +145,10 @@ def _host_of_call(args: tuple[Any, ...]) -> str:
 def local_cluster_size(workers: int, processes: int) -> tuple[int, int]:
     """(worker processes, threads in each) for `workers` concurrent fetches over at most
     `processes` processes: a thread runs a batch, whose calls run on threads of their own, so
-    this many batches can run at once however small their shares of --per-host."""
-    count = max(1, min(processes, workers))
-    return count, math.ceil(workers / count)
+    this many batches can run at once however small their shares of --per-host. Shared out as
+    the process backend shares its calls out over processes."""
+    shape = PoolShape.for_workers(workers, processes)
+    return shape.processes, shape.threads
 
 
 def connect_cluster(
