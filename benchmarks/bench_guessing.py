@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.html.legacy_pages import LegacyPage, legacy_pages  # noqa: E402
+from titlefetch.html._decoders import decode  # noqa: E402
 from titlefetch.html.guessing import guess_encoding  # noqa: E402
 from titlefetch.html.labels import encoding_for_label  # noqa: E402
-from titlefetch.html.whatwg_decoders import decode  # noqa: E402
 
 Guesser = Callable[[bytes], "str | None"]
 _PYTHON_NAMES = {"cp874": "windows-874", "tis_620": "windows-874", "gb18030": "gbk"}

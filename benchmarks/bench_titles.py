@@ -24,13 +24,13 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 
+from titlefetch.html._decoders import decode
+from titlefetch.html._encodings import declared_encoding
+from titlefetch.html._mime import can_have_title
+from titlefetch.html._titles import extract_title
 from titlefetch.html.guessing import guess_encoding
-from titlefetch.html.mime import can_have_title
 from titlefetch.html.settling import is_title_settled
-from titlefetch.html.sniffing import declared_encoding
 from titlefetch.html.title_text import normalize_title
-from titlefetch.html.titles import extract_title
-from titlefetch.html.whatwg_decoders import decode
 
 CHUNK = 16 * 1024
 Extractor = Callable[[bytes, Sequence[str]], "str | None"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from titlefetch.html._titles import find_page_title
+from titlefetch.html._tree import find_title
 from titlefetch.html.budget import BYTES_PER_UNIT, FLOOR, SearchAbandoned, WorkBudget
-from titlefetch.html.markup import find_title
 from titlefetch.html.settling import is_title_settled
-from titlefetch.html.titles import find_page_title
 
 HTML = ("text/html",)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from titlefetch.html._tokenizer import next_tag
 from titlefetch.html.elements import is_breakout
-from titlefetch.html.tokenizer import next_tag
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from titlefetch.html._tokenizer import next_tag
 from titlefetch.html.budget import WorkBudget
 from titlefetch.html.frameset import is_frameset_ok
-from titlefetch.html.tokenizer import next_tag
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from tests.html.legacy_pages import LegacyPage, legacy_pages
+from titlefetch.html._titles import extract_title
 from titlefetch.html.guessing import guess_encoding
 from titlefetch.html.labels import ChosenEncoding
-from titlefetch.html.titles import extract_title
 
 
 def title_of(body: bytes, *content_types: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.html.mime import can_have_title, content_type_parts, media_type
+from titlefetch.html._mime import can_have_title, content_type_parts, media_type
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.html.refresh import (
+from titlefetch.html._refresh import (
     REFRESH_READ_BYTES,
     MetaRefresh,
     find_meta_refresh,

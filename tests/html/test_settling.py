@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from titlefetch.html._titles import extract_title
 from titlefetch.html.settling import is_title_settled
-from titlefetch.html.titles import extract_title
 
 HTML = ("text/html; charset=utf-8",)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from titlefetch.html._titles import PageTitle, TitleReader, extract_title, find_page_title
 from titlefetch.html.settling import is_title_settled
-from titlefetch.html.titles import PageTitle, TitleReader, extract_title, find_page_title
 
 HTML = ("text/html; charset=utf-8",)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.html.tokenizer import next_tag, skip_text_element
+from titlefetch.html._tokenizer import next_tag, skip_text_element
 
 
 def tag_names(text: str) -> list[str]:

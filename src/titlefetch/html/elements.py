@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from titlefetch.html.tokenizer import Tag
+from titlefetch.html._tokenizer import Tag
 
 # Start tags that end SVG/MathML content (HTML "breakout" tags); <font> only with these attributes.
 _BREAKOUT_NAMES = """b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from titlefetch.html._decoders import decode, is_ascii_compatible
+from titlefetch.html._encodings import declared_encoding
+from titlefetch.html._tree import TitleSpan, find_title
 from titlefetch.html.budget import SearchAbandoned
 from titlefetch.html.guessing import guess_encoding
 from titlefetch.html.labels import ChosenEncoding
-from titlefetch.html.markup import TitleSpan, find_title
-from titlefetch.html.sniffing import declared_encoding
 from titlefetch.html.title_text import decode_rcdata
-from titlefetch.html.whatwg_decoders import decode, is_ascii_compatible
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from titlefetch.html._tokenizer import TEXT_ELEMENTS, next_tag, skip_text_element
 from titlefetch.html.labels import encoding_for_label, in_document
-from titlefetch.html.tokenizer import TEXT_ELEMENTS, next_tag, skip_text_element
 
 _PRESCAN_BYTES = 1024  # a meta starting in these bytes counts wherever it is
 _META_SCAN_BYTES = 256 * 1024  # past 1024 bytes, a meta must still be in <head>: stop somewhere

@@ -12,9 +12,9 @@ import time
 from collections.abc import Sequence
 
 from titlefetch.errors import FetchError
-from titlefetch.html.mime import can_have_title, media_type
-from titlefetch.html.refresh import followed_refresh, is_read_for_refresh
-from titlefetch.html.titles import PageTitle, TitleReader
+from titlefetch.html._mime import can_have_title, media_type
+from titlefetch.html._refresh import followed_refresh, is_read_for_refresh
+from titlefetch.html._titles import PageTitle, TitleReader
 from titlefetch.http.fallback import fetch_first_reachable
 from titlefetch.http.fetch import (
     BodyCheck,
@@ -71,7 +71,7 @@ def _reading(reader: TitleReader, options: FetchOptions) -> tuple[BodyCheck, Ref
 def _is_read_for_title_and_refresh(
     reader: TitleReader, body: bytes, content_types: Sequence[str]
 ) -> bool:
-    # A refresh often comes after the title: reading goes on, a bounded way (html/refresh.py).
+    # A refresh often comes after the title: reading goes on, a bounded way (html/_refresh.py).
     return is_read_for_refresh(body, content_types) and reader.is_settled(body, content_types)
 
 

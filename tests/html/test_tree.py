@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.html.markup import TitleSpan, find_title
+from titlefetch.html._tree import TitleSpan, find_title
 from titlefetch.html.title_text import as_shown, decode_rcdata
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.html.titles import extract_title
+from titlefetch.html._titles import extract_title
 
 XHTML = ("application/xhtml+xml",)
 

@@ -11,11 +11,11 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from titlefetch.html._decoders import decode
+from titlefetch.html._encodings import declared_encoding
+from titlefetch.html._mime import media_type
 from titlefetch.html.budget import WorkBudget
 from titlefetch.html.labels import ChosenEncoding
-from titlefetch.html.mime import media_type
-from titlefetch.html.sniffing import declared_encoding
-from titlefetch.html.whatwg_decoders import decode
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from titlefetch.html._encodings import declared_encoding
+from titlefetch.html._titles import extract_title
 from titlefetch.html.labels import ChosenEncoding
 from titlefetch.html.settling import is_title_settled
-from titlefetch.html.sniffing import declared_encoding
-from titlefetch.html.titles import extract_title
 
 RUSSIAN = "\u041f\u0440\u0438\u0432\u0435\u0442"  # "Privet"
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from titlefetch.html._decoders import decode
+from titlefetch.html._mime import is_html_type, is_xml_type, media_type
+from titlefetch.html._xml import can_hold_a_title, xml_encoding, xml_title
 from titlefetch.html.budget import SearchAbandoned
 from titlefetch.html.html_titles import (
     HtmlTitle,
@@ -17,11 +20,8 @@ from titlefetch.html.html_titles import (
     html_title_text,
     locate_html_title,
 )
-from titlefetch.html.mime import is_html_type, is_xml_type, media_type
 from titlefetch.html.settling import is_title_settled
 from titlefetch.html.title_text import as_shown
-from titlefetch.html.whatwg_decoders import decode
-from titlefetch.html.xml_titles import can_hold_a_title, xml_encoding, xml_title
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from titlefetch.html.budget import WorkBudget
-from titlefetch.html.elements import BREAKOUT, is_breakout
-from titlefetch.html.frameset import creates_body, is_frameset_ok
-from titlefetch.html.tokenizer import (
+from titlefetch.html._tokenizer import (
     END_TAGS,
     TAG_REST_PATTERN,
     TEXT_ELEMENTS,
@@ -23,6 +20,9 @@ from titlefetch.html.tokenizer import (
     next_tag,
     skip_text_element,
 )
+from titlefetch.html.budget import WorkBudget
+from titlefetch.html.elements import BREAKOUT, is_breakout
+from titlefetch.html.frameset import creates_body, is_frameset_ok
 
 # In plain HTML content (no SVG/MathML or template open) only these start tags matter; a run
 # of text, other tags, end tags, comments and doctypes is skipped by one regex match, in C.

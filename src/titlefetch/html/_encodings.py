@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from titlefetch.html._mime import content_type_parts
 from titlefetch.html.labels import ChosenEncoding, encoding_for_label, in_document
 from titlefetch.html.meta_prescan import find_meta_encoding
-from titlefetch.html.mime import content_type_parts
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xfe\xff", "utf-16be"), (b"\xff\xfe", "utf-16le"))
 _XML_DECLARATION = re.compile(

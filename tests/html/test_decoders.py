@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.html.whatwg_decoders import decode, is_ascii_compatible
+from titlefetch.html._decoders import decode, is_ascii_compatible
 
 
 @pytest.mark.parametrize(
