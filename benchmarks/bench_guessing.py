@@ -25,8 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.html.legacy_pages import LegacyPage, legacy_pages  # noqa: E402
 from titlefetch.html._decoders import decode  # noqa: E402
-from titlefetch.html.guessing import guess_encoding  # noqa: E402
-from titlefetch.html.labels import encoding_for_label  # noqa: E402
+from titlefetch.html._encodings import encoding_for_label, guess_encoding  # noqa: E402
 
 Guesser = Callable[[bytes], "str | None"]
 _PYTHON_NAMES = {"cp874": "windows-874", "tis_620": "windows-874", "gb18030": "gbk"}

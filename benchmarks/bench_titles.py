@@ -25,10 +25,9 @@ from bs4 import BeautifulSoup
 from bs4.element import Tag
 
 from titlefetch.html._decoders import decode
-from titlefetch.html._encodings import declared_encoding
+from titlefetch.html._encodings import declared_encoding, guess_encoding
 from titlefetch.html._mime import can_have_title
 from titlefetch.html._titles import extract_title
-from titlefetch.html.guessing import guess_encoding
 from titlefetch.html.settling import is_title_settled
 from titlefetch.html.title_text import normalize_title
 

@@ -6,11 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from titlefetch.html._decoders import decode, is_ascii_compatible
-from titlefetch.html._encodings import declared_encoding
+from titlefetch.html._encodings import ChosenEncoding, declared_encoding, guess_encoding
 from titlefetch.html._tree import TitleSpan, find_title
 from titlefetch.html.budget import SearchAbandoned
-from titlefetch.html.guessing import guess_encoding
-from titlefetch.html.labels import ChosenEncoding
 from titlefetch.html.title_text import decode_rcdata
 
 

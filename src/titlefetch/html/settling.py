@@ -11,12 +11,11 @@ import bisect
 import re
 from collections.abc import Callable, Sequence
 
-from titlefetch.html._encodings import find_bom
+from titlefetch.html._encodings import encoding_for_label, find_bom
 from titlefetch.html._mime import content_type_parts, is_html_type, is_xml_type
 from titlefetch.html._xml import xml_title
 from titlefetch.html.budget import SearchAbandoned
 from titlefetch.html.html_titles import HtmlTitle, locate_html_title
-from titlefetch.html.labels import encoding_for_label
 
 # "</title" and "<title" in any letter case: literal searches that sre runs fast.
 _CLOSE_CANDIDATE = re.compile(rb"</title", re.I)
