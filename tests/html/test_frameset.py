@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.html._tokenizer import next_tag
-from titlefetch.html.budget import WorkBudget
+from titlefetch.html._tokenizer import WorkBudget, next_tag
 from titlefetch.html.frameset import is_frameset_ok
 
 

@@ -20,8 +20,14 @@ from dataclasses import dataclass
 from titlefetch.html._decoders import decode, is_ascii_compatible
 from titlefetch.html._encodings import declared_encoding, guess_encoding
 from titlefetch.html._mime import is_html_type, media_type
-from titlefetch.html._tokenizer import TEXT_ELEMENTS, Tag, next_tag, skip_text_element
-from titlefetch.html.budget import SearchAbandoned, WorkBudget
+from titlefetch.html._tokenizer import (
+    TEXT_ELEMENTS,
+    SearchAbandoned,
+    Tag,
+    WorkBudget,
+    next_tag,
+    skip_text_element,
+)
 from titlefetch.html.title_text import decode_rcdata
 
 _WHITESPACE = "\t\n\f\r "

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from titlefetch.html._decoders import decode
 from titlefetch.html._mime import is_html_type, is_xml_type, media_type
+from titlefetch.html._tokenizer import SearchAbandoned
 from titlefetch.html._xml import can_hold_a_title, xml_encoding, xml_title
-from titlefetch.html.budget import SearchAbandoned
 from titlefetch.html.html_titles import (
     HtmlTitle,
     html_encoding,
@@ -32,7 +32,7 @@ class PageTitle:
     title: str | None
     encoding: str | None = None
     encoding_source: str | None = None
-    gave_up: bool = False  # the markup cost more than the search's work budget (budget.py)
+    gave_up: bool = False  # the markup cost more than the search's work budget (WorkBudget)
     # False for an XML document that is neither XHTML nor SVG (RSS, Atom, ...): a kind of
     # document without titles, as an image is, rather than a page that lacks one.
     titled_kind: bool = True

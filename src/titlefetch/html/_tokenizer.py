@@ -1,16 +1,24 @@
-"""The HTML tokenizer states that decide what is markup: tags, comments, raw text, script.
+"""Tags in HTML text: the tokenizer states that find them, and the work a walk over them may do.
 
 Follows the WHATWG tokenizer as far as finding tags needs: comments ("<!-->", "--!>"), bogus
 comments and doctypes, tags whose quoted attribute values may hold ">", the end of raw text and
 RCDATA elements, and the script data escape states ("<!--" and "<script" inside a script).
 Works on str; markup is ASCII, so a latin-1 view of the bytes of any ASCII-compatible
 encoding has the same markup at the same offsets.
+
+A title search walks markup tag by tag only where the parser's rules need it (SVG/MathML
+content, templates, the tags that matter); a page made of such markup (4 MiB of nested
+`<svg><g><g>`, say) would otherwise cost seconds of CPU. So every walk has a WorkBudget, linear
+in the document's size with a small floor; a search that spends it gives up: the page's title
+is then unknown (`too_large`), as when --max-bytes is reached.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from titlefetch.errors import TitlefetchError
 
 _TAG_NAME = re.compile(r"[^\t\n\f\r />]*")
 # Everything from after a tag name to its closing ">": attribute names and values, stray
@@ -169,3 +177,36 @@ def _script_close(text: str, pos: int) -> int:
             state, pos = _SCRIPT_ESCAPED, match.end()
         else:  # "<script" inside "<!--": double-escaped
             state, pos = _SCRIPT_DOUBLE_ESCAPED, match.end()
+
+
+FLOOR = 10_000  # units any document may spend: every ordinary page stays far below
+BYTES_PER_UNIT = 128  # and one more unit per this many bytes of the document
+SCANNED_BYTES_PER_UNIT = 256  # a regex pass over the text costs one unit per this many bytes
+
+
+class SearchAbandoned(TitlefetchError):
+    """The title search spent its work budget before it found where the title is."""
+
+
+class WorkBudget:
+    """Units of work left: a tag handled one at a time, a step along the stack of open
+    elements, or SCANNED_BYTES_PER_UNIT bytes of a regex pass over text already walked."""
+
+    __slots__ = ("_left",)
+
+    def __init__(self, size: int) -> None:
+        self._left = FLOOR + size // BYTES_PER_UNIT
+
+    def spend(self, units: int = 1) -> None:
+        """Take `units` from the budget.
+
+        Raises:
+            SearchAbandoned: when the budget is spent.
+        """
+        self._left -= units
+        if self._left < 0:
+            raise SearchAbandoned("the markup costs too much to search for a title")
+
+    def spend_scan(self, size: int) -> None:
+        """Take what a regex pass over `size` bytes costs."""
+        self.spend(size // SCANNED_BYTES_PER_UNIT)

@@ -17,10 +17,10 @@ from titlefetch.html._tokenizer import (
     TAG_REST_PATTERN,
     TEXT_ELEMENTS,
     Tag,
+    WorkBudget,
     next_tag,
     skip_text_element,
 )
-from titlefetch.html.budget import WorkBudget
 from titlefetch.html.elements import BREAKOUT, is_breakout
 from titlefetch.html.frameset import creates_body, is_frameset_ok
 
@@ -106,7 +106,7 @@ def find_title(text: str) -> TitleSpan | None:
     """Where the first HTML title element's content is, as a browser's parser decides.
 
     Raises:
-        SearchAbandoned: the markup cost more than the search's work budget (budget.py).
+        SearchAbandoned: the markup cost more than the search's work budget (WorkBudget).
     """
     budget = WorkBudget(len(text))
     stack: list[_Open] = []  # empty while in plain HTML content

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from titlefetch.html._decoders import decode
 from titlefetch.html._encodings import ChosenEncoding, declared_encoding
 from titlefetch.html._mime import media_type
-from titlefetch.html.budget import WorkBudget
+from titlefetch.html._tokenizer import WorkBudget
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 
-from titlefetch.html._tokenizer import TEXT_ELEMENTS, Tag, next_tag, skip_text_element
-from titlefetch.html.budget import WorkBudget
+from titlefetch.html._tokenizer import TEXT_ELEMENTS, Tag, WorkBudget, next_tag, skip_text_element
 from titlefetch.html.elements import is_breakout
 
 _NOT_OK_NAMES = """applet area body br button dd dt embed hr iframe image img keygen li listing

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from titlefetch.html._decoders import decode, is_ascii_compatible
 from titlefetch.html._encodings import ChosenEncoding, declared_encoding, guess_encoding
+from titlefetch.html._tokenizer import SearchAbandoned
 from titlefetch.html._tree import TitleSpan, find_title
-from titlefetch.html.budget import SearchAbandoned
 from titlefetch.html.title_text import decode_rcdata
 
 
@@ -23,7 +23,7 @@ class HtmlTitle:
     bom: int
     text: str
     span: TitleSpan | None
-    gave_up: bool = False  # the search spent its work budget (budget.py): span unknown
+    gave_up: bool = False  # the search spent its work budget (WorkBudget): span unknown
 
 
 def locate_html_title(body: bytes, content_types: Sequence[str]) -> HtmlTitle:

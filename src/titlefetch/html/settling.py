@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 
 from titlefetch.html._encodings import encoding_for_label, find_bom
 from titlefetch.html._mime import content_type_parts, is_html_type, is_xml_type
+from titlefetch.html._tokenizer import SearchAbandoned
 from titlefetch.html._xml import xml_title
-from titlefetch.html.budget import SearchAbandoned
 from titlefetch.html.html_titles import HtmlTitle, locate_html_title
 
 # "</title" and "<title" in any letter case: literal searches that sre runs fast.
