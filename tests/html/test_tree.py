@@ -1,10 +1,11 @@
-"""find_title: which <title> is the document's, where its content is, whether it is closed."""
+"""Which <title> is the document's: where its content is, breakout tags, the frameset-ok flag."""
 
 from __future__ import annotations
 
 import pytest
 
-from titlefetch.html._tree import TitleSpan, find_title
+from titlefetch.html._tokenizer import WorkBudget, next_tag
+from titlefetch.html._tree import TitleSpan, find_title, is_breakout, is_frameset_ok
 from titlefetch.html.title_text import as_shown, decode_rcdata
 
 
@@ -220,3 +221,57 @@ def test_html_end_tags_in_foreign_content_stop_at_integration_points(
     markup: str, expected: str | None
 ) -> None:
     assert html_title(markup) == expected
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("<div>", True),
+        ("<P>", True),
+        ("<table>", True),
+        ('<font color="red">', True),
+        ("<font size=2>", True),
+        ("<font>", False),
+        ("<font class=x>", False),
+        ("<a>", False),
+        ("<title>", False),
+        ("<input>", False),
+    ],
+)
+def test_is_breakout(markup: str, expected: bool) -> None:
+    tag = next_tag(markup, 0)
+    assert tag is not None and is_breakout(tag) is expected
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("", True),
+        (" \t\r\n\f", True),
+        ("<!doctype html><html><head><title>t</title></head>", True),
+        ("<!-- text in a comment -->", True),
+        ("<script>var text</script><style>p{}</style><noframes>x</noframes>", True),
+        ("<div><span></span></div>", True),
+        ("<input type=HIDDEN>", True),
+        ("<template>text<img></template>", True),
+        ("<template>unclosed", True),
+        ("text", False),
+        ("<", False),  # a lone "<" is text
+        ("&amp;", False),
+        ("<body>", False),
+        ("</br>", False),
+        ("<input>", False),
+        ("<input type=text>", False),
+        ("<pre>", False),
+        ("<li>", False),
+        ("<table>", False),
+        ("<svg><title>icon</title></svg>", False),  # text in SVG content counts
+        ("<svg><![CDATA[x]]></svg>", False),
+        ("<p>a</p>", False),
+    ],
+)
+def test_is_frameset_ok(markup: str, expected: bool) -> None:
+    text = markup + "<frameset>"
+    frameset = next_tag(text, len(markup))
+    assert frameset is not None
+    assert is_frameset_ok(text, frameset, WorkBudget(len(text))) is expected

@@ -10,7 +10,7 @@ Chromium and the generator stays clear of the difference: a `<title>` inside `<s
 `<frameset>` (Chromium's frameset-ok flag ignores template contents); a `</br>` before a
 `<frameset>` (Chromium reads it as `<br>`, which turns the flag off); and `</p>` or `</br>` in
 SVG/MathML, which break out of it since a later change to the standard. All are covered by
-table tests in test_markup.py.
+table tests in test_tree.py.
 """
 
 from __future__ import annotations
