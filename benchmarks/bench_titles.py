@@ -27,9 +27,7 @@ from bs4.element import Tag
 from titlefetch.html._decoders import decode
 from titlefetch.html._encodings import declared_encoding, guess_encoding
 from titlefetch.html._mime import can_have_title
-from titlefetch.html._titles import extract_title
-from titlefetch.html.settling import is_title_settled
-from titlefetch.html.title_text import normalize_title
+from titlefetch.html._titles import extract_title, is_title_settled, normalize_title
 
 CHUNK = 16 * 1024
 Extractor = Callable[[bytes, Sequence[str]], "str | None"]

@@ -16,8 +16,7 @@ from titlefetch.html._encodings import (
     find_meta_encoding,
     guess_encoding,
 )
-from titlefetch.html._titles import extract_title
-from titlefetch.html.settling import is_title_settled
+from titlefetch.html._titles import extract_title, is_title_settled
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.html._titles import find_page_title
+from titlefetch.html._titles import find_page_title, is_title_settled
 from titlefetch.html._tokenizer import (
     BYTES_PER_UNIT,
     FLOOR,
@@ -14,7 +14,6 @@ from titlefetch.html._tokenizer import (
     skip_text_element,
 )
 from titlefetch.html._tree import find_title
-from titlefetch.html.settling import is_title_settled
 
 
 def tag_names(text: str) -> list[str]:

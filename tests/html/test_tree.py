@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from titlefetch.html._titles import as_shown, decode_rcdata
 from titlefetch.html._tokenizer import WorkBudget, next_tag
 from titlefetch.html._tree import TitleSpan, find_title, is_breakout, is_frameset_ok
-from titlefetch.html.title_text import as_shown, decode_rcdata
 
 
 def html_title(markup: str) -> str | None:

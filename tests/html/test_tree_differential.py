@@ -22,8 +22,8 @@ import html5lib
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from titlefetch.html._titles import as_shown, decode_rcdata, normalize_title
 from titlefetch.html._tree import find_title
-from titlefetch.html.title_text import as_shown, decode_rcdata, normalize_title
 
 HTML_NS = "{http://www.w3.org/1999/xhtml}"
 # CI runs a fixed, repeatable sample; TITLEFETCH_DIFFERENTIAL_EXAMPLES=N explores further.

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from titlefetch.html._decoders import decode, is_ascii_compatible
 from titlefetch.html._encodings import declared_encoding, guess_encoding
 from titlefetch.html._mime import is_html_type, media_type
+from titlefetch.html._titles import decode_rcdata
 from titlefetch.html._tokenizer import (
     TEXT_ELEMENTS,
     SearchAbandoned,
@@ -28,7 +29,6 @@ from titlefetch.html._tokenizer import (
     next_tag,
     skip_text_element,
 )
-from titlefetch.html.title_text import decode_rcdata
 
 _WHITESPACE = "\t\n\f\r "
 # A refresh's http-equiv value starts with "r" or a character reference: a cheap test that
