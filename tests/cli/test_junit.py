@@ -131,7 +131,7 @@ def test_cli_writes_a_junit_report_to_a_file(site, tmp_path):
         f"{site}/control": False,
         "not-a-url": "invalid_url",
     }
-    # titles.py decides what becomes of the controls; the report must hold the rest intact.
+    # html/_titles.py decides what becomes of the controls; the report must hold the rest intact.
     control_title = by_name[f"{site}/control"].find("system-out").text
     assert control_title.startswith("title: Bell")
     assert control_title.endswith("red \u00e9t\u00e9")

@@ -12,9 +12,14 @@ import time
 from collections.abc import Sequence
 
 from titlefetch.errors import FetchError
-from titlefetch.html._mime import can_have_title, media_type
-from titlefetch.html._refresh import followed_refresh, is_read_for_refresh
-from titlefetch.html._titles import PageTitle, TitleReader
+from titlefetch.html import (
+    PageTitle,
+    TitleReader,
+    can_have_title,
+    followed_refresh,
+    is_read_for_refresh,
+    media_type,
+)
 from titlefetch.http.fallback import fetch_first_reachable
 from titlefetch.http.fetch import (
     BodyCheck,
