@@ -1,5 +1,5 @@
 """Page bytes -> title, as a browser shows it: encodings, the walk to the first real <title>,
-and XML documents' titles. Knows nothing of HTTP."""
+XML documents' titles and meta refresh. Knows nothing of HTTP."""
 
 from titlefetch.html._mime import can_have_title, media_type
 from titlefetch.html._refresh import followed_refresh, is_read_for_refresh
