@@ -4,7 +4,7 @@ Chromium hands such a page to its detector (compact_enc_det), which leans on the
 default, windows-1252 for en-US, and needs clear evidence to move away from it. We use
 Firefox's detector, chardetng, built for the same job (legacy pages of the web without a
 declaration) and measured closest to Chromium on hand-made pages in 31 encoding and language
-pairs (README, "Titles"). One deliberate difference: valid UTF-8 is UTF-8 (Chromium shows
+pairs (docs/titles.md). One deliberate difference: valid UTF-8 is UTF-8 (Chromium shows
 mojibake there).
 """
 
