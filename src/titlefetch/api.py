@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
 
-from titlefetch.http.fetch import FetchOptions, HostScheme
-from titlefetch.http.trust import TrustStore
+from titlefetch.http.fetch import FetchOptions
+from titlefetch.options import HostScheme, TrustStore
 from titlefetch.results import TitleResult
 from titlefetch.run.dispatch import Pool
 from titlefetch.run.executors import Backend, default_workers, make_executor, queue_depth

@@ -26,6 +26,7 @@ from titlefetch.cli.output import (
     summary_line,
     trace_lines,
 )
+from titlefetch.options import OUTPUT_FORMATS
 from titlefetch.results import Failure, TitleResult
 
 OK = TitleResult(url="http://a.test/", status=200, title="Plain title", pid=1, thread="t")
@@ -36,6 +37,10 @@ TRICKY = TitleResult(
 )
 FAILED = TitleResult(url="http://b.test/", status=404, error=Failure("http_4xx", "HTTP 404"))
 RAW_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def test_every_format_of_the_option_has_a_formatter_or_is_the_report():
+    assert [*FORMATTERS, "junit"] == list(OUTPUT_FORMATS)
 
 
 @pytest.mark.parametrize("result", [OK, TRICKY, FAILED])

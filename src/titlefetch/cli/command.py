@@ -1,39 +1,26 @@
-"""The titlefetch command: its options, and the wiring of sources, output and the run.
+"""The titlefetch command: its options, their help, and the call to launch.py that runs it.
 
-settings.py turns the options into the run's settings, console.py runs it on the console;
-with them this is the command-line layer, the only click user.
+It imports only click and the options' names and defaults, so `titlefetch --help` and
+`--version` start without loading the run, the HTTP or the HTML stack (launch.py does).
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import os
-import sys
-from collections.abc import Iterator, Sequence
-from typing import IO, Any
+from typing import Any
 
 import click
 
 from titlefetch._version import __version__
-from titlefetch.cli.console import EXIT_USAGE, progress_for, run_and_write
-from titlefetch.cli.output import (
+from titlefetch.options import (
+    BACKEND_NAMES,
     COLOR_MODES,
-    FORMATTERS,
-)
-from titlefetch.cli.resume import answered_urls, trim_partial_line
-from titlefetch.cli.settings import RunFailure, UsageFailure, given, settings_from, statuses_from
-from titlefetch.cli.sources import read_sources
-from titlefetch.errors import ClusterError, SourceError
-from titlefetch.http.fetch import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_USER_AGENT,
     HOST_SCHEMES,
+    OUTPUT_FORMATS,
+    TRUST_STORES,
 )
-from titlefetch.http.trust import TRUST_STORES
-from titlefetch.run.executors import BACKEND_NAMES
-from titlefetch.run.lines import UrlLine
 
 HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
 
@@ -100,7 +87,7 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
     "-f",
     "output_format",
     envvar=f"{ENV_PREFIX}_FORMAT",
-    type=click.Choice([*FORMATTERS, "junit"]),
+    type=click.Choice(OUTPUT_FORMATS),
     default="text",
     show_default=True,
     help="Output format; junit writes one JUnit XML report at the end",
@@ -210,7 +197,7 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
 @click.option(
     "--expect-status",
     metavar="CODES",
-    callback=lambda ctx, param, value: statuses_from(value),
+    callback=lambda ctx, param, value: _statuses(value),
     help="Final statuses (after redirects) that count as success, e.g. 200,404  [default: any 2xx]",
 )
 @click.option(
@@ -228,79 +215,12 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
 )
 @click.version_option(__version__, "--version", prog_name="titlefetch", allow_from_autoenv=False)
 def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
-    settings = settings_from(params)
-    with contextlib.ExitStack() as stack:
-        sources = _sources_from(params["sources"], params["demo"], stack)
-        lines = _open_sources(sources)
-        answered, output, mode = _resume_plan(params)
-        out = stack.enter_context(_open_output(output, mode))
-        progress = progress_for(sources, settings.progress, out)
-        # Each fetch allocates thousands of short-lived objects; at the default threshold (700)
-        # the cyclic collector ran ~250 times on the rig's medium list, 0.15-0.22 s of CPU.
-        # At 10,000 it runs ~16 times, 0.09-0.11 s; memory stays flat (benchmarks/memory.py).
-        gc.set_threshold(10_000, 20, 20)
-        # What exists now (modules, their functions and constants) lives until exit: frozen,
-        # no collection walks it again, the last one at exit included (~40 ms of 60).
-        gc.freeze()
-        try:
-            code = run_and_write(lines, settings, out, answered=answered, progress=progress)
-        except SourceError as exc:  # an input or --resume file that fails while being read
-            raise UsageFailure(str(exc)) from exc
-        except ClusterError as exc:  # at the start, or when a lost scheduler cannot be renewed
-            raise RunFailure(str(exc)) from exc
-    sys.exit(code)
+    from titlefetch.cli.launch import launch
+
+    launch(params)
 
 
-def _resume_plan(params: dict[str, Any]) -> tuple[Iterator[str], str, str]:
-    """The URLs to skip, the output path and its open mode, from --resume and --output."""
-    resume: str | None = params["resume"]
-    if resume is None:
-        return iter(()), params["output"], "w"
-    ctx = click.get_current_context()
-    if params["output_format"] != "jsonl" and given(ctx, "output_format"):
-        raise UsageFailure("--resume reads and appends jsonl; drop --format or use jsonl")
-    if params["output"] not in ("-", resume):
-        raise UsageFailure("--resume appends to its own file; drop --output")
-    if not os.path.exists(resume):
-        return iter(()), resume, "a"
-    try:
-        trim_partial_line(resume)
-        urls = answered_urls(resume)
-    except (OSError, SourceError) as exc:
-        raise UsageFailure(str(exc)) from exc
-    return urls, resume, "a"
+def _statuses(text: str | None) -> frozenset[int] | None:
+    from titlefetch.cli.settings import statuses_from
 
-
-def _sources_from(sources: Sequence[str], demo: bool, stack: contextlib.ExitStack) -> list[str]:
-    if demo:
-        from titlefetch.cli.demo import serve_demo_site
-
-        return [*sources, *stack.enter_context(serve_demo_site())]
-    if sources:
-        return list(sources)
-    if sys.stdin is None or sys.stdin.isatty():
-        ctx = click.get_current_context()
-        click.echo(ctx.get_usage(), err=True)
-        click.echo("Try 'titlefetch -h' for help; give a SOURCE or pipe URLs in.", err=True)
-        ctx.exit(EXIT_USAGE)
-    return ["-"]
-
-
-def _open_sources(sources: Sequence[str]) -> Iterator[UrlLine]:
-    try:
-        return read_sources(sources)
-    except SourceError as exc:
-        raise UsageFailure(str(exc)) from exc
-
-
-@contextlib.contextmanager
-def _open_output(path: str, mode: str) -> Iterator[IO[str]]:
-    if path == "-":
-        yield sys.stdout
-        return
-    try:
-        handle = open(path, mode, encoding="utf-8", newline="")  # noqa: SIM115
-    except OSError as exc:
-        raise UsageFailure(f"cannot write {path}: {exc.strerror or exc}") from exc
-    with handle:
-        yield handle
+    return statuses_from(text)

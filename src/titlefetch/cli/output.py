@@ -115,7 +115,6 @@ def format_jsonl(result: TitleResult) -> str:
 
 
 _RED, _RESET = "\x1b[31m", "\x1b[0m"
-COLOR_MODES = ("auto", "always", "never")
 
 
 def format_text_in_color(result: TitleResult) -> str:

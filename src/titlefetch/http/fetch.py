@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import urldefrag
 
-from titlefetch._version import __version__
 from titlefetch.errors import FetchError
 from titlefetch.http.clients import Client
 from titlefetch.http.clients import client_for as client_for  # what run/ imports from here
@@ -29,32 +27,35 @@ from titlefetch.http.redirects import (
     refresh_target,
 )
 from titlefetch.http.transport import Response
-from titlefetch.http.trust import TrustStore
+from titlefetch.options import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_PER_HOST,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    DEFAULT_USER_AGENT,
+    HostScheme,
+    TrustStore,
+)
 
-DEFAULT_USER_AGENT = f"titlefetch/{__version__} (+https://github.com/titlefetch/titlefetch)"
-DEFAULT_MAX_BYTES = 4 * 1024 * 1024
-DEFAULT_MAX_REDIRECTS = 20  # as Chromium and Firefox
 _CHUNK = 16 * 1024
-# What a host line (a list line without a scheme, run/lines.py) is fetched as: https and then
-# http when https cannot connect, or one of them only.
-HostScheme = Literal["auto", "https", "http"]
-HOST_SCHEMES: tuple[HostScheme, ...] = ("auto", "https", "http")
 
 
 @dataclass(frozen=True, slots=True)
 class FetchOptions:
     """How to fetch: picklable, so it crosses to process and cluster workers unchanged."""
 
-    timeout: float = 10.0
-    connect_timeout: float = 5.0
-    retries: int = 2
+    timeout: float = DEFAULT_TIMEOUT
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
     max_redirects: int = DEFAULT_MAX_REDIRECTS
     max_bytes: int = DEFAULT_MAX_BYTES
     user_agent: str = DEFAULT_USER_AGENT
     headers: tuple[tuple[str, str], ...] = ()
     verify: bool = True
     ca_bundle: str | None = None
-    per_host: int = 8
+    per_host: int = DEFAULT_PER_HOST
     scheme: HostScheme = "auto"
     trust: TrustStore = "system"  # when neither ca_bundle nor the environment names a bundle
     follow_refresh: bool = False  # get_title follows a page's meta refresh (run/worker.py)

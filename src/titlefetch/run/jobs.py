@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
-from titlefetch.http.fetch import HostScheme
 from titlefetch.http.origin import Origin
+from titlefetch.options import HostScheme
 from titlefetch.results import Failure, TitleResult
 from titlefetch.run.lines import UrlLine, urls_to_try
 from titlefetch.run.store import UrlStore
