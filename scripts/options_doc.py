@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from titlefetch.cli.command import ENV_PREFIX, main
+from titlefetch.cli.command import environment_variable, main
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "options.md"
 _NOTE = re.compile(r"\s+\[([^\[\]]*)\]$")  # click's "  [default: 8; x>=1]" or "  [x>=1]"
@@ -29,15 +29,6 @@ the same. The `--user-agent` default is `titlefetch/VERSION (+https://github.com
 | option | default | environment | what |
 | --- | --- | --- | --- |
 """
-
-
-def environment_variable(param: click.Option) -> str | None:
-    """The variable a default of `param` may come from, or None when it reads none."""
-    if not param.allow_from_autoenv or not param.expose_value:
-        return None
-    if isinstance(param.envvar, str):
-        return param.envvar
-    return f"{ENV_PREFIX}_{(param.name or '').upper()}"
 
 
 def _cell(text: str) -> str:

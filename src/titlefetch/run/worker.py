@@ -126,6 +126,8 @@ def _title_failure(found: PageTitle, page: Page) -> Failure | None:
     size = len(page.body)
     if found.gave_up:
         return Failure("too_large", f"gave up: the markup of {size} bytes costs too much to search")
+    if found.is_blank:  # #23: not "no <title>", which sends one looking for a missing tag
+        return Failure("no_title", "the page's <title> is empty")
     if page.truncated:
         return Failure("too_large", f"no title in the first {size} bytes")
     return Failure("no_title", "the page has no <title>")
