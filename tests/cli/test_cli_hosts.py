@@ -15,7 +15,7 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch import fetch_titles
 from titlefetch.cli.command import main
-from titlefetch.http.fetch import close_clients
+from titlefetch.http.clients import close_clients
 
 
 @dataclass

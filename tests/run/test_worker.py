@@ -13,7 +13,7 @@ import pytest
 
 from tests import fault_server as fs
 from tests.page_server import Page, PageServer
-from titlefetch.http.fetch import FetchOptions
+from titlefetch.options import FetchOptions
 from titlefetch.results import Failure
 from titlefetch.run.worker import get_title
 

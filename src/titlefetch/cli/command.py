@@ -17,12 +17,15 @@ from titlefetch._version import __version__
 from titlefetch.options import (
     BACKEND_NAMES,
     COLOR_MODES,
-    DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_REDIRECTS,
-    DEFAULT_USER_AGENT,
     HOST_SCHEMES,
+    ORDERS,
     OUTPUT_FORMATS,
     TRUST_STORES,
+    FetchOptions,
+    RunPlan,
+    default_of,
+    help_of,
+    shown_default_of,
 )
 
 HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
@@ -72,43 +75,31 @@ def _option(*names: str, **attrs: Any) -> Callable[[FC], FC]:
     return click.option(*names, cls=_Option, **attrs)
 
 
+def _option_of(
+    shape: type[FetchOptions | RunPlan], field: str, *names: str, **attrs: Any
+) -> Callable[[FC], FC]:
+    """A click option whose default and help are those of `field` in titlefetch.options."""
+    attrs.setdefault("help", help_of(shape, field))
+    attrs.setdefault("default", default_of(shape, field))
+    if not attrs.get("is_flag"):  # a flag's default is its absence
+        shown = shown_default_of(shape, field)
+        if isinstance(shown, str):  # words for a None default; click would bracket them
+            attrs["help"] += f"  [default: {shown}]"
+        attrs.setdefault("show_default", shown is True)
+    return _option(*names, **attrs)
+
+
 @click.command(
     help=HELP,
     context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": ENV_PREFIX},
 )
 # A Path type (never checked here) lets shell completion offer file names for SOURCE.
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...", type=click.Path(allow_dash=True))
-@_option(
-    "--backend",
-    type=click.Choice(BACKEND_NAMES),
-    default="thread",
-    show_default=True,
-    help="Run fetches in a pool of threads or of processes, or on a Dask cluster",
-)
-@_option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help="Dask scheduler for --backend dask, e.g. tcp://10.0.0.5:8786  [default: a local cluster]",
-)
-@_option(
-    "--workers",
-    "-w",
-    type=click.IntRange(min=1),
-    help="Concurrent fetches, whatever the backend  [default: 32]",
-)
-@_option(
-    "--processes",
-    type=click.IntRange(min=1),
-    help="Worker processes of --backend process or a local Dask cluster, sharing the "
-    "--workers  [default: one per core]",
-)
-@_option(
-    "--order",
-    type=click.Choice(["input", "completed"]),
-    default="input",
-    show_default=True,
-    help="Print results in input order, or as each fetch completes",
-)
+@_option_of(RunPlan, "backend", "--backend", type=click.Choice(BACKEND_NAMES))
+@_option_of(RunPlan, "scheduler_address", "--scheduler", metavar="ADDRESS")
+@_option_of(RunPlan, "workers", "--workers", "-w", type=click.IntRange(min=1))
+@_option_of(RunPlan, "processes", "--processes", type=click.IntRange(min=1))
+@_option_of(RunPlan, "order", "--order", type=click.Choice(ORDERS))
 @_option(
     "--format",
     "-f",
@@ -129,87 +120,35 @@ def _option(*names: str, **attrs: Any) -> Callable[[FC], FC]:
 @_option("--trace", is_flag=True, help="Log which process and thread fetched each URL")
 @_option("--quiet", "-q", is_flag=True, help="No summary line on stderr")
 @_option("--fail-fast", is_flag=True, help="Stop at the first failed URL")
-@_option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    help="Seconds allowed for each URL attempt, redirects included",
-)
-@_option(
+@_option_of(FetchOptions, "timeout", "--timeout", type=click.FloatRange(min=0, min_open=True))
+@_option_of(
+    FetchOptions,
+    "connect_timeout",
     "--connect-timeout",
     type=click.FloatRange(min=0, min_open=True),
-    default=5.0,
-    show_default=True,
-    help="Seconds allowed to open a connection",
 )
-@_option(
-    "--retries",
-    type=click.IntRange(min=0),
-    default=2,
-    show_default=True,
-    help="Retries after connection errors, timeouts, 408, 429, 502, 503 and 504",
-)
-@_option(
-    "--max-redirects",
-    type=click.IntRange(min=0),
-    default=DEFAULT_MAX_REDIRECTS,
-    show_default=True,
-    help="Redirects (and followed meta refreshes) to follow at most",
-)
-@_option(
-    "--follow-refresh",
-    is_flag=True,
-    help="Follow a meta refresh of up to 5 s, as a browser does, to report the target's title",
-)
-@_option(
-    "--max-bytes",
-    type=click.IntRange(min=1024),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
-    help="Body bytes to read at most while looking for the title",
-)
-@_option(
-    "--per-host",
-    type=click.IntRange(min=1),
-    default=8,
-    show_default=True,
-    help="Concurrent requests to one host at most",
-)
-@_option(
-    "--rate",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Requests per second at most, overall  [default: no limit]",
-)
-@_option("--user-agent", default=DEFAULT_USER_AGENT, help="User-Agent header to send")
-@_option(
+@_option_of(FetchOptions, "retries", "--retries", type=click.IntRange(min=0))
+@_option_of(FetchOptions, "max_redirects", "--max-redirects", type=click.IntRange(min=0))
+@_option_of(FetchOptions, "follow_refresh", "--follow-refresh", is_flag=True)
+@_option_of(FetchOptions, "max_bytes", "--max-bytes", type=click.IntRange(min=1024))
+@_option_of(FetchOptions, "per_host", "--per-host", type=click.IntRange(min=1))
+@_option_of(RunPlan, "rate", "--rate", type=click.FloatRange(min=0, min_open=True))
+# The default names titlefetch's version: shown in the docs, not in every --help.
+@_option_of(FetchOptions, "user_agent", "--user-agent", show_default=False)
+@_option_of(
+    FetchOptions,
+    "headers",
     "--header",
     "headers",
     multiple=True,
     metavar="'NAME: VALUE'",
+    show_default=False,
     allow_from_autoenv=False,  # an environment variable would split 'Name: value' at the space
-    help="Extra request header (repeatable)",
 )
 @_option("--insecure", is_flag=True, help="Do not verify TLS certificates")
-@_option(
-    "--ca-bundle",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Verify TLS certificates against this CA bundle",
-)
-@_option(
-    "--trust",
-    type=click.Choice(TRUST_STORES),
-    default="system",
-    show_default=True,
-    help="Certificates to verify against: the system's (as browsers), or certifi's bundle",
-)
-@_option(
-    "--scheme",
-    type=click.Choice(HOST_SCHEMES),
-    default="auto",
-    show_default=True,
-    help="Lines without a scheme: https, then http when https cannot connect (auto), or one",
-)
+@_option_of(FetchOptions, "ca_bundle", "--ca-bundle", type=click.Path(exists=True, dir_okay=False))
+@_option_of(FetchOptions, "trust", "--trust", type=click.Choice(TRUST_STORES))
+@_option_of(FetchOptions, "scheme", "--scheme", type=click.Choice(HOST_SCHEMES))
 @_option(
     "--resume",
     type=click.Path(dir_okay=False),
@@ -221,11 +160,12 @@ def _option(*names: str, **attrs: Any) -> Callable[[FC], FC]:
     default=None,
     help="Show progress on stderr  [default: when stderr is a terminal and results are not]",
 )
-@_option(
+@_option_of(
+    RunPlan,
+    "expect_status",
     "--expect-status",
     metavar="CODES",
     callback=lambda ctx, param, value: _statuses(value),
-    help="Final statuses (after redirects) that count as success, e.g. 200,404  [default: any 2xx]",
 )
 @_option(
     "--color",

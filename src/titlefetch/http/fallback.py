@@ -7,16 +7,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from titlefetch.errors import FetchError
+from titlefetch.http.clients import client_for
 from titlefetch.http.failures import is_unreachable
 from titlefetch.http.fetch import (
     BodyCheck,
-    FetchOptions,
     Page,
     RefreshCheck,
     RunHooks,
-    client_for,
     fetch_page,
 )
+from titlefetch.options import FetchOptions
 
 
 def fetch_first_reachable(

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urldefrag
 
 from titlefetch.errors import FetchError
-from titlefetch.http.clients import Client
-from titlefetch.http.clients import client_for as client_for  # what run/ imports from here
-from titlefetch.http.clients import close_clients as close_clients
+from titlefetch.http.clients import Client, client_for
 from titlefetch.http.deadline import Deadline
 from titlefetch.http.failures import FAILURES, RESPONSE, classify, timed_out
 from titlefetch.http.parser import ResponseError
@@ -27,38 +25,9 @@ from titlefetch.http.redirects import (
     refresh_target,
 )
 from titlefetch.http.transport import Response
-from titlefetch.options import (
-    DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_REDIRECTS,
-    DEFAULT_PER_HOST,
-    DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT,
-    DEFAULT_USER_AGENT,
-    HostScheme,
-    TrustStore,
-)
+from titlefetch.options import FetchOptions
 
 _CHUNK = 16 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class FetchOptions:
-    """How to fetch: picklable, so it crosses to process and cluster workers unchanged."""
-
-    timeout: float = DEFAULT_TIMEOUT
-    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
-    retries: int = DEFAULT_RETRIES
-    max_redirects: int = DEFAULT_MAX_REDIRECTS
-    max_bytes: int = DEFAULT_MAX_BYTES
-    user_agent: str = DEFAULT_USER_AGENT
-    headers: tuple[tuple[str, str], ...] = ()
-    verify: bool = True
-    ca_bundle: str | None = None
-    per_host: int = DEFAULT_PER_HOST
-    scheme: HostScheme = "auto"
-    trust: TrustStore = "system"  # when neither ca_bundle nor the environment names a bundle
-    follow_refresh: bool = False  # get_title follows a page's meta refresh (run/worker.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from titlefetch.errors import BackendUnavailable
-from titlefetch.options import DEFAULT_PER_HOST, DEFAULT_WORKERS
+from titlefetch.options import DEFAULT_PER_HOST, DEFAULT_WORKERS, PLAN
 from titlefetch.run.batching import BatchingExecutor
 from titlefetch.run.lanes import WAVES
 from titlefetch.run.processes import PoolShape, ProcessThreadPoolExecutor
@@ -84,7 +84,7 @@ class Backend:
     """Which executor a run makes, and how big: `workers` fetches at once, over `processes`
     worker processes (the process backend, a local Dask cluster; None: one per core)."""
 
-    name: str = "thread"
+    name: str = PLAN.backend
     workers: int = DEFAULT_WORKERS
     processes: int | None = None
     # A Dask cluster keeps --per-host itself: it runs a host's calls in batches.

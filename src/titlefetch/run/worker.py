@@ -15,15 +15,15 @@ from titlefetch.errors import FetchError
 from titlefetch.html.mime import can_have_title, media_type
 from titlefetch.html.refresh import followed_refresh, is_read_for_refresh
 from titlefetch.html.titles import PageTitle, TitleReader
+from titlefetch.http.clients import client_for
 from titlefetch.http.fallback import fetch_first_reachable
 from titlefetch.http.fetch import (
     BodyCheck,
-    FetchOptions,
     Page,
     RefreshCheck,
     RunHooks,
-    client_for,
 )
+from titlefetch.options import FetchOptions
 from titlefetch.results import Failure, TitleResult
 from titlefetch.run.lines import urls_to_try
 
