@@ -1,5 +1,5 @@
 """A run on the console: results to the output, trace, progress and summary to stderr,
-Ctrl-C and closed pipes. With cli.py it makes the command-line layer, the only click users.
+Ctrl-C and closed pipes. With command.py it makes the command-line layer, the only click users.
 """
 
 from __future__ import annotations

@@ -33,12 +33,12 @@ def launch(params: dict[str, Any]) -> None:
         answered, output, mode = _resume_plan(params)
         out = stack.enter_context(_open_output(output, mode))
         progress = progress_for(sources, settings.progress, out)
-        # Each fetch allocates thousands of short-lived objects; at the default threshold (700)
-        # the cyclic collector ran ~250 times on the rig's medium list, 0.15-0.22 s of CPU.
-        # At 10,000 it runs ~16 times, 0.09-0.11 s; memory stays flat (benchmarks/memory.py).
+        # Each fetch allocates thousands of short-lived objects, few of them in cycles: the
+        # cyclic collector need not run every 700 allocations; memory stays flat at 10,000
+        # (benchmarks/README.md, "Small costs in code").
         gc.set_threshold(10_000, 20, 20)
         # What exists now (modules, their functions and constants) lives until exit: frozen,
-        # no collection walks it again, the last one at exit included (~40 ms of 60).
+        # no collection walks it again, the last one at exit included.
         gc.freeze()
         try:
             code = run_and_write(lines, settings, out, answered=answered, progress=progress)

@@ -1,6 +1,6 @@
 """TitleResult -> output lines for each --format, and the trace and summary lines for stderr.
 
-Pure functions: cli.py decides where the lines go. No format lets a control character from a
+Pure functions: console.py decides where the lines go. No format lets a control character from a
 page or an input file reach a terminal raw, and text, the format for people, shows bidirectional
 controls escaped too: a title cannot reorder what a terminal shows.
 """

@@ -121,8 +121,8 @@ class Scheduler(Iterator[TitleResult]):
 
     def _read_and_submit(self) -> None:
         if self._read == 0:
-            # The first fetches start before the rest of the window is read: reading the
-            # first 2,048 lines of a long list held them back by ~25 ms.
+            # The first fetches start before the rest of the window is read, which would hold
+            # them back for as long as reading it takes.
             self._read_lines(min(self._schedule.in_flight, self._schedule.window))
             self._dispatcher.submit_ready()
         self._read_lines(self._schedule.window)
