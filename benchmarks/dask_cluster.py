@@ -83,7 +83,7 @@ def running_cluster(
     """A scheduler on `host` and `workers` workers of `threads` threads; worker i is started
     with worker_prefixes[i] in front (e.g. `ip netns exec NAME`) and its address then."""
     quiet: dict[str, object] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    # As the README advises for fetching: no statistical profiler sampling every thread's
+    # As docs/cluster.md advises for fetching: no statistical profiler sampling every thread's
     # stack 100 times a second (a sixth of a worker's CPU with titlefetch's threads).
     quiet["env"] = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
     with tempfile.TemporaryDirectory(prefix="titlefetch-dask-") as folder:

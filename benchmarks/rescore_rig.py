@@ -2,7 +2,7 @@
 titles set aside.
 
 The shared rig's expected titles give nginx's 404 pages none, while titlefetch reports an
-error page's own title beside its `http_4xx`/`http_5xx` error (README, Titles). This rescoring
+error page's own title beside its `http_4xx`/`http_5xx` error (docs/titles.md). This rescoring
 blanks the title of every jsonl record with such an error and scores again with the rig's own
 `score()`, so that the two counts show the difference is those pages and nothing else:
 

@@ -13,8 +13,7 @@ import pytest
 import titlefetch
 from tests.smoke_site import serve_site
 from titlefetch import Failure, TitleResult, TitleRun, UrlLine, fetch_titles
-from titlefetch.api import RunOptions
-from titlefetch.http.fetch import FetchOptions
+from titlefetch.options import FetchOptions, RunOptions
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +133,8 @@ def test_the_run_keeps_as_many_calls_submitted_as_the_executor_wants(
 ):
     # A thread starts a submitted fetch at once; a queued one would hold a --per-host slot
     # without running. A batching executor keeps --per-host itself.
-    from titlefetch.api import RunPlan, _schedule
+    from titlefetch.api import _schedule
+    from titlefetch.options import RunPlan
 
     schedule = _schedule(RunPlan(rate=rate), depth, 16, 8)
     assert (schedule.in_flight, schedule.per_host) == (in_flight, per_host)

@@ -92,3 +92,49 @@ def test_importing_the_package_or_its_records_loads_no_http_machinery():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+# What `--help` and `--version` may load: the command's own modules, never the run or the
+# HTTP and HTML stack, nor the libraries under them (#23: they started in 0.16-0.18 s).
+_MODULES_AFTER = """
+import sys
+from titlefetch.cli import main
+try:
+    main([sys.argv[1]])
+except SystemExit as exc:
+    print("exit", exc.code, file=sys.stderr)
+print("\\n".join(sorted(sys.modules)))
+"""
+_NOT_FOR_HELP = ("titlefetch.http", "titlefetch.html", "titlefetch.run", "titlefetch.api")
+_LIBRARIES = ("urllib3", "ssl", "certifi", "requests", "httptools", "bs4", "lxml")
+
+
+@pytest.mark.parametrize("option", ["--version", "--help", "-h"])
+def test_version_and_help_load_no_http_or_html_module(option):
+    done = subprocess.run(
+        [sys.executable, "-c", _MODULES_AFTER, option],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "exit 0" in done.stderr
+    modules = done.stdout.split("\n")
+    assert "titlefetch.cli.command" in modules  # the command did run
+    assert [name for name in modules if name.startswith(_NOT_FOR_HELP)] == []
+    assert [name for name in modules if name.split(".")[0] in _LIBRARIES] == []
+
+
+def test_a_fetch_loads_what_help_leaves_out(server: PageServer):
+    # The other side of the test above: the same check sees the stack when a run needs it.
+    url = server.add("/p", html_page("Loaded"))
+    done = subprocess.run(
+        [sys.executable, "-c", _MODULES_AFTER, url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "exit 0" in done.stderr
+    modules = done.stdout.split("\n")
+    assert "titlefetch.http.fetch" in modules
+    assert "titlefetch.html.titles" in modules

@@ -14,6 +14,7 @@ from titlefetch._version import __version__
 if TYPE_CHECKING:
     from titlefetch.api import TitleRun, fetch_titles
     from titlefetch.async_api import AsyncTitleRun, afetch_titles
+    from titlefetch.options import FetchOptions
     from titlefetch.results import Failure, TitleResult
     from titlefetch.run.lines import UrlLine
 
@@ -22,6 +23,7 @@ _EXPORTS = {
     "TitleRun": "titlefetch.api",
     "afetch_titles": "titlefetch.async_api",
     "AsyncTitleRun": "titlefetch.async_api",
+    "FetchOptions": "titlefetch.options",
     "Failure": "titlefetch.results",
     "TitleResult": "titlefetch.results",
     "UrlLine": "titlefetch.run.lines",
@@ -30,6 +32,7 @@ _EXPORTS = {
 __all__ = [
     "AsyncTitleRun",
     "Failure",
+    "FetchOptions",
     "TitleResult",
     "TitleRun",
     "UrlLine",

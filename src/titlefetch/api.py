@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal, TypedDict, Unpack
+from typing import Any, Unpack
 
-from titlefetch.http.fetch import FetchOptions, HostScheme
-from titlefetch.http.trust import TrustStore
+from titlefetch.options import ORDERS, PLAN, FetchOptions, Order, RunOptions, RunPlan
 from titlefetch.results import TitleResult
 from titlefetch.run.dispatch import Pool
 from titlefetch.run.executors import Backend, default_workers, make_executor, queue_depth
@@ -21,31 +19,6 @@ from titlefetch.run.scheduler import Check, Listeners, Schedule, Scheduler
 from titlefetch.run.worker import get_title, prepare_worker
 
 _FETCH_FIELDS = frozenset(field.name for field in dataclasses.fields(FetchOptions))
-
-
-class RunOptions(TypedDict, total=False):
-    """The keyword options of fetch_titles(): FetchOptions fields plus run-wide settings."""
-
-    timeout: float
-    connect_timeout: float
-    retries: int
-    max_redirects: int
-    max_bytes: int
-    user_agent: str
-    headers: tuple[tuple[str, str], ...]
-    verify: bool
-    ca_bundle: str | None
-    trust: TrustStore  # "system" (default) or "certifi", when no bundle is named
-    per_host: int
-    scheme: HostScheme  # what a line without a scheme is fetched as: "auto", "https", "http"
-    follow_refresh: bool  # follow a meta refresh of up to 5 s (--follow-refresh)
-    rate: float | None  # requests per second at most, overall
-    window: int | None  # input lines read ahead at most
-    processes: int | None  # worker processes of backend "process" or a local Dask cluster
-    on_fetched: Callable[[TitleResult], None] | None  # called once per fetch as it ends
-    before_waiting: Callable[[], None] | None  # called before the run waits for a fetch
-    expect_status: Collection[int] | None  # final statuses that count as success
-    answered: Iterable[str]  # URLs an earlier run printed (--resume): skipped as often
 
 
 class TitleRun(Iterator[TitleResult]):
@@ -120,28 +93,13 @@ class TitleRun(Iterator[TitleResult]):
         self.close()
 
 
-@dataclass(frozen=True, slots=True)
-class RunPlan:
-    """How a run goes, besides how each URL is fetched: where fetches run, the order and pace
-    of results, and which final statuses count as success."""
-
-    backend: str = "thread"
-    scheduler_address: str | None = None  # a running Dask scheduler, for backend "dask"
-    workers: int | None = None  # fetches in flight; None: the backend's default
-    processes: int | None = None  # worker processes (process, local dask); None: one per core
-    order: Literal["input", "completed"] = "input"
-    rate: float | None = None  # requests per second at most, overall
-    window: int | None = None  # input lines read ahead at most; None: from the workers
-    expect_status: frozenset[int] | None = None  # None: any 2xx
-
-
 def fetch_titles(
     urls: Iterable[str | UrlLine],
     *,
-    backend: str = "thread",
-    scheduler_address: str | None = None,
-    workers: int | None = None,
-    order: Literal["input", "completed"] = "input",
+    backend: str = PLAN.backend,
+    scheduler_address: str | None = PLAN.scheduler_address,
+    workers: int | None = PLAN.workers,
+    order: Order = PLAN.order,
     executor: Executor | None = None,
     **options: Unpack[RunOptions],
 ) -> TitleRun:
@@ -179,16 +137,16 @@ def fetch_titles(
 def prepare_run(
     urls: Iterable[str | UrlLine],
     *,
-    backend: str = "thread",
-    scheduler_address: str | None = None,
-    workers: int | None = None,
-    order: Literal["input", "completed"] = "input",
+    backend: str = PLAN.backend,
+    scheduler_address: str | None = PLAN.scheduler_address,
+    workers: int | None = PLAN.workers,
+    order: Order = PLAN.order,
     executor: Executor | None = None,
     **options: Unpack[RunOptions],
 ) -> Callable[[], TitleRun]:
     """fetch_titles()'s arguments, checked and gathered into the call that starts the run, for
     a caller that starts it later or in another thread."""
-    if order not in ("input", "completed"):
+    if order not in ORDERS:
         raise ValueError(f"order must be 'input' or 'completed', not {order!r}")
     on_fetched = options.pop("on_fetched", None)
     before_waiting = options.pop("before_waiting", None)

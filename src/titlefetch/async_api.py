@@ -18,9 +18,10 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import Executor
 from types import TracebackType
-from typing import Literal, Unpack
+from typing import Unpack
 
-from titlefetch.api import RunOptions, TitleRun, prepare_run
+from titlefetch.api import TitleRun, prepare_run
+from titlefetch.options import PLAN, Order, RunOptions
 from titlefetch.results import TitleResult
 from titlefetch.run.lines import UrlLine
 
@@ -32,10 +33,10 @@ _BUFFER = 256
 def afetch_titles(
     urls: Iterable[str | UrlLine],
     *,
-    backend: str = "thread",
-    scheduler_address: str | None = None,
-    workers: int | None = None,
-    order: Literal["input", "completed"] = "input",
+    backend: str = PLAN.backend,
+    scheduler_address: str | None = PLAN.scheduler_address,
+    workers: int | None = PLAN.workers,
+    order: Order = PLAN.order,
     executor: Executor | None = None,
     **options: Unpack[RunOptions],
 ) -> AsyncTitleRun:

@@ -1,7 +1,7 @@
 """Exceptions, and the stable error kinds a failed URL reports."""
 
 # The kinds a result's error can carry. They are part of the output format: scripts grep for
-# them, so a kind is never renamed. README.md documents each one.
+# them, so a kind is never renamed. docs/output.md documents each one.
 ERROR_KINDS = (
     "invalid_url",  # the line is neither an http(s) URL nor a host line, or its pattern is invalid
     "dns",  # the host name does not resolve

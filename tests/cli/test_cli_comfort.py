@@ -66,13 +66,14 @@ def test_color_always_colours_only_the_errors_of_text_output(site):
     assert result.exit_code == 1
     good, bad = result.stdout.splitlines()
     assert good == f"{site}/  Home page"
-    assert bad == f"{site}/missing  {RED}! http_4xx: HTTP 404\x1b[0m"
+    # The error page's own title beside its error, not in red: it is no error (#23).
+    assert bad == f"{site}/missing  {RED}! http_4xx: HTTP 404\x1b[0m (title: Not found)"
 
 
 @pytest.mark.parametrize("mode", ["auto", "never"])
 def test_a_pipe_gets_no_colour_unless_asked(site, mode):
     result = invoke("-q", "--color", mode, f"{site}/missing")
-    assert result.stdout == f"{site}/missing  ! http_4xx: HTTP 404\n"
+    assert result.stdout == f"{site}/missing  ! http_4xx: HTTP 404 (title: Not found)\n"
 
 
 @pytest.mark.parametrize("output_format", ["tsv", "csv", "jsonl", "junit"])
@@ -142,6 +143,8 @@ def test_command_line_options_win_over_the_environment(site):
         ("TITLEFETCH_WORKERS", "many", "'--workers' / '-w'"),
         ("TITLEFETCH_TIMEOUT", "-1", "'--timeout'"),
         ("TITLEFETCH_BACKEND", "fibers", "'--backend'"),
+        ("TITLEFETCH_FORMAT", "xml", "'--format' / '-f'"),
+        ("TITLEFETCH_TRACE", "maybe", "'--trace'"),
     ],
 )
 def test_a_bad_environment_default_is_a_usage_error(name, value, option):
@@ -149,6 +152,15 @@ def test_a_bad_environment_default_is_a_usage_error(name, value, option):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert f"Invalid value for {option}" in result.stderr
+    # #23: the value came from a variable, which the message names.
+    assert f"Invalid value for {option} (from {name}): " in result.stderr
+
+
+def test_a_bad_value_on_the_command_line_names_no_variable():
+    result = invoke("-w", "many", "http://127.0.0.1:9/", env={"TITLEFETCH_WORKERS": "4"})
+    assert result.exit_code == 2
+    assert "Invalid value for '--workers' / '-w': 'many'" in result.stderr
+    assert "TITLEFETCH_WORKERS" not in result.stderr
 
 
 def test_an_environment_format_does_not_block_resume(site, tmp_path):

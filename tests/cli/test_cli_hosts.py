@@ -15,7 +15,7 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch import fetch_titles
 from titlefetch.cli.command import main
-from titlefetch.http.fetch import close_clients
+from titlefetch.http.clients import close_clients
 
 
 @dataclass
@@ -116,6 +116,31 @@ def test_a_pinned_scheme_is_the_only_one_tried(hosts, scheme, expected):
     assert from_env.stdout.count('"title":"') == result.stdout.count('"title":"')
     overridden = invoke(hosts, "--scheme", "auto", stdin=lines[0], env={"TITLEFETCH_SCHEME": "x"})
     assert overridden.exit_code == 0
+
+
+def test_a_host_line_that_fails_on_both_schemes_says_what_each_met(hosts):
+    # #23: https meets a certificate nobody trusts (no --ca-bundle), then http meets a server
+    # that speaks only TLS: the certificate problem used to go unmentioned.
+    line = hosts.line(hosts.tls, "/")
+    result = CliRunner().invoke(main, [*FAST, "-f", "jsonl", "-q", line], input="")
+    assert result.exit_code == 1, result.stderr
+    [record] = records(result.stdout)
+    error = record["error"]
+    assert isinstance(error, dict)
+    assert error["kind"] == "reset"  # the answer of the scheme that answered: http
+    head, over, rest = error["message"].partition("; over https: tls: ")
+    assert over, error["message"]
+    assert rest.startswith("certificate not trusted")
+    assert head == "the server reset the connection"
+
+
+def test_a_bare_host_argument_is_fetched_as_a_host_line(hosts):
+    line = hosts.line(hosts.plain, "/")  # no such file here: #23
+    result = invoke(hosts, line, stdin="")
+    assert result.exit_code == 0, result.stderr
+    assert [outcome(record) for record in records(result.stdout)] == [
+        (line, f"http://{line}", "Plain", None)
+    ]
 
 
 def test_a_bad_scheme_in_the_environment_is_a_usage_error(hosts):

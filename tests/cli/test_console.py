@@ -8,7 +8,6 @@ import json
 import pytest
 
 from tests.page_server import html_page
-from titlefetch.api import RunPlan
 from titlefetch.cli.console import (
     EXIT_FAILED,
     EXIT_OK,
@@ -17,7 +16,7 @@ from titlefetch.cli.console import (
     progress_for,
     run_and_write,
 )
-from titlefetch.http.fetch import FetchOptions
+from titlefetch.options import FetchOptions, RunPlan
 from titlefetch.run.lines import UrlLine
 
 
@@ -30,6 +29,7 @@ def settings(output_format: str = "jsonl", **changes: object) -> RunSettings:
         "quiet": False,
         "fail_fast": False,
         "progress": False,
+        "color": "auto",
     }
     fields.update(changes)
     return RunSettings(**fields)  # type: ignore[arg-type]

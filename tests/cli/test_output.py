@@ -26,6 +26,7 @@ from titlefetch.cli.output import (
     summary_line,
     trace_lines,
 )
+from titlefetch.options import OUTPUT_FORMATS
 from titlefetch.results import Failure, TitleResult
 
 OK = TitleResult(url="http://a.test/", status=200, title="Plain title", pid=1, thread="t")
@@ -36,6 +37,34 @@ TRICKY = TitleResult(
 )
 FAILED = TitleResult(url="http://b.test/", status=404, error=Failure("http_4xx", "HTTP 404"))
 RAW_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        (FAILED, "http://b.test/  ! http_4xx: HTTP 404"),
+        (
+            TitleResult("http://b.test/", status=404, title="Gone", error=FAILED.error),
+            "http://b.test/  ! http_4xx: HTTP 404 (title: Gone)",
+        ),
+        (  # the mismatch's message quotes the title already
+            TitleResult(
+                "http://b.test/",
+                status=200,
+                title="About",
+                error=Failure("title_mismatch", "expected title matching 'Home', got 'About'"),
+            ),
+            "http://b.test/  ! title_mismatch: expected title matching 'Home', got 'About'",
+        ),
+    ],
+)
+def test_text_shows_an_error_pages_title_beside_its_error(result, expected):
+    # #23: jsonl, csv and Python had a 404 page's title; text, the format for people, did not.
+    assert format_text(result) == expected
+
+
+def test_every_format_of_the_option_has_a_formatter_or_is_the_report():
+    assert [*FORMATTERS, "junit"] == list(OUTPUT_FORMATS)
 
 
 @pytest.mark.parametrize("result", [OK, TRICKY, FAILED])

@@ -21,6 +21,45 @@ def test_a_url_argument_is_its_own_source():
     assert (line.url, line.source, line.problem) == ("https://example.test/", "argument", None)
 
 
+@pytest.mark.parametrize("host", ["example.com", "localhost:3000", "127.0.0.1:8080/x", "[::1]"])
+def test_a_bare_host_argument_is_a_host_line_when_no_such_file_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str
+):
+    monkeypatch.chdir(tmp_path)  # #23: `titlefetch example.com` fetches, as curl and httpx do
+    [line] = read_sources([host])
+    assert (line.url, line.source, line.line, line.problem) == (host, "argument", 1, None)
+
+
+def test_a_file_named_like_a_host_is_read_as_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "example.com").write_text("http://a.test/\n")
+    assert [line.url for line in read_sources(["example.com"])] == ["http://a.test/"]
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        (
+            "intranet",
+            "cannot read intranet: No such file or directory; nor is it a host to fetch: "
+            "not an http(s) URL or a host name (a name without a dot needs http://)",
+        ),
+        ("example.com:0", "nor is it a host to fetch: port 0 is not in 1-65535"),
+        ("urls.txt", "cannot read urls.txt: No such file or directory"),
+        ("lists/urls", "cannot read lists/urls: No such file or directory"),
+    ],
+)
+def test_an_argument_that_is_neither_a_file_nor_a_host_says_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argument: str, message: str
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SourceError) as caught:
+        read_sources([argument])
+    assert str(caught.value).endswith(message)
+
+
 def test_missing_file_fails_before_any_line_is_read(tmp_path: Path):
     good = tmp_path / "good.txt"
     good.write_text("http://a.test/\n")

@@ -11,7 +11,8 @@ import pytest
 
 from titlefetch.errors import FetchError
 from titlefetch.http import dns
-from titlefetch.http.fetch import FetchOptions, fetch_page
+from titlefetch.http.fetch import fetch_page
+from titlefetch.options import FetchOptions
 
 
 def stalled_resolver(seconds: float):

@@ -14,9 +14,10 @@ import trustme
 from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch.errors import FetchError
+from titlefetch.http.clients import close_clients
 from titlefetch.http.fallback import fetch_first_reachable
-from titlefetch.http.fetch import FetchOptions, close_clients
 from titlefetch.http.unreachable import REMEMBER_SECONDS, UnreachableOrigins
+from titlefetch.options import FetchOptions
 
 
 def has_title_end(body: bytes, content_types: object) -> bool:
@@ -138,7 +139,11 @@ def test_an_unreachable_https_is_not_retried_and_http_gets_the_retries():
             fetch_first_reachable(both_urls(port), options, is_enough=has_title_end)
         assert len(accepted) == 1 + 2  # https once; http and its one retry
     assert caught.value.kind == "timeout"
-    assert caught.value.message.startswith("no complete answer within 0.3s")  # http's
+    # http's failure, after its tries, and what https met (#23: both were said only when
+    # neither answered).
+    http, _, https = caught.value.message.partition("; over https: ")
+    assert http == "after 2 tries, no complete answer within 0.3s (raise --timeout)"
+    assert https.startswith("timeout: ")
 
 
 def test_when_neither_answers_the_https_failure_says_what_http_met(authority, options):
@@ -148,8 +153,8 @@ def test_when_neither_answers_the_https_failure_says_what_http_met(authority, op
     failure = caught.value
     assert (failure.kind, failure.stage, failure.final_url) == ("refused", "connect", None)
     assert failure.message == (
-        f"nothing accepts connections at 127.0.0.1:{port}; "
-        f"over http: refused: nothing accepts connections at 127.0.0.1:{port}"
+        f"nothing accepts connections at 127.0.0.1:{port}; "  # https: no retry, http's turn
+        f"over http: refused: after 2 tries, nothing accepts connections at 127.0.0.1:{port}"
     )
 
 

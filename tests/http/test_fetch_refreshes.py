@@ -15,8 +15,9 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from tests.page_server import Page
 from titlefetch.errors import FetchError
-from titlefetch.http.fetch import FetchOptions, RunHooks, fetch_page
 from titlefetch.http.fetch import Page as FetchedPage
+from titlefetch.http.fetch import RunHooks, fetch_page
+from titlefetch.options import FetchOptions
 
 OPTIONS = FetchOptions(retries=0, timeout=5)
 _MARK = re.compile(rb"refresh:(\S*)")

@@ -11,9 +11,10 @@ import pytest
 from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch.errors import FetchError
-from titlefetch.http.fetch import FetchOptions, fetch_page
+from titlefetch.http.fetch import fetch_page
 from titlefetch.http.proxies import ProxyPools
 from titlefetch.http.trust import Trust
+from titlefetch.options import FetchOptions
 
 URL = "http://example.test/"
 CERTIFI = Trust("openssl", "certifi", "", cafile=certifi.where())

@@ -11,12 +11,12 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch.errors import FetchError
 from titlefetch.http.deadline import Deadline
-from titlefetch.http.fetch import FetchOptions
 from titlefetch.http.origin import Origin
 from titlefetch.http.retries import RetryPolicy
 from titlefetch.http.transport import Transport, new_transport
 from titlefetch.http.transport import _Target as Target
 from titlefetch.http.trust import Trust
+from titlefetch.options import FetchOptions
 
 LIMITS = FetchOptions(timeout=5.0, connect_timeout=2.0)
 
@@ -161,6 +161,8 @@ def test_retries_are_spent_on_a_dropped_connection_then_its_error_stands(make, d
     assert (caught.value.kind, caught.value.stage) == ("reset", "response")
     assert server.hits["/page"] == 3
     assert sleeps == [0.0, 0.5]
+    # #23: the message says the time went on tries, as many as the server counted.
+    assert caught.value.message.startswith("after 3 tries, ")
 
 
 def test_a_503_is_retried_after_its_retry_after_and_the_last_one_stands(make, deadline):
@@ -199,6 +201,7 @@ def test_a_permanent_failure_is_not_retried(make, deadline):
             transport.get(url, {}, deadline)
     assert (caught.value.kind, caught.value.permanent) == ("too_large", True)
     assert (server.hits["/headers"], sleeps) == (1, [])
+    assert "tries" not in caught.value.message  # tried once: nothing to tell
 
 
 def test_nothing_listening_fails_at_the_connect_stage(transport, deadline):

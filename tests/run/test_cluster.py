@@ -39,7 +39,13 @@ def held(url: str) -> str:
 def in_process_cluster() -> Iterator[LocalCluster]:
     """Workers as threads of this process: quick to start, enough to test the executor."""
     with LocalCluster(
-        n_workers=1, threads_per_worker=4, processes=False, dashboard_address=None
+        n_workers=1,
+        threads_per_worker=4,
+        processes=False,
+        dashboard_address=None,
+        # Its health checks are served over HTTP even without a dashboard: on a random port,
+        # not 8787, which another Dask on the machine may hold (as run/cluster.py does).
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     ) as cluster:
         yield cluster
 

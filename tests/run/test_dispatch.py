@@ -5,7 +5,8 @@ from __future__ import annotations
 import queue
 from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 
-from titlefetch.http.fetch import FetchOptions, RunHooks
+from titlefetch.http.fetch import RunHooks
+from titlefetch.options import FetchOptions
 from titlefetch.results import TitleResult
 from titlefetch.run.dispatch import Dispatcher, Pool
 from titlefetch.run.jobs import Job

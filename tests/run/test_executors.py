@@ -9,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from titlefetch.errors import BackendUnavailable
+from titlefetch.options import BACKEND_NAMES
 from titlefetch.run.executors import (
-    BACKEND_NAMES,
+    BACKENDS,
     Backend,
     default_processes,
     default_workers,
@@ -23,6 +24,7 @@ from titlefetch.run.processes import ProcessThreadPoolExecutor
 
 def test_the_backends_are_threads_processes_and_a_cluster():
     assert BACKEND_NAMES == ("thread", "process", "dask")
+    assert (*BACKENDS, "dask") == BACKEND_NAMES  # the pools of this machine, then a cluster
 
 
 def test_a_thread_backend_runs_calls_in_this_process():

@@ -10,7 +10,8 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 
 from titlefetch.errors import WorkerLost
-from titlefetch.http.fetch import FetchOptions, RunHooks
+from titlefetch.http.fetch import RunHooks
+from titlefetch.options import FetchOptions
 from titlefetch.results import Failure, TitleResult
 from titlefetch.run.dispatch import Pool
 from titlefetch.run.jobs import Job

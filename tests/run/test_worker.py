@@ -13,7 +13,8 @@ import pytest
 
 from tests import fault_server as fs
 from tests.page_server import Page, PageServer
-from titlefetch.http.fetch import FetchOptions
+from titlefetch.options import FetchOptions
+from titlefetch.results import Failure
 from titlefetch.run.worker import get_title
 
 OPTIONS = FetchOptions(timeout=2, retries=0)
@@ -57,6 +58,27 @@ def test_http_trouble_becomes_an_error_kind(server, status, body, content_type, 
     assert result.error is not None
     assert result.error.kind == kind
     assert result.status == status
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "message"),
+    [
+        ("text/html", b"<html><body>no title here</body></html>", "the page has no <title>"),
+        ("text/html", b"<title></title><p>x", "the page's <title> is empty"),
+        ("text/html", b"<title> \t\n &#32; </title>", "the page's <title> is empty"),
+        (
+            "application/xhtml+xml",
+            b'<html xmlns="http://www.w3.org/1999/xhtml"><title>  </title></html>',
+            "the page's <title> is empty",
+        ),
+    ],
+)
+def test_an_empty_title_is_told_from_a_missing_one(server, content_type, body, message):
+    # #23: `<title>   </title>` said "the page has no <title>", sending one to look for a tag.
+    url = server.add("/page", Page(body, headers=(("Content-Type", content_type),)))
+    result = get_title(url, OPTIONS)
+    assert result.title is None
+    assert result.error == Failure("no_title", message)
 
 
 Arrange = Callable[[PageServer, contextlib.ExitStack], str]  # sets up a fault; returns its URL

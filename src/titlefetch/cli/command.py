@@ -1,45 +1,39 @@
-"""The titlefetch command: its options, and the wiring of sources, output and the run.
+"""The titlefetch command: its options, their help, and the call to launch.py that runs it.
 
-settings.py turns the options into the run's settings, console.py runs it on the console;
-with them this is the command-line layer, the only click user.
+It imports only click and the options' names and defaults, so `titlefetch --help` and
+`--version` start without loading the run, the HTTP or the HTML stack (launch.py does).
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import os
-import sys
-from collections.abc import Iterator, Sequence
-from typing import IO, Any
+from collections.abc import Callable
+from typing import Any
 
 import click
+from click.core import ParameterSource
+from click.decorators import FC
 
 from titlefetch._version import __version__
-from titlefetch.cli.console import EXIT_USAGE, progress_for, run_and_write
-from titlefetch.cli.output import (
+from titlefetch.options import (
+    BACKEND_NAMES,
     COLOR_MODES,
-    FORMATTERS,
-)
-from titlefetch.cli.resume import answered_urls, trim_partial_line
-from titlefetch.cli.settings import RunFailure, UsageFailure, given, settings_from, statuses_from
-from titlefetch.cli.sources import read_sources
-from titlefetch.errors import ClusterError, SourceError
-from titlefetch.http.fetch import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_REDIRECTS,
-    DEFAULT_USER_AGENT,
     HOST_SCHEMES,
+    ORDERS,
+    OUTPUT_FORMATS,
+    TRUST_STORES,
+    FetchOptions,
+    RunPlan,
+    default_of,
+    help_of,
+    shown_default_of,
 )
-from titlefetch.http.trust import TRUST_STORES
-from titlefetch.run.executors import BACKEND_NAMES
-from titlefetch.run.lines import UrlLine
 
 HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
 
-A SOURCE is a file with one URL per line, `-` for stdin, or a URL itself. With no SOURCE,
-URLs are read from stdin when it is not a terminal. A line without a scheme (example.com,
-host:8443/path) is fetched over https, and over http when https cannot connect (--scheme).
+A SOURCE is a file with one URL per line, `-` for stdin, or a URL or host name itself. With
+no SOURCE, URLs are read from stdin when it is not a terminal. A line without a scheme
+(example.com, host:8443/path) is fetched over https, and over http when https cannot connect
+(--scheme).
 
 A line `URL<TAB>REGEX` is a smoke check: the title must match REGEX.
 
@@ -58,169 +52,129 @@ default can come from the environment: TITLEFETCH_WORKERS=8, TITLEFETCH_FORMAT=j
 ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; options win
 
 
+def environment_variable(param: click.Option) -> str | None:
+    """The variable `param`'s default may come from, or None when it reads none."""
+    if not param.allow_from_autoenv or not param.expose_value:
+        return None
+    if isinstance(param.envvar, str):
+        return param.envvar
+    return f"{ENV_PREFIX}_{(param.name or '').upper()}"
+
+
+class _Option(click.Option):
+    """An option whose bad value, when it came from the environment, names the variable."""
+
+    def get_error_hint(self, ctx: click.Context | None) -> str:
+        hint = super().get_error_hint(ctx)
+        if ctx and ctx.get_parameter_source(self.name or "") is ParameterSource.ENVIRONMENT:
+            return f"{hint} (from {environment_variable(self)})"
+        return hint
+
+
+def _option(*names: str, **attrs: Any) -> Callable[[FC], FC]:
+    return click.option(*names, cls=_Option, **attrs)
+
+
+def _option_of(
+    shape: type[FetchOptions | RunPlan], field: str, *names: str, **attrs: Any
+) -> Callable[[FC], FC]:
+    """A click option whose default and help are those of `field` in titlefetch.options."""
+    attrs.setdefault("help", help_of(shape, field))
+    attrs.setdefault("default", default_of(shape, field))
+    if not attrs.get("is_flag"):  # a flag's default is its absence
+        shown = shown_default_of(shape, field)
+        if isinstance(shown, str):  # words for a None default; click would bracket them
+            attrs["help"] += f"  [default: {shown}]"
+        attrs.setdefault("show_default", shown is True)
+    return _option(*names, **attrs)
+
+
 @click.command(
     help=HELP,
     context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": ENV_PREFIX},
 )
 # A Path type (never checked here) lets shell completion offer file names for SOURCE.
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...", type=click.Path(allow_dash=True))
-@click.option(
-    "--backend",
-    type=click.Choice(BACKEND_NAMES),
-    default="thread",
-    show_default=True,
-    help="Run fetches in a pool of threads or of processes, or on a Dask cluster",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help="Dask scheduler for --backend dask, e.g. tcp://10.0.0.5:8786  [default: a local cluster]",
-)
-@click.option(
-    "--workers",
-    "-w",
-    type=click.IntRange(min=1),
-    help="Concurrent fetches, whatever the backend  [default: 32]",
-)
-@click.option(
-    "--processes",
-    type=click.IntRange(min=1),
-    help="Worker processes of --backend process or a local Dask cluster, sharing the "
-    "--workers  [default: one per core]",
-)
-@click.option(
-    "--order",
-    type=click.Choice(["input", "completed"]),
-    default="input",
-    show_default=True,
-    help="Print results in input order, or as each fetch completes",
-)
-@click.option(
+@_option_of(RunPlan, "backend", "--backend", type=click.Choice(BACKEND_NAMES))
+@_option_of(RunPlan, "scheduler_address", "--scheduler", metavar="ADDRESS")
+@_option_of(RunPlan, "workers", "--workers", "-w", type=click.IntRange(min=1))
+@_option_of(RunPlan, "processes", "--processes", type=click.IntRange(min=1))
+@_option_of(RunPlan, "order", "--order", type=click.Choice(ORDERS))
+@_option(
     "--format",
     "-f",
     "output_format",
     envvar=f"{ENV_PREFIX}_FORMAT",
-    type=click.Choice([*FORMATTERS, "junit"]),
+    type=click.Choice(OUTPUT_FORMATS),
     default="text",
     show_default=True,
     help="Output format; junit writes one JUnit XML report at the end",
 )
-@click.option(
+@_option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     default="-",
     help="Write results to this file instead of stdout",
 )
-@click.option("--trace", is_flag=True, help="Log which process and thread fetched each URL")
-@click.option("--quiet", "-q", is_flag=True, help="No summary line on stderr")
-@click.option("--fail-fast", is_flag=True, help="Stop at the first failed URL")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    help="Seconds allowed for each URL attempt, redirects included",
-)
-@click.option(
+@_option("--trace", is_flag=True, help="Log which process and thread fetched each URL")
+@_option("--quiet", "-q", is_flag=True, help="No summary line on stderr")
+@_option("--fail-fast", is_flag=True, help="Stop at the first failed URL")
+@_option_of(FetchOptions, "timeout", "--timeout", type=click.FloatRange(min=0, min_open=True))
+@_option_of(
+    FetchOptions,
+    "connect_timeout",
     "--connect-timeout",
     type=click.FloatRange(min=0, min_open=True),
-    default=5.0,
-    show_default=True,
-    help="Seconds allowed to open a connection",
 )
-@click.option(
-    "--retries",
-    type=click.IntRange(min=0),
-    default=2,
-    show_default=True,
-    help="Retries after connection errors, timeouts, 408, 429, 502, 503 and 504",
-)
-@click.option(
-    "--max-redirects",
-    type=click.IntRange(min=0),
-    default=DEFAULT_MAX_REDIRECTS,
-    show_default=True,
-    help="Redirects (and followed meta refreshes) to follow at most",
-)
-@click.option(
-    "--follow-refresh",
-    is_flag=True,
-    help="Follow a meta refresh of up to 5 s, as a browser does, to report the target's title",
-)
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(min=1024),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
-    help="Body bytes to read at most while looking for the title",
-)
-@click.option(
-    "--per-host",
-    type=click.IntRange(min=1),
-    default=8,
-    show_default=True,
-    help="Concurrent requests to one host at most",
-)
-@click.option(
-    "--rate",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Requests per second at most, overall  [default: no limit]",
-)
-@click.option("--user-agent", default=DEFAULT_USER_AGENT, help="User-Agent header to send")
-@click.option(
+@_option_of(FetchOptions, "retries", "--retries", type=click.IntRange(min=0))
+@_option_of(FetchOptions, "max_redirects", "--max-redirects", type=click.IntRange(min=0))
+@_option_of(FetchOptions, "follow_refresh", "--follow-refresh", is_flag=True)
+@_option_of(FetchOptions, "max_bytes", "--max-bytes", type=click.IntRange(min=1024))
+@_option_of(FetchOptions, "per_host", "--per-host", type=click.IntRange(min=1))
+@_option_of(RunPlan, "rate", "--rate", type=click.FloatRange(min=0, min_open=True))
+# The default names titlefetch's version: shown in the docs, not in every --help.
+@_option_of(FetchOptions, "user_agent", "--user-agent", show_default=False)
+@_option_of(
+    FetchOptions,
+    "headers",
     "--header",
     "headers",
     multiple=True,
     metavar="'NAME: VALUE'",
+    show_default=False,
     allow_from_autoenv=False,  # an environment variable would split 'Name: value' at the space
-    help="Extra request header (repeatable)",
 )
-@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates")
-@click.option(
-    "--ca-bundle",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Verify TLS certificates against this CA bundle",
-)
-@click.option(
-    "--trust",
-    type=click.Choice(TRUST_STORES),
-    default="system",
-    show_default=True,
-    help="Certificates to verify against: the system's (as browsers), or certifi's bundle",
-)
-@click.option(
-    "--scheme",
-    type=click.Choice(HOST_SCHEMES),
-    default="auto",
-    show_default=True,
-    help="Lines without a scheme: https, then http when https cannot connect (auto), or one",
-)
-@click.option(
+@_option("--insecure", is_flag=True, help="Do not verify TLS certificates")
+@_option_of(FetchOptions, "ca_bundle", "--ca-bundle", type=click.Path(exists=True, dir_okay=False))
+@_option_of(FetchOptions, "trust", "--trust", type=click.Choice(TRUST_STORES))
+@_option_of(FetchOptions, "scheme", "--scheme", type=click.Choice(HOST_SCHEMES))
+@_option(
     "--resume",
     type=click.Path(dir_okay=False),
     allow_from_autoenv=False,  # a mode for one run, not a default for every run
     help="Continue an interrupted run: skip URLs answered in this jsonl output, append the rest",
 )
-@click.option(
+@_option(
     "--progress/--no-progress",
     default=None,
     help="Show progress on stderr  [default: when stderr is a terminal and results are not]",
 )
-@click.option(
+@_option_of(
+    RunPlan,
+    "expect_status",
     "--expect-status",
     metavar="CODES",
-    callback=lambda ctx, param, value: statuses_from(value),
-    help="Final statuses (after redirects) that count as success, e.g. 200,404  [default: any 2xx]",
+    callback=lambda ctx, param, value: _statuses(value),
 )
-@click.option(
+@_option(
     "--color",
     type=click.Choice(COLOR_MODES),
     default="auto",
     show_default=True,
     help="Colour errors in text output: auto means on a terminal, unless NO_COLOR is set",
 )
-@click.option(
+@_option(
     "--demo",
     is_flag=True,
     allow_from_autoenv=False,
@@ -228,79 +182,12 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
 )
 @click.version_option(__version__, "--version", prog_name="titlefetch", allow_from_autoenv=False)
 def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
-    settings = settings_from(params)
-    with contextlib.ExitStack() as stack:
-        sources = _sources_from(params["sources"], params["demo"], stack)
-        lines = _open_sources(sources)
-        answered, output, mode = _resume_plan(params)
-        out = stack.enter_context(_open_output(output, mode))
-        progress = progress_for(sources, settings.progress, out)
-        # Each fetch allocates thousands of short-lived objects; at the default threshold (700)
-        # the cyclic collector ran ~250 times on the rig's medium list, 0.15-0.22 s of CPU.
-        # At 10,000 it runs ~16 times, 0.09-0.11 s; memory stays flat (benchmarks/memory.py).
-        gc.set_threshold(10_000, 20, 20)
-        # What exists now (modules, their functions and constants) lives until exit: frozen,
-        # no collection walks it again, the last one at exit included (~40 ms of 60).
-        gc.freeze()
-        try:
-            code = run_and_write(lines, settings, out, answered=answered, progress=progress)
-        except SourceError as exc:  # an input or --resume file that fails while being read
-            raise UsageFailure(str(exc)) from exc
-        except ClusterError as exc:  # at the start, or when a lost scheduler cannot be renewed
-            raise RunFailure(str(exc)) from exc
-    sys.exit(code)
+    from titlefetch.cli.launch import launch
+
+    launch(params)
 
 
-def _resume_plan(params: dict[str, Any]) -> tuple[Iterator[str], str, str]:
-    """The URLs to skip, the output path and its open mode, from --resume and --output."""
-    resume: str | None = params["resume"]
-    if resume is None:
-        return iter(()), params["output"], "w"
-    ctx = click.get_current_context()
-    if params["output_format"] != "jsonl" and given(ctx, "output_format"):
-        raise UsageFailure("--resume reads and appends jsonl; drop --format or use jsonl")
-    if params["output"] not in ("-", resume):
-        raise UsageFailure("--resume appends to its own file; drop --output")
-    if not os.path.exists(resume):
-        return iter(()), resume, "a"
-    try:
-        trim_partial_line(resume)
-        urls = answered_urls(resume)
-    except (OSError, SourceError) as exc:
-        raise UsageFailure(str(exc)) from exc
-    return urls, resume, "a"
+def _statuses(text: str | None) -> frozenset[int] | None:
+    from titlefetch.cli.settings import statuses_from
 
-
-def _sources_from(sources: Sequence[str], demo: bool, stack: contextlib.ExitStack) -> list[str]:
-    if demo:
-        from titlefetch.cli.demo import serve_demo_site
-
-        return [*sources, *stack.enter_context(serve_demo_site())]
-    if sources:
-        return list(sources)
-    if sys.stdin is None or sys.stdin.isatty():
-        ctx = click.get_current_context()
-        click.echo(ctx.get_usage(), err=True)
-        click.echo("Try 'titlefetch -h' for help; give a SOURCE or pipe URLs in.", err=True)
-        ctx.exit(EXIT_USAGE)
-    return ["-"]
-
-
-def _open_sources(sources: Sequence[str]) -> Iterator[UrlLine]:
-    try:
-        return read_sources(sources)
-    except SourceError as exc:
-        raise UsageFailure(str(exc)) from exc
-
-
-@contextlib.contextmanager
-def _open_output(path: str, mode: str) -> Iterator[IO[str]]:
-    if path == "-":
-        yield sys.stdout
-        return
-    try:
-        handle = open(path, mode, encoding="utf-8", newline="")  # noqa: SIM115
-    except OSError as exc:
-        raise UsageFailure(f"cannot write {path}: {exc.strerror or exc}") from exc
-    with handle:
-        yield handle
+    return statuses_from(text)

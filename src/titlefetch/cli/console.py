@@ -1,5 +1,5 @@
 """A run on the console: results to the output, trace, progress and summary to stderr,
-Ctrl-C and closed pipes. With cli.py it makes the command-line layer, the only click users.
+Ctrl-C and closed pipes. With command.py it makes the command-line layer, the only click users.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import IO
 
 import click
 
-from titlefetch.api import RunPlan, TitleRun, start_run
+from titlefetch.api import TitleRun, start_run
 from titlefetch.cli.output import (
     FORMATTERS,
     LINE_ENDINGS,
@@ -28,7 +28,7 @@ from titlefetch.cli.output import (
     wants_color,
 )
 from titlefetch.cli.sources import count_lines
-from titlefetch.http.fetch import FetchOptions
+from titlefetch.options import FetchOptions, RunPlan
 from titlefetch.results import TitleResult
 from titlefetch.run.lines import UrlLine
 
@@ -46,7 +46,7 @@ class RunSettings:
     quiet: bool
     fail_fast: bool
     progress: bool | None
-    color: str = "auto"
+    color: str
 
 
 @dataclass(slots=True)

@@ -1,6 +1,6 @@
 """TitleResult -> output lines for each --format, and the trace and summary lines for stderr.
 
-Pure functions: cli.py decides where the lines go. No format lets a control character from a
+Pure functions: console.py decides where the lines go. No format lets a control character from a
 page or an input file reach a terminal raw, and text, the format for people, shows bidirectional
 controls escaped too: a title cannot reorder what a terminal shows.
 """
@@ -72,10 +72,16 @@ def _columns(result: TitleResult) -> list[str]:
 
 
 def format_text(result: TitleResult) -> str:
-    """For people: the URL, then its title or what went wrong."""
+    """For people: the URL, then its title or what went wrong (and an error page's title).
+
+    >>> from titlefetch.results import Failure
+    >>> gone = Failure("http_4xx", "HTTP 404")
+    >>> format_text(TitleResult("https://a.test/x", title="Oops", error=gone))
+    'https://a.test/x  ! http_4xx: HTTP 404 (title: Oops)'
+    """
     if result.error is None:
         return f"{shown(result.url)}  {shown(result.title or '')}"
-    return f"{shown(result.url)}  ! {shown(error_text(result))}"
+    return f"{shown(result.url)}  ! {shown(error_text(result))}{_error_page_title(result)}"
 
 
 def format_tsv(result: TitleResult) -> str:
@@ -115,7 +121,6 @@ def format_jsonl(result: TitleResult) -> str:
 
 
 _RED, _RESET = "\x1b[31m", "\x1b[0m"
-COLOR_MODES = ("auto", "always", "never")
 
 
 def format_text_in_color(result: TitleResult) -> str:
@@ -127,7 +132,15 @@ def format_text_in_color(result: TitleResult) -> str:
     """
     if result.error is None:
         return format_text(result)
-    return f"{shown(result.url)}  {_RED}! {shown(error_text(result))}{_RESET}"
+    error = shown(error_text(result))
+    return f"{shown(result.url)}  {_RED}! {error}{_RESET}{_error_page_title(result)}"
+
+
+def _error_page_title(result: TitleResult) -> str:
+    # A 404 page's own title says which page answered (#23); a mismatch already quotes it.
+    if result.title is None or result.error is None or result.error.kind == "title_mismatch":
+        return ""
+    return f" (title: {shown(result.title)})"
 
 
 def wants_color(mode: str, *, is_terminal: bool, environ: Mapping[str, str]) -> bool:

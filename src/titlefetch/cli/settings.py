@@ -4,14 +4,14 @@ which fail in one line (UsageFailure)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import IO, Any
 
 import click
 
-from titlefetch.api import RunPlan
 from titlefetch.cli.console import EXIT_FAILED, EXIT_USAGE, RunSettings
 from titlefetch.errors import BackendUnavailable
-from titlefetch.http.fetch import FetchOptions
+from titlefetch.options import FetchOptions, RunPlan
 from titlefetch.run.executors import require_backend
 from titlefetch.run.expectations import parse_statuses
 
@@ -32,30 +32,21 @@ class RunFailure(UsageFailure):
 
 
 def settings_from(params: dict[str, Any]) -> RunSettings:
-    """The settings of a run from the command's option values (click's `params`)."""
+    """The settings of a run from the command's option values (click's `params`).
+
+    Each option named as its field in titlefetch.options goes there as it is; the others are
+    read here: --header, --insecure, --user-agent (checked), --scheduler and --backend.
+    """
     options = FetchOptions(
-        timeout=params["timeout"],
-        connect_timeout=params["connect_timeout"],
-        retries=params["retries"],
-        max_redirects=params["max_redirects"],
-        max_bytes=params["max_bytes"],
+        **_same_names(FetchOptions, params),
         user_agent=_header_value(params["user_agent"], "'--user-agent'"),
         headers=tuple(_parse_header(text) for text in params["headers"]),
         verify=not params["insecure"],
-        ca_bundle=params["ca_bundle"],
-        per_host=params["per_host"],
-        scheme=params["scheme"],
-        trust=params["trust"],
-        follow_refresh=params["follow_refresh"],
     )
     plan = RunPlan(
+        **_same_names(RunPlan, params),
         backend=_backend_from(params),
         scheduler_address=params["scheduler"],
-        workers=params["workers"],
-        processes=params["processes"],
-        order="completed" if params["order"] == "completed" else "input",
-        rate=params["rate"],
-        expect_status=params["expect_status"],
     )
     return RunSettings(
         plan=plan,
@@ -67,6 +58,14 @@ def settings_from(params: dict[str, Any]) -> RunSettings:
         progress=params["progress"],
         color=params["color"],
     )
+
+
+_READ_HERE = frozenset({"user_agent", "headers", "verify", "backend", "scheduler_address"})
+
+
+def _same_names(shape: type[FetchOptions | RunPlan], params: dict[str, Any]) -> dict[str, Any]:
+    names = {field.name for field in dataclasses.fields(shape)} - _READ_HERE
+    return {name: params[name] for name in names if name in params}
 
 
 def statuses_from(text: str | None) -> frozenset[int] | None:

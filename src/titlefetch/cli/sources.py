@@ -4,22 +4,41 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
 import sys
 from collections.abc import Iterable, Iterator
 
 from titlefetch.errors import SourceError
-from titlefetch.run.lines import UrlLine, is_url_argument, parse_lines, url_problem
+from titlefetch.run.lines import (
+    UrlLine,
+    host_line_problem,
+    is_url_argument,
+    parse_lines,
+    url_problem,
+)
 
 STDIN = "-"
+# A missing `urls.txt` is a typo of a file name, not the host urls.txt: no such TLD exists.
+_LIST_SUFFIXES = (".txt", ".csv", ".tsv", ".json", ".jsonl", ".lst", ".list", ".log")
+
+
+def is_line_argument(source: str) -> bool:
+    """Whether a command-line SOURCE is a line to fetch itself: a URL, or a host line (such as
+    example.com or host:8443/path) when no file of that name exists."""
+    if is_url_argument(source):
+        return True
+    if source == STDIN or os.path.lexists(source) or source.lower().endswith(_LIST_SUFFIXES):
+        return False
+    return host_line_problem(source) is None
 
 
 def read_source(source: str) -> Iterator[UrlLine]:
-    """Lazily read one SOURCE: a URL, `-` for stdin, or a file of URLs.
+    """Lazily read one SOURCE: a URL or host line, `-` for stdin, or a file of URLs.
 
     Raises:
         SourceError: the file cannot be read.
     """
-    if is_url_argument(source):
+    if is_line_argument(source):
         yield UrlLine(source, "argument", 1, url_problem(source))
     elif source == STDIN:
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
@@ -34,13 +53,23 @@ def read_source(source: str) -> Iterator[UrlLine]:
 
 def check_readable(source: str) -> None:
     """Raise SourceError now if the file SOURCE cannot be opened for reading."""
-    if source == STDIN or is_url_argument(source):
+    if source == STDIN or is_line_argument(source):
         return
     try:
         with open(source, "rb") as handle:
             handle.read(0)
     except OSError as exc:
-        raise SourceError(f"cannot read {source}: {exc.strerror or exc}") from exc
+        raise SourceError(
+            f"cannot read {source}: {exc.strerror or exc}{_nor_a_host(source)}"
+        ) from exc
+
+
+def _nor_a_host(source: str) -> str:
+    # Said only when the argument could have been meant as a host: a file name with a path
+    # or a list's suffix was meant as a file.
+    if os.sep in source or source.lower().endswith(_LIST_SUFFIXES) or os.path.lexists(source):
+        return ""
+    return f"; nor is it a host to fetch: {host_line_problem(source)}"
 
 
 def read_sources(sources: Iterable[str]) -> Iterator[UrlLine]:

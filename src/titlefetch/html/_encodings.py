@@ -145,7 +145,7 @@ def _meta_encoding(attributes: dict[str, str]) -> str | None:
 # locale's default, windows-1252 for en-US, and needs clear evidence to move away from it. We
 # use Firefox's detector, chardetng, built for the same job (legacy pages of the web without a
 # declaration) and measured closest to Chromium on hand-made pages in 31 encoding and language
-# pairs (README, "Titles"). One deliberate difference: valid UTF-8 is UTF-8 (Chromium shows
+# pairs (docs/titles.md). One deliberate difference: valid UTF-8 is UTF-8 (Chromium shows
 # mojibake there).
 
 # The detector reads this much from the first non-ASCII byte on: bounded cost, and a long

@@ -37,6 +37,7 @@ class PageTitle:
     encoding: str | None = None
     encoding_source: str | None = None
     gave_up: bool = False  # the markup cost more than the search's work budget (WorkBudget)
+    is_blank: bool = False  # a title element is there, but empty or only whitespace
     # False for an XML document that is neither XHTML nor SVG (RSS, Atom, ...): a kind of
     # document without titles, as an image is, rather than a page that lacks one.
     titled_kind: bool = True
@@ -75,10 +76,11 @@ def find_page_title(body: bytes, content_types: Sequence[str]) -> PageTitle:
         if not can_hold_a_title(decode(body[bom:], encoding.name)):
             return PageTitle(None, encoding.name, encoding.source, titled_kind=False)
         try:
-            title = as_shown(xml_title(body, content_types))
+            text = xml_title(body, content_types)
         except SearchAbandoned:
             return PageTitle(None, encoding.name, encoding.source, gave_up=True)
-        return PageTitle(title, encoding.name, encoding.source)
+        title = as_shown(text)
+        return PageTitle(title, encoding.name, encoding.source, is_blank=_is_blank(text, title))
     if is_html_type(kind):
         return _html_page_title(locate_html_title(body, content_types))
     return PageTitle(None)
@@ -91,8 +93,19 @@ def extract_title(body: bytes, content_types: Sequence[str]) -> str | None:
 
 def _html_page_title(found: HtmlTitle) -> PageTitle:
     encoding = html_encoding(found)
-    title = as_shown(html_title_text(found, encoding))
-    return PageTitle(title, encoding.name, encoding.source, gave_up=found.gave_up)
+    text = html_title_text(found, encoding)
+    title = as_shown(text)
+    return PageTitle(
+        title,
+        encoding.name,
+        encoding.source,
+        gave_up=found.gave_up,
+        is_blank=_is_blank(text, title),
+    )
+
+
+def _is_blank(text: str | None, shown: str | None) -> bool:
+    return text is not None and shown is None
 
 
 # An HTML document's title: where _tree.find_title puts it, and only its bytes decoded.

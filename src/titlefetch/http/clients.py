@@ -7,16 +7,13 @@ import os
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from titlefetch.http.codings import accept_encoding
 from titlefetch.http.retries import RetryPolicy
 from titlefetch.http.transport import Transport, new_transport
 from titlefetch.http.trust import Trust, choose_trust
 from titlefetch.http.unreachable import UnreachableOrigins
-
-if TYPE_CHECKING:
-    from titlefetch.http.fetch import FetchOptions
+from titlefetch.options import FetchOptions
 
 _clients: dict[FetchOptions, Client] = {}
 _clients_lock = threading.Lock()

@@ -7,16 +7,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from titlefetch.errors import FetchError
+from titlefetch.http.clients import client_for
 from titlefetch.http.failures import is_unreachable
 from titlefetch.http.fetch import (
     BodyCheck,
-    FetchOptions,
     Page,
     RefreshCheck,
     RunHooks,
-    client_for,
     fetch_page,
 )
+from titlefetch.options import FetchOptions
 
 
 def fetch_first_reachable(
@@ -37,8 +37,8 @@ def fetch_first_reachable(
     so is a name that does not resolve (the next URL has the same name).
 
     Raises:
-        FetchError: of the URL that answered; when none did, the first URL's, its message
-            telling what the others met.
+        FetchError: of the URL that answered, or when none did, of the first URL; its message
+            also tells what each other URL tried met.
     """
     missed: list[tuple[str, FetchError]] = []
     unreachable = client_for(options).unreachable
@@ -60,13 +60,13 @@ def fetch_first_reachable(
                 refresh=refresh,
             )
         except FetchError as failure:
-            if not _is_unanswered(failure):
-                raise
+            if not _is_unanswered(failure):  # this URL's answer: what the others met aside
+                raise _with_the_rest(failure, missed) from failure
             missed.append((url, failure))
             if not last and is_unreachable(failure):
                 unreachable.remember(url, failure)
             if last or failure.kind == "dns":
-                raise _first_with_the_rest(missed) from failure
+                raise _with_the_rest(missed[0][1], missed[1:]) from failure
     raise ValueError("no URL to fetch")
 
 
@@ -75,14 +75,15 @@ def _is_unanswered(failure: FetchError) -> bool:
     return is_unreachable(failure) or (failure.kind == "dns" and failure.redirects == 0)
 
 
-def _first_with_the_rest(missed: list[tuple[str, FetchError]]) -> FetchError:
-    first = missed[0][1]
-    if len(missed) == 1:
-        return first
-    others = "".join(
+def _with_the_rest(main: FetchError, others: list[tuple[str, FetchError]]) -> FetchError:
+    """`main`, its message also telling what each of the `others` (URL, failure) met."""
+    if not others:
+        return main
+    rest = "".join(
         f"; over {url.partition(':')[0]}: {failure.kind}: {failure.message}"
-        for url, failure in missed[1:]
+        for url, failure in others
     )
-    return FetchError(
-        first.kind, first.message + others, permanent=first.permanent, stage=first.stage
-    )
+    joined = FetchError(main.kind, main.message + rest, permanent=main.permanent, stage=main.stage)
+    joined.redirects, joined.refreshes = main.redirects, main.refreshes
+    joined.status, joined.final_url = main.status, main.final_url
+    return joined

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import urldefrag
 
-from titlefetch._version import __version__
 from titlefetch.errors import FetchError
-from titlefetch.http.clients import Client
-from titlefetch.http.clients import client_for as client_for  # what run/ imports from here
-from titlefetch.http.clients import close_clients as close_clients
+from titlefetch.http.clients import Client, client_for
 from titlefetch.http.deadline import Deadline
 from titlefetch.http.failures import FAILURES, RESPONSE, classify, timed_out
 from titlefetch.http.parser import ResponseError
@@ -29,35 +25,9 @@ from titlefetch.http.redirects import (
     refresh_target,
 )
 from titlefetch.http.transport import Response
-from titlefetch.http.trust import TrustStore
+from titlefetch.options import FetchOptions
 
-DEFAULT_USER_AGENT = f"titlefetch/{__version__} (+https://github.com/titlefetch/titlefetch)"
-DEFAULT_MAX_BYTES = 4 * 1024 * 1024
-DEFAULT_MAX_REDIRECTS = 20  # as Chromium and Firefox
 _CHUNK = 16 * 1024
-# What a host line (a list line without a scheme, run/lines.py) is fetched as: https and then
-# http when https cannot connect, or one of them only.
-HostScheme = Literal["auto", "https", "http"]
-HOST_SCHEMES: tuple[HostScheme, ...] = ("auto", "https", "http")
-
-
-@dataclass(frozen=True, slots=True)
-class FetchOptions:
-    """How to fetch: picklable, so it crosses to process and cluster workers unchanged."""
-
-    timeout: float = 10.0
-    connect_timeout: float = 5.0
-    retries: int = 2
-    max_redirects: int = DEFAULT_MAX_REDIRECTS
-    max_bytes: int = DEFAULT_MAX_BYTES
-    user_agent: str = DEFAULT_USER_AGENT
-    headers: tuple[tuple[str, str], ...] = ()
-    verify: bool = True
-    ca_bundle: str | None = None
-    per_host: int = 8
-    scheme: HostScheme = "auto"
-    trust: TrustStore = "system"  # when neither ca_bundle nor the environment names a bundle
-    follow_refresh: bool = False  # get_title follows a page's meta refresh (run/worker.py)
 
 
 @dataclass(frozen=True, slots=True)

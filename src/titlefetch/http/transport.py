@@ -105,6 +105,8 @@ class Transport:
             except FetchError as failure:
                 pause = self.policy.pause_after_failure(failure, retry)
                 if pause is None or (not retry_unreachable and is_unreachable(failure)):
+                    if retry > 1:  # the time spent is not a mystery: say it was tried again
+                        failure.message = f"after {retry} tries, {failure.message}"
                     raise
             else:
                 pause = self.policy.pause_after_status(

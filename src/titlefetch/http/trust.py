@@ -23,8 +23,8 @@ from typing import Literal
 
 from urllib3.util.ssl_ import create_urllib3_context
 
-TrustStore = Literal["system", "certifi"]
-TRUST_STORES: tuple[TrustStore, ...] = ("system", "certifi")
+from titlefetch.options import TrustStore
+
 OS_VERIFIER_PLATFORMS = ("darwin", "win32")  # sys.platform values; truststore is for them
 _HASHED_NAME = re.compile(r"[0-9a-fA-F]{8}\.[0-9]+")  # a CA in a c_rehash folder
 _FIX = "use --ca-bundle FILE with the CA that signed it, or --insecure"

@@ -21,7 +21,7 @@ import dask
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 
 from titlefetch.errors import ClusterError, WorkerLost
-from titlefetch.http.fetch import FetchOptions
+from titlefetch.options import FetchOptions
 from titlefetch.run.batch_runner import run_batch
 from titlefetch.run.batching import Batch, BatchingExecutor, Call
 from titlefetch.run.jobs import host_of

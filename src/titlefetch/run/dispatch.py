@@ -16,7 +16,8 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecu
 from dataclasses import dataclass
 from typing import Protocol
 
-from titlefetch.http.fetch import FetchOptions, RunHooks
+from titlefetch.http.fetch import RunHooks
+from titlefetch.options import FetchOptions
 from titlefetch.results import TitleResult
 from titlefetch.run.executors import starts_at_once
 from titlefetch.run.jobs import Job, host_of

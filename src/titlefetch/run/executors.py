@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from titlefetch.errors import BackendUnavailable
+from titlefetch.options import DEFAULT_PER_HOST, DEFAULT_WORKERS, PLAN
 from titlefetch.run.batching import BatchingExecutor
 from titlefetch.run.lanes import WAVES
 from titlefetch.run.processes import PoolShape, ProcessThreadPoolExecutor
@@ -22,9 +23,7 @@ BACKENDS: dict[str, type[PoolExecutor]] = {
     "thread": ThreadPoolExecutor,
     "process": ProcessThreadPoolExecutor,
 }
-BACKEND_NAMES = (*BACKENDS, "dask")  # the pools of this machine, then a Dask cluster
 DASK_INSTALL = "pip install 'titlefetch[dask]'"
-DEFAULT_WORKERS = 32
 
 
 def require_backend(backend: str) -> None:
@@ -85,10 +84,11 @@ class Backend:
     """Which executor a run makes, and how big: `workers` fetches at once, over `processes`
     worker processes (the process backend, a local Dask cluster; None: one per core)."""
 
-    name: str = "thread"
+    name: str = PLAN.backend
     workers: int = DEFAULT_WORKERS
     processes: int | None = None
-    per_host: int = 8  # a Dask cluster keeps --per-host itself: it runs a host's calls in batches
+    # A Dask cluster keeps --per-host itself: it runs a host's calls in batches.
+    per_host: int = DEFAULT_PER_HOST
     scheduler_address: str | None = None  # a running Dask scheduler; None: a local cluster
 
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
-from titlefetch.http.fetch import HostScheme
 from titlefetch.http.origin import Origin
+from titlefetch.options import FETCH, HostScheme
 from titlefetch.results import Failure, TitleResult
 from titlefetch.run.lines import UrlLine, urls_to_try
 from titlefetch.run.store import UrlStore
@@ -38,7 +38,7 @@ class Job:
 class JobTable:
     """The jobs of a run by URL, and the results of URLs already fetched (in a UrlStore)."""
 
-    def __init__(self, answered: Iterable[str] = (), scheme: HostScheme = "auto") -> None:
+    def __init__(self, answered: Iterable[str] = (), scheme: HostScheme = FETCH.scheme) -> None:
         self._scheme = scheme  # what a host line is fetched as first (for its host key)
         self._store = UrlStore()  # url -> result for repeated URLs; earlier answers
         self._store.add_answered(answered)
@@ -87,7 +87,7 @@ class JobTable:
         self._store.close()
 
 
-def host_of(url: str, scheme: HostScheme = "auto") -> str:
+def host_of(url: str, scheme: HostScheme = FETCH.scheme) -> str:
     """The key --per-host counts a URL's requests by: its origin's "host:port". A host line
     counts where its first try goes (`scheme` as --scheme says; a fallback moves it).
 

@@ -2,7 +2,7 @@
 
 A line is an http(s) URL, or a host line: a host name or address without a scheme
 (`example.com`, `shop.example.org:8443/sale`, `[::1]:8080`), fetched as https://… and, with
-the `auto` scheme, as http://… when https cannot connect (see http/schemes.py).
+the `auto` scheme, as http://… when https cannot connect (see http/fallback.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from titlefetch.http.origin import Origin
 
 if TYPE_CHECKING:
-    from titlefetch.http.fetch import HostScheme
+    from titlefetch.options import HostScheme
 
 _URL_PREFIXES = ("http://", "https://")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # \s: whitespace as str.isspace() sees it

@@ -6,11 +6,9 @@ Pure bookkeeping by sequence number, one per input line: no threads, no executor
 from __future__ import annotations
 
 from collections import deque
-from typing import Literal
 
+from titlefetch.options import Order
 from titlefetch.results import TitleResult
-
-Order = Literal["input", "completed"]
 
 
 class OutputOrder:

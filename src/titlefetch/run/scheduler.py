@@ -15,11 +15,12 @@ from concurrent.futures import BrokenExecutor, CancelledError
 from dataclasses import dataclass, field, replace
 
 from titlefetch.errors import WorkerLost
+from titlefetch.options import DEFAULT_PER_HOST, PLAN, Order
 from titlefetch.results import Failure, TitleResult
 from titlefetch.run.dispatch import Dispatcher, Pool
 from titlefetch.run.jobs import Job, JobTable
 from titlefetch.run.lines import UrlLine
-from titlefetch.run.ordering import Order, OutputOrder
+from titlefetch.run.ordering import OutputOrder
 from titlefetch.run.slots import HostSlots
 
 Check = Callable[[TitleResult, UrlLine], TitleResult]
@@ -32,10 +33,10 @@ _GATHER_SECONDS = 0.005  # how long completions may gather before they are handl
 class Schedule:
     """How lines become futures: order of results, read-ahead, concurrency and politeness."""
 
-    order: Order = "input"
+    order: Order = PLAN.order
     in_flight: int = 64  # futures submitted and not finished, at most
     window: int = 256  # lines read but not yet handed out, at most
-    per_host: int = 8  # futures for one host at once, at most
+    per_host: int = DEFAULT_PER_HOST  # futures for one host at once, at most
     rate: float | None = None  # submissions per second, overall
     clock: Clock = field(default=time.monotonic, compare=False)  # what --rate is timed by
 
@@ -120,8 +121,8 @@ class Scheduler(Iterator[TitleResult]):
 
     def _read_and_submit(self) -> None:
         if self._read == 0:
-            # The first fetches start before the rest of the window is read: reading the
-            # first 2,048 lines of a long list held them back by ~25 ms.
+            # The first fetches start before the rest of the window is read, which would hold
+            # them back for as long as reading it takes.
             self._read_lines(min(self._schedule.in_flight, self._schedule.window))
             self._dispatcher.submit_ready()
         self._read_lines(self._schedule.window)

@@ -20,15 +20,15 @@ from titlefetch.html import (
     is_read_for_refresh,
     media_type,
 )
+from titlefetch.http.clients import client_for
 from titlefetch.http.fallback import fetch_first_reachable
 from titlefetch.http.fetch import (
     BodyCheck,
-    FetchOptions,
     Page,
     RefreshCheck,
     RunHooks,
-    client_for,
 )
+from titlefetch.options import FetchOptions
 from titlefetch.results import Failure, TitleResult
 from titlefetch.run.lines import urls_to_try
 
@@ -131,6 +131,8 @@ def _title_failure(found: PageTitle, page: Page) -> Failure | None:
     size = len(page.body)
     if found.gave_up:
         return Failure("too_large", f"gave up: the markup of {size} bytes costs too much to search")
+    if found.is_blank:  # #23: not "no <title>", which sends one looking for a missing tag
+        return Failure("no_title", "the page's <title> is empty")
     if page.truncated:
         return Failure("too_large", f"no title in the first {size} bytes")
     return Failure("no_title", "the page has no <title>")
