@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
 
-from titlefetch.http.fetch import FetchOptions, HostScheme
+from titlefetch.http.fetch import FetchOptions, HostScheme, RenderMode
 from titlefetch.http.trust import TrustStore
+from titlefetch.render.browsers import find_browser
+from titlefetch.render.renderer import close_renderers
 from titlefetch.results import TitleResult
 from titlefetch.run.dispatch import Pool
 from titlefetch.run.executors import Backend, default_workers, make_executor, queue_depth
@@ -39,6 +41,10 @@ class RunOptions(TypedDict, total=False):
     per_host: int
     scheme: HostScheme  # what a line without a scheme is fetched as: "auto", "https", "http"
     follow_refresh: bool  # follow a meta refresh of up to 5 s (--follow-refresh)
+    render: RenderMode  # "never", "missing" (pages without a static title) or "always"
+    render_wait: float  # seconds a rendered page may take to set its title
+    render_workers: int  # pages open in the browser at once, per process
+    browser: str | None  # the Chromium to render with; None: found on PATH
     rate: float | None  # requests per second at most, overall
     window: int | None  # input lines read ahead at most
     processes: int | None  # worker processes of backend "process" or a local Dask cluster
@@ -59,9 +65,16 @@ class TitleRun(Iterator[TitleResult]):
         ...     titles = {result.url: result.title for result in run}
     """
 
-    def __init__(self, scheduler: Scheduler, owned_executor: Callable[[], Executor | None]):
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        owned_executor: Callable[[], Executor | None],
+        *,
+        renders: bool = False,
+    ):
         self._scheduler = scheduler
         self._owned_executor = owned_executor
+        self._renders = renders  # its fetches may start a browser in this process
 
     def __next__(self) -> TitleResult:
         try:
@@ -107,6 +120,8 @@ class TitleRun(Iterator[TitleResult]):
         executor = self._owned_executor()
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=True)
+        if self._renders:
+            close_renderers()
 
     def __enter__(self) -> TitleRun:
         return self
@@ -252,7 +267,8 @@ def start_run(
     depth = queue_depth(pool.executor, rate=plan.rate)
     schedule = _schedule(plan, depth, size, fetch.per_host)
     scheduler = Scheduler(as_lines(urls), pool, schedule, listeners=listeners, answered=answered)
-    return TitleRun(scheduler, lambda: owned[0] if owned else None)
+    renders = fetch.render != "never"
+    return TitleRun(scheduler, lambda: owned[0] if owned else None, renders=renders)
 
 
 def _checker(statuses: frozenset[int] | None) -> Check:
@@ -266,7 +282,10 @@ def _fetch_options(options: Mapping[str, Any]) -> FetchOptions:
     unknown = set(options) - _FETCH_FIELDS
     if unknown:
         raise TypeError(f"unexpected options: {', '.join(sorted(unknown))}")
-    return FetchOptions(**options)
+    fetch = FetchOptions(**options)
+    if fetch.render != "never":  # BrowserUnavailable before anything is fetched
+        fetch = dataclasses.replace(fetch, browser=find_browser(fetch.browser))
+    return fetch
 
 
 def _schedule(plan: RunPlan, depth: tuple[int, int], workers: int, per_host: int) -> Schedule:

@@ -30,6 +30,7 @@ from titlefetch.http.fetch import (
     DEFAULT_MAX_REDIRECTS,
     DEFAULT_USER_AGENT,
     HOST_SCHEMES,
+    RENDER_MODES,
 )
 from titlefetch.http.trust import TRUST_STORES
 from titlefetch.run.executors import BACKEND_NAMES
@@ -147,6 +148,33 @@ ENV_PREFIX = "TITLEFETCH"  # TITLEFETCH_WORKERS=8 is a default for --workers; op
     "--follow-refresh",
     is_flag=True,
     help="Follow a meta refresh of up to 5 s, as a browser does, to report the target's title",
+)
+@click.option(
+    "--render",
+    type=click.Choice(RENDER_MODES),
+    default="never",
+    show_default=True,
+    help="Open HTML pages in headless Chromium for the title JavaScript sets: pages without "
+    "a static title (missing), or every one (always)",
+)
+@click.option(
+    "--render-wait",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="Seconds a rendered page may take to set its title once parsed (within --timeout)",
+)
+@click.option(
+    "--render-workers",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Pages rendered at once, per process",
+)
+@click.option(
+    "--browser",
+    metavar="PATH",
+    help="Chromium or Chrome to render with  [default: chromium on PATH]",
 )
 @click.option(
     "--max-bytes",

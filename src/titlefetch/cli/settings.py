@@ -10,8 +10,9 @@ import click
 
 from titlefetch.api import RunPlan
 from titlefetch.cli.console import EXIT_FAILED, EXIT_USAGE, RunSettings
-from titlefetch.errors import BackendUnavailable
+from titlefetch.errors import BackendUnavailable, BrowserUnavailable
 from titlefetch.http.fetch import FetchOptions
+from titlefetch.render.browsers import find_browser
 from titlefetch.run.executors import require_backend
 from titlefetch.run.expectations import parse_statuses
 
@@ -47,6 +48,10 @@ def settings_from(params: dict[str, Any]) -> RunSettings:
         scheme=params["scheme"],
         trust=params["trust"],
         follow_refresh=params["follow_refresh"],
+        render=params["render"],
+        render_wait=params["render_wait"],
+        render_workers=params["render_workers"],
+        browser=_browser_from(params),
     )
     plan = RunPlan(
         backend=_backend_from(params),
@@ -91,6 +96,16 @@ def _backend_from(params: dict[str, Any]) -> str:
     except BackendUnavailable as exc:
         raise UsageFailure(str(exc)) from exc
     return backend
+
+
+def _browser_from(params: dict[str, Any]) -> str | None:
+    """The browser --render drives, checked before anything is fetched."""
+    if params["render"] == "never":
+        return None
+    try:
+        return find_browser(params["browser"])
+    except BrowserUnavailable as exc:
+        raise UsageFailure(str(exc)) from exc
 
 
 def _parse_header(text: str) -> tuple[str, str]:

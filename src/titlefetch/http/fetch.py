@@ -39,6 +39,9 @@ _CHUNK = 16 * 1024
 # http when https cannot connect, or one of them only.
 HostScheme = Literal["auto", "https", "http"]
 HOST_SCHEMES: tuple[HostScheme, ...] = ("auto", "https", "http")
+# Which pages a browser renders (run/worker.py): none, those without a static title, every one.
+RenderMode = Literal["never", "missing", "always"]
+RENDER_MODES: tuple[RenderMode, ...] = ("never", "missing", "always")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,11 @@ class FetchOptions:
     scheme: HostScheme = "auto"
     trust: TrustStore = "system"  # when neither ca_bundle nor the environment names a bundle
     follow_refresh: bool = False  # get_title follows a page's meta refresh (run/worker.py)
+    # --render: get_title opens HTML pages in a headless Chromium (run/worker.py, render/)
+    render: RenderMode = "never"
+    render_wait: float = 2.0  # seconds a rendered page may take to set a title once parsed
+    render_workers: int = 4  # pages open in the browser at once, per process
+    browser: str | None = None  # the Chromium to drive; None: found on PATH
 
 
 @dataclass(frozen=True, slots=True)
