@@ -1,4 +1,5 @@
-"""README.md mentions every option `titlefetch --help` lists, and its environment variable."""
+"""README.md or a page of docs/ mentions every option `titlefetch --help` lists, and its
+environment variable."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from click.testing import CliRunner
 
 from titlefetch.cli.command import ENV_PREFIX, main
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+
+
+def documentation() -> str:
+    """The README and the pages of docs/ (the manual), as one text."""
+    pages = [README, *sorted((ROOT / "docs").glob("**/*.md"))]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
 
 
 def long_options_in_help() -> list[str]:
@@ -42,12 +50,12 @@ def test_help_lists_the_options_this_test_relies_on():
 
 
 def test_every_option_in_help_is_mentioned_in_the_readme():
-    readme = README.read_text(encoding="utf-8")
+    readme = documentation()
     missing = [option for option in long_options_in_help() if not mentioned(option, readme)]
-    assert not missing, f"README.md does not mention: {', '.join(missing)}"
+    assert not missing, f"neither README.md nor docs/ mention: {', '.join(missing)}"
 
 
 def test_every_environment_variable_is_mentioned_in_the_readme():
-    readme = README.read_text(encoding="utf-8")
+    readme = documentation()
     missing = [name for name in environment_variables() if not mentioned(name, readme)]
-    assert not missing, f"README.md does not mention: {', '.join(missing)}"
+    assert not missing, f"neither README.md nor docs/ mention: {', '.join(missing)}"
