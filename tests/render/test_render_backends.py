@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.page_server import Page, PageServer
-from tests.processes import processes_with, wait_until_gone
+from tests.processes import children_of, processes_with, wait_until_gone
 from tests.render.conftest import needs_browser
 from tests.render.js_pages import chromium_titles, serve_pages
 from tests.test_backends import url_file
@@ -136,4 +136,25 @@ def test_a_closed_pipe_leaves_no_browser(server, tmp_path, backend):
         run.stderr.read()
         run.wait(timeout=60)
     assert run.returncode == 1
+    assert wait_until_gone(processes_with(mark)) == []
+
+
+def test_a_killed_worker_leaves_no_browser(server, tmp_path):
+    slow = [server.add(f"/slow{n}", _slow_page(n)) for n in range(24)]
+    environ, mark = marked_environment()
+    command = [
+        TITLEFETCH, "--backend", "process", "--processes", "2", "-w", "4", "--render", "missing",
+        "-f", "jsonl", url_file(tmp_path, slow),
+    ]  # fmt: skip
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ
+    ) as run:
+        assert run.stdout is not None and run.stderr is not None
+        run.stdout.readline()
+        workers = [pid for pid in children_of(run.pid) if any(children_of(pid))]
+        os.kill(workers[0], signal.SIGKILL)  # a worker with a browser (its driver) below it
+        rest, stderr = run.stdout.read(), run.stderr.read()
+        run.wait(timeout=60)
+    assert run.returncode in (0, 1), stderr
+    assert len(rest.splitlines()) == len(slow) - 1
     assert wait_until_gone(processes_with(mark)) == []
