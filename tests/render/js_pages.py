@@ -40,6 +40,7 @@ PAGES: dict[str, Page] = {
     ),
     "/never-sets": _html("<title>Kept as it is</title>", "<script>let n = 1 + 1;</script>"),
     "/untitled": _html("", "<script>let n = 1 + 1;</script>"),
+    "/bare": _html("<title> </title>", "<p>No script at all"),
     "/titled": _html("<title>Static title</title>"),
     # Bounded by the tests, not recorded: a real browser would spin or leave.
     "/loops": _html("<title>Static before the loop</title>", "<script>while (true) {}</script>"),

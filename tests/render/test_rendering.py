@@ -26,7 +26,8 @@ def site() -> Iterator[PageServer]:
 
 def results(site: PageServer, paths: list[str], **options: object) -> dict[str, TitleResult]:
     urls = [site.url(path) for path in paths]
-    with fetch_titles(urls, timeout=5, **options) as run:  # type: ignore[arg-type]
+    options.setdefault("timeout", 5)
+    with fetch_titles(urls, **options) as run:  # type: ignore[arg-type]
         return {result.url.removeprefix(site.base): result for result in run}
 
 
@@ -106,3 +107,24 @@ def test_a_page_that_leaves_and_opens_a_popup_stays_where_it_is(site):
     assert found["/leaves"].title == "Stayed"
     assert found["/leaves"].error is None
     assert site.hits["/elsewhere"] == 0 and site.hits["/popup"] == 0
+
+
+def test_the_asyncio_api_renders_too(site):
+    import asyncio
+
+    from titlefetch import afetch_titles
+
+    async def titles() -> list[str | None]:
+        urls = [site.url("/inline"), site.url("/titled")]
+        return [result.title async for result in afetch_titles(urls, render="missing")]
+
+    assert asyncio.run(titles()) == ["Set inline", "Static title"]
+
+
+def test_a_page_without_script_is_not_waited_for(site):
+    # --render-wait outlasts --timeout: only a page known to be done can end before both.
+    found = results(site, ["/bare", "/untitled"], render="missing", render_wait=60, timeout=3)
+    assert found["/bare"].rendered
+    assert found["/bare"].error is not None and found["/bare"].error.kind == "no_title"
+    untitled = found["/untitled"]  # a script could still set its title: cut at --timeout
+    assert untitled.error is not None and untitled.error.kind == "render_timeout"

@@ -83,8 +83,9 @@ async def render_page(
     browser: Browser, url: str, rules: PageRules, *, wait: float, timeout: float
 ) -> str:
     """Open `url` in a fresh context and return document.title once it has settled: the load
-    event came, and the title and the network were quiet for QUIET seconds (or, with no title
-    yet, `wait` seconds after the document was parsed). Raises TimeoutError when the page is
+    event came, and the title and the network were quiet for QUIET seconds (with no title
+    yet: and the page has no script that could set one, or `wait` seconds passed since the
+    document was parsed). Raises TimeoutError when the page is
     not parsed, or stops answering, within `timeout` seconds, and playwright's Error when the
     browser fails it."""
     loop = asyncio.get_running_loop()
@@ -123,13 +124,29 @@ async def _settled_title(watch: _Watch, wait: float, deadline: float) -> str:
         if title != last or watch.in_flight or not watch.loaded:
             last, quiet_since = title, now
         parsed_at = watch.parsed_at
-        if parsed_at is not None and (
-            (title and now - quiet_since >= QUIET) or now >= parsed_at + wait
-        ):
-            return title
+        if parsed_at is not None:
+            if now >= parsed_at + wait:
+                return title
+            is_quiet = now - quiet_since >= QUIET
+            if is_quiet and (title or not await _can_run_script(watch.page, deadline)):
+                return title
         if now >= deadline:
             raise TimeoutError
         await asyncio.sleep(min(_POLL, max(0.0, deadline - now)))
+
+
+# Whether anything in the page could still set a title: a script element, or an event
+# handler attribute (onload=...). A page with neither is done once loaded and quiet.
+_HAS_SCRIPT = (
+    "() => document.scripts.length > 0 || document.evaluate("
+    "\"boolean(//@*[starts-with(local-name(), 'on')])\", document, null, 3, null).booleanValue"
+)
+
+
+async def _can_run_script(page: Page, deadline: float) -> bool:
+    loop = asyncio.get_running_loop()
+    found = await asyncio.wait_for(page.evaluate(_HAS_SCRIPT), deadline - loop.time())
+    return bool(found)
 
 
 async def _close_popup(page: Page) -> None:
