@@ -72,9 +72,19 @@ def test_ctrl_c_leaves_no_browser(server, tmp_path, backend):
     slow = [server.add(f"/slow{n}", _slow_page(n)) for n in range(40)]
     environ, mark = marked_environment()
     command = [
-        TITLEFETCH, "--backend", backend, "-w", "4", "--render", "missing", "-f", "jsonl",
+        TITLEFETCH,
+        "--backend",
+        backend,
+        "-w",
+        "4",
+        "--render",
+        "missing",
+        "--timeout",
+        "30",
+        "-f",
+        "jsonl",
         url_file(tmp_path, slow),
-    ]  # fmt: skip
+    ]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ
     ) as run:
@@ -106,7 +116,16 @@ def _is_chromium(pid: int) -> bool:
 def test_a_missing_browser_is_a_usage_error_before_any_fetch(server: PageServer, tmp_path):
     url = server.add("/inline", Page(b"<title>x</title>"))
     run = subprocess.run(
-        [TITLEFETCH, "--render", "missing", "--browser", str(tmp_path / "no-chromium"), url],
+        [
+            TITLEFETCH,
+            "--render",
+            "missing",
+            "--timeout",
+            "30",
+            "--browser",
+            str(tmp_path / "no-chromium"),
+            url,
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -123,9 +142,19 @@ def test_a_closed_pipe_leaves_no_browser(server, tmp_path, backend):
     slow = [server.add(f"/slow{n}", _slow_page(n)) for n in range(40)]
     environ, mark = marked_environment()
     command = [
-        TITLEFETCH, "--backend", backend, "-w", "4", "--render", "missing", "-f", "tsv",
+        TITLEFETCH,
+        "--backend",
+        backend,
+        "-w",
+        "4",
+        "--render",
+        "missing",
+        "--timeout",
+        "30",
+        "-f",
+        "tsv",
         url_file(tmp_path, slow),
-    ]  # fmt: skip
+    ]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ
     ) as run:
@@ -143,9 +172,21 @@ def test_a_killed_worker_leaves_no_browser(server, tmp_path):
     slow = [server.add(f"/slow{n}", _slow_page(n)) for n in range(24)]
     environ, mark = marked_environment()
     command = [
-        TITLEFETCH, "--backend", "process", "--processes", "2", "-w", "4", "--render", "missing",
-        "-f", "jsonl", url_file(tmp_path, slow),
-    ]  # fmt: skip
+        TITLEFETCH,
+        "--backend",
+        "process",
+        "--processes",
+        "2",
+        "-w",
+        "4",
+        "--render",
+        "missing",
+        "--timeout",
+        "30",
+        "-f",
+        "jsonl",
+        url_file(tmp_path, slow),
+    ]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ
     ) as run:
