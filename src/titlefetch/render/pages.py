@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
-from playwright.async_api import Browser, BrowserContext, Frame, Page, Request, Route
+from playwright.async_api import Browser, Frame, Page, Request, Route
 from playwright.async_api import Error as PlaywrightError
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ BLOCKED_TYPES = frozenset({"image", "media", "font"})
 # The title is taken once it and the network have been quiet this long after the load event.
 QUIET = 0.5
 _POLL = 0.1
+_CLOSE_TIMEOUT = 5.0  # a context that does not close by then is left to the browser's close
 
 
 class _Watch:
@@ -30,6 +31,7 @@ class _Watch:
         self.loaded = False
         self.committed = False
         self.parsed_at: float | None = None  # the loop's time at DOMContentLoaded
+        self.has_script = False  # found once: script elements never make a page less scripted
         page.on("request", self._started)
         page.on("requestfinished", self._ended)
         page.on("requestfailed", self._ended)
@@ -85,12 +87,16 @@ async def render_page(
     """Open `url` in a fresh context and return document.title once it has settled: the load
     event came, and the title and the network were quiet for QUIET seconds (with no title
     yet: and the page has no script that could set one, or `wait` seconds passed since the
-    document was parsed). Raises TimeoutError when the page is
-    not parsed, or stops answering, within `timeout` seconds, and playwright's Error when the
-    browser fails it."""
+    document was parsed). Raises TimeoutError when the page is not parsed, or stops answering,
+    within `timeout` seconds, and playwright's Error when the browser fails it."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    context = await _new_context(browser, rules)
+    context = await browser.new_context(
+        accept_downloads=False,
+        extra_http_headers=dict(rules.headers),
+        ignore_https_errors=rules.ignore_tls_errors,
+        service_workers="block",  # a worker could outlive the page and load what it likes
+    )
     try:
         page = await context.new_page()
         context.on("page", _close_popup)  # from now on, any other page is a popup
@@ -101,17 +107,9 @@ async def render_page(
         await page.goto(url, wait_until="commit", timeout=timeout * 1000)
         return await _settled_title(watch, wait, deadline)
     finally:
-        await _close(context)
-
-
-async def _new_context(browser: Browser, rules: PageRules) -> BrowserContext:
-    context = await browser.new_context(
-        accept_downloads=False,
-        extra_http_headers=dict(rules.headers),
-        ignore_https_errors=rules.ignore_tls_errors,
-        service_workers="block",  # a worker could outlive the page and load what it likes
-    )
-    return context
+        # A page busy in a loop forever closes too: its renderer process is ended.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(context.close(), _CLOSE_TIMEOUT)
 
 
 async def _settled_title(watch: _Watch, wait: float, deadline: float) -> str:
@@ -128,7 +126,7 @@ async def _settled_title(watch: _Watch, wait: float, deadline: float) -> str:
             if now >= parsed_at + wait:
                 return title
             is_quiet = now - quiet_since >= QUIET
-            if is_quiet and (title or not await _can_run_script(watch.page, deadline)):
+            if is_quiet and (title or not await _can_run_script(watch, deadline)):
                 return title
         if now >= deadline:
             raise TimeoutError
@@ -143,17 +141,13 @@ _HAS_SCRIPT = (
 )
 
 
-async def _can_run_script(page: Page, deadline: float) -> bool:
-    loop = asyncio.get_running_loop()
-    found = await asyncio.wait_for(page.evaluate(_HAS_SCRIPT), deadline - loop.time())
-    return bool(found)
+async def _can_run_script(watch: _Watch, deadline: float) -> bool:
+    if not watch.has_script:
+        remaining = deadline - asyncio.get_running_loop().time()
+        watch.has_script = bool(await asyncio.wait_for(watch.page.evaluate(_HAS_SCRIPT), remaining))
+    return watch.has_script
 
 
 async def _close_popup(page: Page) -> None:
     with contextlib.suppress(PlaywrightError):  # it may be gone already
         await page.close()
-
-
-async def _close(context: BrowserContext) -> None:
-    # A page busy in a loop forever still closes: its renderer process is ended.
-    await context.close()

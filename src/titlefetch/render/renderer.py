@@ -10,6 +10,7 @@ in a long-lived process (a Dask worker) after IDLE seconds without a page.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Browser, Playwright
 
 IDLE = 30.0  # seconds without a page after which a process's browser is closed
+_STOP_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,9 @@ class Renderer:
         """Close the browser and stop the loop thread."""
         if self._loop.is_closed():
             return
-        asyncio.run_coroutine_threadsafe(self._stop_browser(), self._loop).result()
+        stopping = asyncio.run_coroutine_threadsafe(self._stop_browser(), self._loop)
+        with contextlib.suppress(TimeoutError):  # then the driver ends it as this process ends
+            stopping.result(timeout=_STOP_TIMEOUT)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
