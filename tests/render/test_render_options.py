@@ -4,11 +4,12 @@ found is a usage error in one line, before anything is fetched."""
 from __future__ import annotations
 
 import importlib.util
+import os
 
 import pytest
 from click.testing import CliRunner
 
-from tests.page_server import html_page
+from tests.page_server import Page, html_page
 from titlefetch import fetch_titles
 from titlefetch.cli.command import main
 from titlefetch.errors import BrowserUnavailable
@@ -60,3 +61,12 @@ def test_an_unknown_mode_is_a_usage_error(value):
     result = CliRunner().invoke(main, ["--render", value, "http://127.0.0.1:9/"])
     assert result.exit_code == 2
     assert "--render" in result.stderr
+
+
+@pytest.mark.skipif(not os.access("/bin/false", os.X_OK), reason="needs /bin/false")
+def test_a_browser_that_does_not_start_fails_the_page_with_render_failed(server):
+    url = server.add("/a", Page(b"<title></title><script>document.title = 'x'</script>"))
+    result = CliRunner().invoke(main, ["--render", "missing", "--browser", "/bin/false", url])
+    assert result.exit_code == 1
+    line = result.stdout.rstrip("\n")
+    assert line.startswith(f"{url}  ! render_failed: ") and "\n" not in line

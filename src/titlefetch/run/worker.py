@@ -141,12 +141,14 @@ def _rendered(url: str, fields: dict[str, object], options: FetchOptions) -> dic
     clock = time.perf_counter()
     job = RenderJob(url, wait=options.render_wait, timeout=options.timeout)
     rules = PageRules(options.headers, ignore_tls_errors=not options.verify)
+    changed: dict[str, object]
     try:
         browser = options.browser or find_browser()
         title = render_title(job, rules, browser=browser, workers=options.render_workers)
-    except (FetchError, BrowserUnavailable) as exc:
-        kind, message = getattr(exc, "kind", "render_failed"), str(exc)
-        changed: dict[str, object] = {"error": Failure(kind, message)}
+    except BrowserUnavailable as exc:  # fetch_titles() checks first; a direct call may not
+        changed = {"error": Failure("render_failed", str(exc))}
+    except FetchError as exc:
+        changed = {"error": Failure(exc.kind, exc.message)}
     else:
         changed = {"rendered": True}
         if title:
