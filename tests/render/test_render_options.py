@@ -69,4 +69,5 @@ def test_a_browser_that_does_not_start_fails_the_page_with_render_failed(server)
     result = CliRunner().invoke(main, ["--render", "missing", "--browser", "/bin/false", url])
     assert result.exit_code == 1
     line = result.stdout.rstrip("\n")
-    assert line.startswith(f"{url}  ! render_failed: ") and "\n" not in line
+    assert line.startswith(f"{url}  ! render_failed: /bin/false did not start: ")
+    assert line.endswith("(see --browser)")

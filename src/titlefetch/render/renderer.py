@@ -95,6 +95,10 @@ class Renderer:
 
         try:
             browser = await self._browser_started()
+        except Error as exc:
+            message = f"{self._path} did not start: {_first_line(exc.message)} (see --browser)"
+            raise FetchError("render_failed", message) from exc
+        try:
             return await render_page(browser, job.url, rules, wait=job.wait, timeout=job.timeout)
         except (TimeoutError, PageTimeout) as exc:  # the loop's wait, or playwright's
             message = f"the page did not settle in the browser within {job.timeout:g}s"
