@@ -39,3 +39,20 @@ def wait_until_gone(pids: list[int]) -> list[int]:
             return []
         time.sleep(0.05)
     return left
+
+
+def processes_with(variable: str) -> list[int]:
+    """The running processes whose environment has `variable` (NAME=value): a test marks the
+    command it starts with one, and finds every process started below it, even those that
+    left its tree (a browser's helpers)."""
+    needle = variable.encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                environ = Path(f"/proc/{entry}/environ").read_bytes()
+            except OSError:
+                continue
+            if needle in environ.split(b"\0") and is_running(int(entry)):
+                found.append(int(entry))
+    return found

@@ -10,6 +10,8 @@ from types import TracebackType
 from typing import Any, Unpack
 
 from titlefetch.options import ORDERS, PLAN, FetchOptions, Order, RunOptions, RunPlan
+from titlefetch.render.browsers import find_browser
+from titlefetch.render.renderer import close_renderers
 from titlefetch.results import TitleResult
 from titlefetch.run.dispatch import Pool
 from titlefetch.run.executors import Backend, default_workers, make_executor, queue_depth
@@ -32,9 +34,16 @@ class TitleRun(Iterator[TitleResult]):
         ...     titles = {result.url: result.title for result in run}
     """
 
-    def __init__(self, scheduler: Scheduler, owned_executor: Callable[[], Executor | None]):
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        owned_executor: Callable[[], Executor | None],
+        *,
+        renders: bool = False,
+    ):
         self._scheduler = scheduler
         self._owned_executor = owned_executor
+        self._renders = renders  # its fetches may start a browser in this process
 
     def __next__(self) -> TitleResult:
         try:
@@ -80,6 +89,8 @@ class TitleRun(Iterator[TitleResult]):
         executor = self._owned_executor()
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=True)
+        if self._renders:
+            close_renderers()
 
     def __enter__(self) -> TitleRun:
         return self
@@ -210,7 +221,8 @@ def start_run(
     depth = queue_depth(pool.executor, rate=plan.rate)
     schedule = _schedule(plan, depth, size, fetch.per_host)
     scheduler = Scheduler(as_lines(urls), pool, schedule, listeners=listeners, answered=answered)
-    return TitleRun(scheduler, lambda: owned[0] if owned else None)
+    renders = fetch.render != "never"
+    return TitleRun(scheduler, lambda: owned[0] if owned else None, renders=renders)
 
 
 def _checker(statuses: frozenset[int] | None) -> Check:
@@ -224,7 +236,10 @@ def _fetch_options(options: Mapping[str, Any]) -> FetchOptions:
     unknown = set(options) - _FETCH_FIELDS
     if unknown:
         raise TypeError(f"unexpected options: {', '.join(sorted(unknown))}")
-    return FetchOptions(**options)
+    fetch = FetchOptions(**options)
+    if fetch.render != "never":  # BrowserUnavailable before anything is fetched
+        fetch = dataclasses.replace(fetch, browser=find_browser(fetch.browser))
+    return fetch
 
 
 def _schedule(plan: RunPlan, depth: tuple[int, int], workers: int, per_host: int) -> Schedule:

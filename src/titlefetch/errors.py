@@ -22,6 +22,10 @@ ERROR_KINDS = (
     "status_mismatch",  # the final status is not one of --expect-status
     "title_mismatch",  # the title does not match the line's expected pattern (URL<TAB>REGEX)
     "cancelled",  # the run stopped before this URL was fetched
+    # --render: the page was not parsed, or stopped answering, in the browser within --timeout
+    # (its static title is kept), or the browser could not open it or crashed on it
+    "render_timeout",
+    "render_failed",
     "internal",  # a bug in titlefetch; please report it
 )
 
@@ -61,6 +65,10 @@ class FetchError(TitlefetchError):
 
 class BackendUnavailable(TitlefetchError):
     """A --backend whose optional dependency is not installed."""
+
+
+class BrowserUnavailable(TitlefetchError):
+    """--render without Playwright or without a Chromium to drive."""
 
 
 class ClusterError(TitlefetchError):

@@ -29,6 +29,10 @@ HOST_SCHEMES: tuple[HostScheme, ...] = ("auto", "https", "http")
 # What certificates are verified against when no bundle is named (http/trust.py).
 TrustStore = Literal["system", "certifi"]
 TRUST_STORES: tuple[TrustStore, ...] = ("system", "certifi")
+# Which pages a browser renders (run/worker.py, render/): none, those without a static title,
+# every one.
+RenderMode = Literal["never", "missing", "always"]
+RENDER_MODES: tuple[RenderMode, ...] = ("never", "missing", "always")
 BACKEND_NAMES = ("thread", "process", "dask")  # the pools of this machine, then a Dask cluster
 # --format: the line formats of cli/output.py, then junit, a report written at the end
 OUTPUT_FORMATS = ("text", "tsv", "csv", "jsonl", "junit")
@@ -83,6 +87,20 @@ class FetchOptions:
     follow_refresh: bool = _option(
         False, "Follow a meta refresh of up to 5 s, as a browser does, to report the target's title"
     )
+    # get_title opens HTML pages in a headless Chromium (run/worker.py, render/).
+    render: RenderMode = _option(
+        "never",
+        "Open HTML pages in headless Chromium for the title JavaScript sets: pages without "
+        "a static title (missing), or every one (always)",
+    )
+    render_wait: float = _option(
+        2.0, "Seconds a rendered page may take to set its title once parsed (within --timeout)"
+    )
+    render_workers: int = _option(4, "Pages rendered at once, per process")
+    # The Chromium to drive; None: found on PATH (render/browsers.py).
+    browser: str | None = _option(
+        None, "Chromium or Chrome to render with", shown="chromium on PATH"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +152,10 @@ class RunOptions(TypedDict, total=False):
     per_host: int
     scheme: HostScheme  # what a line without a scheme is fetched as: "auto", "https", "http"
     follow_refresh: bool  # follow a meta refresh of up to 5 s (--follow-refresh)
+    render: RenderMode  # "never" (default), "missing" or "always" (--render)
+    render_wait: float  # seconds a rendered page may take to set its title (--render-wait)
+    render_workers: int  # pages rendered at once, per process (--render-workers)
+    browser: str | None  # the Chromium to render with; None: found on PATH (--browser)
     rate: float | None  # requests per second at most, overall
     window: int | None  # input lines read ahead at most
     processes: int | None  # worker processes of backend "process" or a local Dask cluster

@@ -36,6 +36,9 @@ class TitleResult:
     process: str | None = None
     thread: str | None = None
     worker: str | None = None  # the cluster worker's address, with the dask backend
+    rendered: bool = False  # the title is the one a browser showed with JavaScript on (--render)
+    static_title: str | None = None  # the title without JavaScript, of a page sent to the browser
+    render_ms: float | None = None  # time the page spent in the browser, waiting for it included
     source: str | None = None  # the input file the URL came from ("<stdin>", "argument")
     line: int | None = None  # its line number there
 

@@ -20,6 +20,7 @@ from titlefetch.options import (
     HOST_SCHEMES,
     ORDERS,
     OUTPUT_FORMATS,
+    RENDER_MODES,
     TRUST_STORES,
     FetchOptions,
     RunPlan,
@@ -130,6 +131,10 @@ def _option_of(
 @_option_of(FetchOptions, "retries", "--retries", type=click.IntRange(min=0))
 @_option_of(FetchOptions, "max_redirects", "--max-redirects", type=click.IntRange(min=0))
 @_option_of(FetchOptions, "follow_refresh", "--follow-refresh", is_flag=True)
+@_option_of(FetchOptions, "render", "--render", type=click.Choice(RENDER_MODES))
+@_option_of(FetchOptions, "render_wait", "--render-wait", type=click.FloatRange(min=0))
+@_option_of(FetchOptions, "render_workers", "--render-workers", type=click.IntRange(min=1))
+@_option_of(FetchOptions, "browser", "--browser", metavar="PATH")
 @_option_of(FetchOptions, "max_bytes", "--max-bytes", type=click.IntRange(min=1024))
 @_option_of(FetchOptions, "per_host", "--per-host", type=click.IntRange(min=1))
 @_option_of(RunPlan, "rate", "--rate", type=click.FloatRange(min=0, min_open=True))

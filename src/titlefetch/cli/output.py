@@ -182,6 +182,8 @@ def trace_lines(result: TitleResult, run_started: float) -> tuple[str, str]:
     url = shown(result.url)  # stderr is for people too
     offset = result.started - run_started
     outcome = "ok" if result.error is None else result.error.kind
+    if result.render_ms is not None:  # --render sent it to the browser
+        outcome += f" rendered in {result.render_ms / 1000:.3f}s"
     start = f"trace: start {url} {_where(result)} at +{offset:.3f}s"
     end = f"trace: end   {url} {_where(result)} {result.elapsed_ms / 1000:.3f}s {outcome}"
     return start, end

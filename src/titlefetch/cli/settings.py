@@ -10,8 +10,9 @@ from typing import IO, Any
 import click
 
 from titlefetch.cli.console import EXIT_FAILED, EXIT_USAGE, RunSettings
-from titlefetch.errors import BackendUnavailable
+from titlefetch.errors import BackendUnavailable, BrowserUnavailable
 from titlefetch.options import FetchOptions, RunPlan
+from titlefetch.render.browsers import find_browser
 from titlefetch.run.executors import require_backend
 from titlefetch.run.expectations import parse_statuses
 
@@ -35,13 +36,15 @@ def settings_from(params: dict[str, Any]) -> RunSettings:
     """The settings of a run from the command's option values (click's `params`).
 
     Each option named as its field in titlefetch.options goes there as it is; the others are
-    read here: --header, --insecure, --user-agent (checked), --scheduler and --backend.
+    read here: --header, --insecure, --user-agent (checked), --browser (found), --scheduler and
+    --backend.
     """
     options = FetchOptions(
         **_same_names(FetchOptions, params),
         user_agent=_header_value(params["user_agent"], "'--user-agent'"),
         headers=tuple(_parse_header(text) for text in params["headers"]),
         verify=not params["insecure"],
+        browser=_browser_from(params),
     )
     plan = RunPlan(
         **_same_names(RunPlan, params),
@@ -60,7 +63,9 @@ def settings_from(params: dict[str, Any]) -> RunSettings:
     )
 
 
-_READ_HERE = frozenset({"user_agent", "headers", "verify", "backend", "scheduler_address"})
+_READ_HERE = frozenset(
+    {"user_agent", "headers", "verify", "backend", "scheduler_address", "browser"}
+)
 
 
 def _same_names(shape: type[FetchOptions | RunPlan], params: dict[str, Any]) -> dict[str, Any]:
@@ -90,6 +95,16 @@ def _backend_from(params: dict[str, Any]) -> str:
     except BackendUnavailable as exc:
         raise UsageFailure(str(exc)) from exc
     return backend
+
+
+def _browser_from(params: dict[str, Any]) -> str | None:
+    """The browser --render drives, checked before anything is fetched."""
+    if params["render"] == "never":
+        return None
+    try:
+        return find_browser(params["browser"])
+    except BrowserUnavailable as exc:
+        raise UsageFailure(str(exc)) from exc
 
 
 def _parse_header(text: str) -> tuple[str, str]:

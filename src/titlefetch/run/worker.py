@@ -11,12 +11,13 @@ import threading
 import time
 from collections.abc import Sequence
 
-from titlefetch.errors import FetchError
+from titlefetch.errors import BrowserUnavailable, FetchError
 from titlefetch.html import (
     PageTitle,
     TitleReader,
     can_have_title,
     followed_refresh,
+    is_html_type,
     is_read_for_refresh,
     media_type,
 )
@@ -29,6 +30,8 @@ from titlefetch.http.fetch import (
     RunHooks,
 )
 from titlefetch.options import FetchOptions
+from titlefetch.render.browsers import find_browser
+from titlefetch.render.renderer import PageRules, RenderJob, render_title
 from titlefetch.results import Failure, TitleResult
 from titlefetch.run.lines import urls_to_try
 
@@ -51,6 +54,8 @@ def get_title(url: str, options: FetchOptions, hooks: RunHooks | None = None) ->
             urls, options, is_enough=is_enough, hooks=hooks, refresh=refresh
         )
         fields = _describe(page, reader)
+        if _is_to_render(page, fields, options):
+            fields.update(_rendered(page.final_url, fields, options))
     except FetchError as exc:  # with how far its redirect chain got, when it got anywhere
         fields = {"error": Failure(exc.kind, exc.message), "redirects": exc.redirects}
         fields.update(status=exc.status, final_url=exc.final_url, refreshes=exc.refreshes)
@@ -120,6 +125,42 @@ def _describe(page: Page, reader: TitleReader) -> dict[str, object]:
         failure = failure or _title_failure(found, page)
     fields["error"] = failure
     return fields
+
+
+def _is_to_render(page: Page, fields: dict[str, object], options: FetchOptions) -> bool:
+    """Whether --render sends this page to the browser: an HTML page with a 2xx status, and,
+    unless every one is (always), only when it has no title without JavaScript (missing)."""
+    if options.render == "never" or not 200 <= page.status < 300:
+        return False
+    if not is_html_type(media_type(page.content_types)):
+        return False
+    failure = fields["error"]
+    if failure is None:
+        return options.render == "always"
+    return isinstance(failure, Failure) and failure.kind == "no_title"
+
+
+def _rendered(url: str, fields: dict[str, object], options: FetchOptions) -> dict[str, object]:
+    """The fields a page's rendering changes: its title is the browser's unless that is
+    empty; a render that fails keeps the static title and reports why."""
+    static = fields.get("title")
+    clock = time.perf_counter()
+    job = RenderJob(url, wait=options.render_wait, timeout=options.timeout)
+    rules = PageRules(options.headers, ignore_tls_errors=not options.verify)
+    changed: dict[str, object]
+    try:
+        browser = options.browser or find_browser()
+        title = render_title(job, rules, browser=browser, workers=options.render_workers)
+    except BrowserUnavailable as exc:  # fetch_titles() checks first; a direct call may not
+        changed = {"error": Failure("render_failed", str(exc))}
+    except FetchError as exc:
+        changed = {"error": Failure(exc.kind, exc.message)}
+    else:
+        changed = {"rendered": True}
+        if title:
+            changed.update(title=title, error=None)
+    render_ms = round((time.perf_counter() - clock) * 1000, 1)
+    return {**changed, "static_title": static, "render_ms": render_ms}
 
 
 def _title_failure(found: PageTitle, page: Page) -> Failure | None:

@@ -1,0 +1,1 @@
+"""Titles that JavaScript sets: pages opened in a headless Chromium (--render)."""
