@@ -86,7 +86,7 @@ def test_importing_the_package_or_its_records_loads_no_http_machinery():
     # The records cross into every layer (a Dask client unpickles them); the package's own
     # names load on first use. Neither may drag in urllib3 or the HTTP/HTML layers (issue 15).
     code = (
-        "import sys, titlefetch, titlefetch.results; "
+        "import sys, titlefetch, titlefetch._results; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('urllib3', 'requests')"
         " or m.startswith(('titlefetch.http', 'titlefetch.html', 'titlefetch.run'))))"
     )
@@ -105,7 +105,7 @@ except SystemExit as exc:
     print("exit", exc.code, file=sys.stderr)
 print("\\n".join(sorted(sys.modules)))
 """
-_NOT_FOR_HELP = ("titlefetch.http", "titlefetch.html", "titlefetch.run", "titlefetch.api")
+_NOT_FOR_HELP = ("titlefetch.http", "titlefetch.html", "titlefetch.run", "titlefetch._api")
 _LIBRARIES = ("urllib3", "ssl", "certifi", "requests", "httptools", "bs4", "lxml")
 
 
@@ -137,4 +137,4 @@ def test_a_fetch_loads_what_help_leaves_out(server: PageServer):
     assert "exit 0" in done.stderr
     modules = done.stdout.split("\n")
     assert "titlefetch.http.fetch" in modules
-    assert "titlefetch.html.titles" in modules
+    assert "titlefetch.html._titles" in modules

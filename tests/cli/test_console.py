@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.page_server import html_page
+from titlefetch._options import FetchOptions, RunPlan
 from titlefetch.cli.console import (
     EXIT_FAILED,
     EXIT_OK,
@@ -16,7 +17,6 @@ from titlefetch.cli.console import (
     progress_for,
     run_and_write,
 )
-from titlefetch.options import FetchOptions, RunPlan
 from titlefetch.run.lines import UrlLine
 
 

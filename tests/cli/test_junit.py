@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.smoke_site import serve_site
+from titlefetch._results import Failure, TitleResult
 from titlefetch.cli.command import main
 from titlefetch.cli.junit import junit_report, xml_safe
-from titlefetch.results import Failure, TitleResult
 
 
 @pytest.fixture(scope="module")

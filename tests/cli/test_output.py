@@ -14,6 +14,8 @@ from click.testing import CliRunner
 
 from tests.page_server import PageServer, html_page
 from tests.test_entry_point import TITLEFETCH
+from titlefetch._options import OUTPUT_FORMATS
+from titlefetch._results import Failure, TitleResult
 from titlefetch.cli.command import main
 from titlefetch.cli.output import (
     FORMATTERS,
@@ -26,8 +28,6 @@ from titlefetch.cli.output import (
     summary_line,
     trace_lines,
 )
-from titlefetch.options import OUTPUT_FORMATS
-from titlefetch.results import Failure, TitleResult
 
 OK = TitleResult(url="http://a.test/", status=200, title="Plain title", pid=1, thread="t")
 TRICKY = TitleResult(

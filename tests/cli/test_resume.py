@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from titlefetch._errors import SourceError
 from titlefetch.cli.resume import answered_urls, trim_partial_line
-from titlefetch.errors import SourceError
 
 
 def record(url: str) -> str:

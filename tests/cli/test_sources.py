@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from titlefetch._errors import SourceError
 from titlefetch.cli.sources import count_lines, read_source, read_sources
-from titlefetch.errors import SourceError
 
 
 def test_read_source_reads_crlf_file_with_bom(tmp_path: Path):

@@ -20,9 +20,9 @@ pytest.importorskip("distributed")  # the dask extra; scripts/setup installs it
 from distributed import Client  # noqa: E402
 
 from tests.page_server import PageServer, html_page  # noqa: E402
-from titlefetch.api import fetch_titles  # noqa: E402
+from titlefetch._api import fetch_titles  # noqa: E402
+from titlefetch._errors import BackendUnavailable  # noqa: E402
 from titlefetch.cli.command import main  # noqa: E402
-from titlefetch.errors import BackendUnavailable  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PAGES = 12

@@ -13,8 +13,7 @@ import click
 from click.core import ParameterSource
 from click.decorators import FC
 
-from titlefetch._version import __version__
-from titlefetch.options import (
+from titlefetch._options import (
     BACKEND_NAMES,
     COLOR_MODES,
     HOST_SCHEMES,
@@ -27,6 +26,7 @@ from titlefetch.options import (
     help_of,
     shown_default_of,
 )
+from titlefetch._version import __version__
 
 HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
 
@@ -78,7 +78,7 @@ def _option(*names: str, **attrs: Any) -> Callable[[FC], FC]:
 def _option_of(
     shape: type[FetchOptions | RunPlan], field: str, *names: str, **attrs: Any
 ) -> Callable[[FC], FC]:
-    """A click option whose default and help are those of `field` in titlefetch.options."""
+    """A click option whose default and help are those of `field` in titlefetch._options."""
     attrs.setdefault("help", help_of(shape, field))
     attrs.setdefault("default", default_of(shape, field))
     if not attrs.get("is_flag"):  # a flag's default is its absence

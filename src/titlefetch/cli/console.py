@@ -17,7 +17,9 @@ from typing import IO
 
 import click
 
-from titlefetch.api import TitleRun, start_run
+from titlefetch._api import TitleRun, start_run
+from titlefetch._options import FetchOptions, RunPlan
+from titlefetch._results import TitleResult
 from titlefetch.cli.output import (
     FORMATTERS,
     LINE_ENDINGS,
@@ -28,8 +30,6 @@ from titlefetch.cli.output import (
     wants_color,
 )
 from titlefetch.cli.sources import count_lines
-from titlefetch.options import FetchOptions, RunPlan
-from titlefetch.results import TitleResult
 from titlefetch.run.lines import UrlLine
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

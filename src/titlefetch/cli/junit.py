@@ -12,8 +12,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
+from titlefetch._results import TitleResult
 from titlefetch.cli.output import visible
-from titlefetch.results import TitleResult
 
 SUITE_NAME = "titlefetch"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -16,11 +16,11 @@ from typing import IO, Any
 
 import click
 
+from titlefetch._errors import ClusterError, SourceError
 from titlefetch.cli.console import EXIT_USAGE, progress_for, run_and_write
 from titlefetch.cli.resume import answered_urls, trim_partial_line
 from titlefetch.cli.settings import RunFailure, UsageFailure, given, settings_from
 from titlefetch.cli.sources import read_sources
-from titlefetch.errors import ClusterError, SourceError
 from titlefetch.run.lines import UrlLine
 
 

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 
-from titlefetch.results import TitleResult
+from titlefetch._results import TitleResult
 
 FORMATS = ("text", "tsv", "csv", "jsonl")
 COLUMNS = ("url", "title", "status", "error")
@@ -74,7 +74,7 @@ def _columns(result: TitleResult) -> list[str]:
 def format_text(result: TitleResult) -> str:
     """For people: the URL, then its title or what went wrong (and an error page's title).
 
-    >>> from titlefetch.results import Failure
+    >>> from titlefetch._results import Failure
     >>> gone = Failure("http_4xx", "HTTP 404")
     >>> format_text(TitleResult("https://a.test/x", title="Oops", error=gone))
     'https://a.test/x  ! http_4xx: HTTP 404 (title: Oops)'
@@ -126,7 +126,7 @@ _RED, _RESET = "\x1b[31m", "\x1b[0m"
 def format_text_in_color(result: TitleResult) -> str:
     """format_text() with the error part in red, for a terminal.
 
-    >>> from titlefetch.results import Failure
+    >>> from titlefetch._results import Failure
     >>> format_text_in_color(TitleResult("https://a.test/", error=Failure("dns", "no host")))
     'https://a.test/  \\x1b[31m! dns: no host\\x1b[0m'
     """

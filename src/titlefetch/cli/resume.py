@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 
-from titlefetch.errors import SourceError
+from titlefetch._errors import SourceError
 
 
 def trim_partial_line(path: str) -> None:

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 
-from titlefetch.errors import SourceError
+from titlefetch._errors import SourceError
 from titlefetch.run.lines import (
     UrlLine,
     host_line_problem,

@@ -11,7 +11,9 @@ import threading
 import time
 from collections.abc import Sequence
 
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
+from titlefetch._options import FetchOptions
+from titlefetch._results import Failure, TitleResult
 from titlefetch.html import (
     PageTitle,
     TitleReader,
@@ -28,8 +30,6 @@ from titlefetch.http.fetch import (
     RefreshCheck,
     RunHooks,
 )
-from titlefetch.options import FetchOptions
-from titlefetch.results import Failure, TitleResult
 from titlefetch.run.lines import urls_to_try
 
 

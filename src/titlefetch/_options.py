@@ -17,8 +17,8 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, TypeVar
 
+from titlefetch._results import TitleResult
 from titlefetch._version import __version__
-from titlefetch.results import TitleResult
 
 Order = Literal["input", "completed"]  # results in input order, or as each fetch completes
 ORDERS: tuple[Order, ...] = ("input", "completed")
@@ -108,7 +108,7 @@ class RunPlan:
     )
     order: Order = _option("input", "Print results in input order, or as each fetch completes")
     rate: float | None = _option(None, "Requests per second at most, overall", shown="no limit")
-    # Input lines read ahead at most; None: from the workers (api.py).
+    # Input lines read ahead at most; None: from the workers (_api.py).
     window: int | None = _option(None, "Input lines read ahead at most")
     expect_status: frozenset[int] | None = _option(
         None,

@@ -9,8 +9,8 @@ from concurrent.futures import Executor
 from types import TracebackType
 from typing import Any, Unpack
 
-from titlefetch.options import ORDERS, PLAN, FetchOptions, Order, RunOptions, RunPlan
-from titlefetch.results import TitleResult
+from titlefetch._options import ORDERS, PLAN, FetchOptions, Order, RunOptions, RunPlan
+from titlefetch._results import TitleResult
 from titlefetch.run.dispatch import Pool
 from titlefetch.run.executors import Backend, default_workers, make_executor, queue_depth
 from titlefetch.run.expectations import check_result
