@@ -22,7 +22,7 @@ from titlefetch._options import (
     help_of,
     shown_default_of,
 )
-from titlefetch.cli.command import main
+from titlefetch.cli import main
 
 # fetch_titles() takes these four plan fields as keywords of their own; the rest via RunOptions.
 _OWN_KEYWORDS = ("backend", "scheduler_address", "workers", "order")

@@ -4,7 +4,7 @@ FetchOptions (how each URL is fetched) and RunPlan (how the run goes) are the tw
 layer passes on; RunOptions is the keywords of fetch_titles() and afetch_titles(). The click
 command takes each option's default and help from the fields below (`default_of`, `help_of`),
 so adding an option is a field here, its keyword in RunOptions (a test checks they agree)
-and its click decorator in cli/command.py.
+and its click decorator in cli/_command.py.
 
 It imports nothing of the HTTP or HTML stack, so `titlefetch --help` and `--version` can read
 it without loading them.
@@ -30,7 +30,7 @@ HOST_SCHEMES: tuple[HostScheme, ...] = ("auto", "https", "http")
 TrustStore = Literal["system", "certifi"]
 TRUST_STORES: tuple[TrustStore, ...] = ("system", "certifi")
 BACKEND_NAMES = ("thread", "process", "dask")  # the pools of this machine, then a Dask cluster
-# --format: the line formats of cli/output.py, then junit, a report written at the end
+# --format: the line formats of cli/_output.py, then junit, a report written at the end
 OUTPUT_FORMATS = ("text", "tsv", "csv", "jsonl", "junit")
 COLOR_MODES = ("auto", "always", "never")  # --color: colour errors in text output
 

@@ -1,4 +1,4 @@
-"""console.py: a run written to an output, its exit code, summary, --fail-fast and progress."""
+"""_console.py: a run written to an output, its exit code, summary, --fail-fast and progress."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from tests.page_server import html_page
 from titlefetch._options import FetchOptions, RunPlan
-from titlefetch.cli.console import (
+from titlefetch.cli._console import (
     EXIT_FAILED,
     EXIT_OK,
     Progress,

@@ -11,7 +11,7 @@ import click
 
 from titlefetch._errors import BackendUnavailable
 from titlefetch._options import FetchOptions, RunPlan
-from titlefetch.cli.console import EXIT_FAILED, EXIT_USAGE, RunSettings
+from titlefetch.cli._console import EXIT_FAILED, EXIT_USAGE, RunSettings
 from titlefetch.run.executors import require_backend
 from titlefetch.run.expectations import parse_statuses
 

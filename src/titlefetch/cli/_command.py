@@ -1,7 +1,7 @@
-"""The titlefetch command: its options, their help, and the call to launch.py that runs it.
+"""The titlefetch command: its options, their help, and the call to _launch.py that runs it.
 
 It imports only click and the options' names and defaults, so `titlefetch --help` and
-`--version` start without loading the run, the HTTP or the HTML stack (launch.py does).
+`--version` start without loading the run, the HTTP or the HTML stack (_launch.py does).
 """
 
 from __future__ import annotations
@@ -182,12 +182,12 @@ def _option_of(
 )
 @click.version_option(__version__, "--version", prog_name="titlefetch", allow_from_autoenv=False)
 def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
-    from titlefetch.cli.launch import launch
+    from titlefetch.cli._launch import launch
 
     launch(params)
 
 
 def _statuses(text: str | None) -> frozenset[int] | None:
-    from titlefetch.cli.settings import statuses_from
+    from titlefetch.cli._settings import statuses_from
 
     return statuses_from(text)
