@@ -36,7 +36,7 @@ from latency_server import running_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from titlefetch import afetch_titles, fetch_titles  # noqa: E402
-from titlefetch.results import TitleResult  # noqa: E402
+from titlefetch._results import TitleResult  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from titlefetch.cli.command import environment_variable, main
+from titlefetch.cli._command import environment_variable, main
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "options.md"
 _NOTE = re.compile(r"\s+\[([^\[\]]*)\]$")  # click's "  [default: 8; x>=1]" or "  [x>=1]"

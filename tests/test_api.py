@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
+import pkgutil
 import threading
 import typing
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,7 @@ import pytest
 import titlefetch
 from tests.smoke_site import serve_site
 from titlefetch import Failure, TitleResult, TitleRun, UrlLine, fetch_titles
-from titlefetch.options import FetchOptions, RunOptions
+from titlefetch._options import FetchOptions, RunOptions
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +63,13 @@ def test_a_caller_owned_executor_runs_the_fetches_and_stays_usable(site):
 
 def test_a_run_made_executor_is_shut_down_at_the_end(site, monkeypatch):
     made = []
-    original = titlefetch.api.make_executor
+    original = titlefetch._api.make_executor
 
     def spy(*args, **kwargs):
         made.append(original(*args, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(titlefetch.api, "make_executor", spy)
+    monkeypatch.setattr(titlefetch._api, "make_executor", spy)
     assert [r.title for r in fetch_titles([f"{site}/"])] == ["Home page"]
     with pytest.raises(RuntimeError, match="after shutdown"):
         made[0].submit(pow, 2, 2)
@@ -124,6 +125,27 @@ def test_the_package_is_typed_and_exports_its_api():
     )
 
 
+def test_the_package_exports_every_public_name_and_its_modules_are_private():
+    # The modules beside __init__ are private; what a user needs is importable from titlefetch.
+    public = {"FetchOptions", "RunOptions", "ERROR_KINDS", "TitlefetchError", "FetchError"}
+    public |= {"SourceError", "ClusterError", "BackendUnavailable", "WorkerLost"}
+    assert public <= set(titlefetch.__all__)
+    for name in titlefetch.__all__:
+        assert getattr(titlefetch, name) is not None
+    assert issubclass(titlefetch.FetchError, titlefetch.TitlefetchError)
+    assert "timeout" in titlefetch.ERROR_KINDS
+    top_level = {(info.name, info.ispkg) for info in pkgutil.iter_modules(titlefetch.__path__)}
+    assert {name for name, is_package in top_level if not is_package} == {
+        "__main__",
+        "_api",
+        "_async_api",
+        "_errors",
+        "_options",
+        "_results",
+        "_version",
+    }
+
+
 @pytest.mark.parametrize(
     ("depth", "rate", "in_flight", "per_host"),
     [((1, 1), None, 16, 8), ((2, 1), None, 32, 8), ((16, 16), None, 256, 128)],
@@ -133,8 +155,8 @@ def test_the_run_keeps_as_many_calls_submitted_as_the_executor_wants(
 ):
     # A thread starts a submitted fetch at once; a queued one would hold a --per-host slot
     # without running. A batching executor keeps --per-host itself.
-    from titlefetch.api import _schedule
-    from titlefetch.options import RunPlan
+    from titlefetch._api import _schedule
+    from titlefetch._options import RunPlan
 
     schedule = _schedule(RunPlan(rate=rate), depth, 16, 8)
     assert (schedule.in_flight, schedule.per_host) == (in_flight, per_host)

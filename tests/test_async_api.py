@@ -19,7 +19,7 @@ import pytest
 
 import titlefetch
 from titlefetch import AsyncTitleRun, TitleResult, afetch_titles, fetch_titles
-from titlefetch.async_api import _Handoff
+from titlefetch._async_api import _Handoff
 
 BACKENDS = ["thread", "process"]
 WHERE_FIELDS = {"pid", "process", "thread", "worker", "elapsed_ms", "started"}
@@ -288,7 +288,7 @@ def test_stop_lets_running_fetches_finish_and_starts_nothing_new(site, backend):
 def test_leaving_async_with_closes_a_run_whose_buffer_is_full(site, monkeypatch):
     # The run's thread waits (or is about to wait) for room in a full buffer of 2 when the
     # consumer leaves the block: closing must free it, end the run and leave no thread behind.
-    monkeypatch.setattr(titlefetch.async_api, "_BUFFER", 2)
+    monkeypatch.setattr(titlefetch._async_api, "_BUFFER", 2)
     before = warm_up(site)
 
     async def main() -> TitleResult:

@@ -76,7 +76,7 @@ def test_start_up_imports_neither_requests_nor_the_junit_writer():
     # redirects and --format junit, which import them when they happen.
     code = (
         "import sys, titlefetch.cli; "
-        "print(sorted({'requests', 'titlefetch.cli.junit'} & set(sys.modules)))"
+        "print(sorted({'requests', 'xml.etree.ElementTree'} & set(sys.modules)))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stderr
@@ -86,7 +86,7 @@ def test_importing_the_package_or_its_records_loads_no_http_machinery():
     # The records cross into every layer (a Dask client unpickles them); the package's own
     # names load on first use. Neither may drag in urllib3 or the HTTP/HTML layers (issue 15).
     code = (
-        "import sys, titlefetch, titlefetch.results; "
+        "import sys, titlefetch, titlefetch._results; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('urllib3', 'requests')"
         " or m.startswith(('titlefetch.http', 'titlefetch.html', 'titlefetch.run'))))"
     )
@@ -105,7 +105,7 @@ except SystemExit as exc:
     print("exit", exc.code, file=sys.stderr)
 print("\\n".join(sorted(sys.modules)))
 """
-_NOT_FOR_HELP = ("titlefetch.http", "titlefetch.html", "titlefetch.run", "titlefetch.api")
+_NOT_FOR_HELP = ("titlefetch.http", "titlefetch.html", "titlefetch.run", "titlefetch._api")
 _LIBRARIES = ("urllib3", "ssl", "certifi", "requests", "httptools", "bs4", "lxml")
 
 
@@ -120,7 +120,7 @@ def test_version_and_help_load_no_http_or_html_module(option):
     assert done.returncode == 0, done.stderr
     assert "exit 0" in done.stderr
     modules = done.stdout.split("\n")
-    assert "titlefetch.cli.command" in modules  # the command did run
+    assert "titlefetch.cli._command" in modules  # the command did run
     assert [name for name in modules if name.startswith(_NOT_FOR_HELP)] == []
     assert [name for name in modules if name.split(".")[0] in _LIBRARIES] == []
 
@@ -137,4 +137,6 @@ def test_a_fetch_loads_what_help_leaves_out(server: PageServer):
     assert "exit 0" in done.stderr
     modules = done.stdout.split("\n")
     assert "titlefetch.http.fetch" in modules
-    assert "titlefetch.html.titles" in modules
+    assert "titlefetch.html._titles" in modules
+    assert "titlefetch.cli._output" in modules
+    assert "xml.etree.ElementTree" not in modules  # the JUnit writer's, for --format junit only

@@ -1,4 +1,4 @@
-"""titlefetch.options: every option's default declared once, and everything that offers an
+"""titlefetch._options: every option's default declared once, and everything that offers an
 option (click, fetch_titles, afetch_titles, prepare_run) reading it from there (#23)."""
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ import typing
 import click
 import pytest
 
-from titlefetch.api import fetch_titles, prepare_run
-from titlefetch.async_api import afetch_titles
-from titlefetch.cli.command import main
-from titlefetch.options import (
+from titlefetch._api import fetch_titles, prepare_run
+from titlefetch._async_api import afetch_titles
+from titlefetch._options import (
     FETCH,
     PLAN,
     FetchOptions,
@@ -23,6 +22,7 @@ from titlefetch.options import (
     help_of,
     shown_default_of,
 )
+from titlefetch.cli import main
 
 # fetch_titles() takes these four plan fields as keywords of their own; the rest via RunOptions.
 _OWN_KEYWORDS = ("backend", "scheduler_address", "workers", "order")
@@ -82,7 +82,7 @@ def test_each_click_option_takes_default_and_help_from_its_field(field):
 
 
 def test_the_defaults_are_the_ones_documented():
-    # The values themselves, each declared once in titlefetch.options.
+    # The values themselves, each declared once in titlefetch._options.
     assert (FETCH.timeout, FETCH.connect_timeout, FETCH.retries) == (10.0, 5.0, 2)
     assert (FETCH.max_redirects, FETCH.max_bytes, FETCH.per_host) == (20, 4 * 1024 * 1024, 8)
     assert (FETCH.scheme, FETCH.trust, FETCH.verify) == ("auto", "system", True)

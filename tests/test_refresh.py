@@ -16,7 +16,7 @@ from tests.fault_server import FaultServer
 from tests.page_server import Page, PageServer, html_page
 from tests.test_entry_point import TITLEFETCH
 from titlefetch import afetch_titles, fetch_titles
-from titlefetch.cli.command import main
+from titlefetch.cli import main
 
 FAST = ("--timeout", "2", "--retries", "0", "--connect-timeout", "1")
 

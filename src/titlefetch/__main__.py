@@ -1,6 +1,6 @@
 """`python -m titlefetch`."""
 
-from titlefetch.cli.command import main
+from titlefetch.cli import main
 
 if __name__ == "__main__":
     main()

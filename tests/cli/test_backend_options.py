@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from titlefetch.cli.command import main
+from titlefetch.cli import main
 
 
 @pytest.mark.parametrize(

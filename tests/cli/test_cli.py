@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.page_server import Page, PageServer, html_page
-from titlefetch.cli.command import main
+from titlefetch.cli import main
 
 
 def invoke(*args: str, stdin: str | None = None):

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from tests.smoke_site import serve_site
 from titlefetch import __version__
-from titlefetch.cli.command import main
-from titlefetch.cli.output import wants_color
+from titlefetch.cli import main
+from titlefetch.cli._output import wants_color
 
 RED = "\x1b[31m"
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch import fetch_titles
-from titlefetch.cli.command import main
+from titlefetch.cli import main
 from titlefetch.http.clients import close_clients
 
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.smoke_site import serve_site
-from titlefetch.cli.command import main
+from titlefetch.cli import main
 
 
 @pytest.fixture(scope="module")

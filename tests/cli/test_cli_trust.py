@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch import fetch_titles
-from titlefetch.cli.command import main
+from titlefetch.cli import main
 
 TITLEFETCH = shutil.which("titlefetch", path=os.path.dirname(sys.executable)) or "titlefetch"
 FAST = ["--retries", "0", "--connect-timeout", "2", "--format", "jsonl", "--quiet"]

@@ -1,4 +1,4 @@
-"""console.py: a run written to an output, its exit code, summary, --fail-fast and progress."""
+"""_console.py: a run written to an output, its exit code, summary, --fail-fast and progress."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import json
 import pytest
 
 from tests.page_server import html_page
-from titlefetch.cli.console import (
+from titlefetch._options import FetchOptions, RunPlan
+from titlefetch.cli._console import (
     EXIT_FAILED,
     EXIT_OK,
     Progress,
@@ -16,7 +17,6 @@ from titlefetch.cli.console import (
     progress_for,
     run_and_write,
 )
-from titlefetch.options import FetchOptions, RunPlan
 from titlefetch.run.lines import UrlLine
 
 

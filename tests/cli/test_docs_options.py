@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
-from titlefetch.cli.command import ENV_PREFIX, main
+from titlefetch.cli._command import ENV_PREFIX, main
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

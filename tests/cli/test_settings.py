@@ -1,4 +1,4 @@
-"""settings.py: the command's option values become FetchOptions, a RunPlan and RunSettings."""
+"""_settings.py: the command's option values become FetchOptions, a RunPlan and RunSettings."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 import click
 import pytest
 
-from titlefetch.cli.command import main
-from titlefetch.cli.settings import UsageFailure, settings_from, statuses_from
+from titlefetch.cli import main
+from titlefetch.cli._settings import UsageFailure, settings_from, statuses_from
 
 
 def settings(*args: str) -> Any:

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
+from titlefetch._options import FetchOptions
 from titlefetch.http import dns
 from titlefetch.http.fetch import fetch_page
-from titlefetch.options import FetchOptions
 
 
 def stalled_resolver(seconds: float):

@@ -13,11 +13,11 @@ import trustme
 
 from tests import fault_server as fs
 from tests.fault_server import FaultServer
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
+from titlefetch._options import FetchOptions
 from titlefetch.http.clients import close_clients
 from titlefetch.http.fallback import fetch_first_reachable
 from titlefetch.http.unreachable import REMEMBER_SECONDS, UnreachableOrigins
-from titlefetch.options import FetchOptions
 
 
 def has_title_end(body: bytes, content_types: object) -> bool:

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from tests.test_entry_point import TITLEFETCH
-from titlefetch.cli.command import main
-from titlefetch.options import DEFAULT_MAX_REDIRECTS
+from titlefetch._options import DEFAULT_MAX_REDIRECTS
+from titlefetch.cli import main
 
 TIMEOUT, RETRIES = 1.0, 1
 FAST = ("--timeout", f"{TIMEOUT:g}", "--retries", str(RETRIES), "--connect-timeout", "1")

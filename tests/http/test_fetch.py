@@ -17,12 +17,12 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from tests.page_server import Page, html_page
 from titlefetch import __version__
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
+from titlefetch._options import FetchOptions
 from titlefetch.http.clients import client_for
 from titlefetch.http.deadline import Deadline
 from titlefetch.http.fetch import RunHooks, fetch_page
 from titlefetch.http.origin import Origin
-from titlefetch.options import FetchOptions
 
 URL = "http://example.test/page"  # never fetched: a key for the client's pools
 OPTIONS = FetchOptions(retries=0)

@@ -14,10 +14,10 @@ import pytest
 from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from tests.page_server import Page
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
+from titlefetch._options import FetchOptions
 from titlefetch.http.fetch import Page as FetchedPage
 from titlefetch.http.fetch import RunHooks, fetch_page
-from titlefetch.options import FetchOptions
 
 OPTIONS = FetchOptions(retries=0, timeout=5)
 _MARK = re.compile(rb"refresh:(\S*)")

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from tests.fault_server import FaultServer
 from tests.hostile_server import serve_all, serve_idle_stray
 from tests.test_entry_point import TITLEFETCH
-from titlefetch.cli.command import main
+from titlefetch.cli import main
 
 # Short limits keep the stalls and bombs cheap: a run costs seconds.
 LIMITS = ("--timeout", "1", "--connect-timeout", "1", "--retries", "0", "--max-bytes", "262144")

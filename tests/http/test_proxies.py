@@ -10,11 +10,11 @@ import pytest
 
 from tests import fault_server as fs
 from tests.fault_server import FaultServer
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
+from titlefetch._options import FetchOptions
 from titlefetch.http.fetch import fetch_page
 from titlefetch.http.proxies import ProxyPools
 from titlefetch.http.trust import Trust
-from titlefetch.options import FetchOptions
 
 URL = "http://example.test/"
 CERTIFI = Trust("openssl", "certifi", "", cafile=certifi.where())

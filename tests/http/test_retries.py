@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
 from titlefetch.http.retries import (
     BACKOFF_FACTOR,
     BACKOFF_JITTER,

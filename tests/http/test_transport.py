@@ -9,14 +9,14 @@ import pytest
 
 from tests import fault_server as fs
 from tests.fault_server import FaultServer
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
+from titlefetch._options import FetchOptions
 from titlefetch.http.deadline import Deadline
 from titlefetch.http.origin import Origin
 from titlefetch.http.retries import RetryPolicy
 from titlefetch.http.transport import Transport, new_transport
 from titlefetch.http.transport import _Target as Target
 from titlefetch.http.trust import Trust
-from titlefetch.options import FetchOptions
 
 LIMITS = FetchOptions(timeout=5.0, connect_timeout=2.0)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.errors import BrowserUnavailable
+from titlefetch._errors import BrowserUnavailable
 from titlefetch.render.browsers import find_browser
 
 

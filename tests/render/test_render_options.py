@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from tests.page_server import Page, html_page
 from titlefetch import fetch_titles
-from titlefetch.cli.command import main
-from titlefetch.errors import BrowserUnavailable
+from titlefetch._errors import BrowserUnavailable
+from titlefetch.cli._command import main
 from titlefetch.render import browsers
 
 

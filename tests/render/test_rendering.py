@@ -12,7 +12,7 @@ from tests.page_server import PageServer
 from tests.render.conftest import needs_browser
 from tests.render.js_pages import RECORDED, chromium_titles, serve_pages
 from titlefetch import fetch_titles
-from titlefetch.results import TitleResult
+from titlefetch._results import TitleResult
 
 pytestmark = needs_browser
 

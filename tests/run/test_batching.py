@@ -7,7 +7,7 @@ from concurrent.futures import BrokenExecutor, CancelledError
 
 import pytest
 
-from titlefetch.errors import WorkerLost
+from titlefetch._errors import WorkerLost
 from titlefetch.run.batch_runner import run_batch
 from titlefetch.run.batching import Batch, BatchingExecutor
 from titlefetch.run.lanes import Lanes

@@ -13,7 +13,7 @@ pytest.importorskip("distributed")  # the dask extra; scripts/setup installs it
 
 from distributed import Client, KilledWorker, LocalCluster  # noqa: E402
 
-from titlefetch.errors import WorkerLost  # noqa: E402
+from titlefetch._errors import WorkerLost  # noqa: E402
 from titlefetch.run.cluster import (  # noqa: E402
     ClusterExecutor,
     ClusterLost,

@@ -20,9 +20,9 @@ pytest.importorskip("distributed")  # the dask extra; scripts/setup installs it
 from distributed import Client  # noqa: E402
 
 from tests.page_server import PageServer, html_page  # noqa: E402
-from titlefetch.api import fetch_titles  # noqa: E402
-from titlefetch.cli.command import main  # noqa: E402
-from titlefetch.errors import BackendUnavailable  # noqa: E402
+from titlefetch._api import fetch_titles  # noqa: E402
+from titlefetch._errors import BackendUnavailable  # noqa: E402
+from titlefetch.cli import main  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PAGES = 12
@@ -185,7 +185,7 @@ def test_scheduler_without_dask_backend_is_a_usage_error() -> None:
 def test_thread_backend_never_imports_distributed() -> None:
     code = (
         "import sys\n"
-        "from titlefetch.cli.command import main\n"
+        "from titlefetch.cli import main\n"
         "try:\n"
         "    main(['--demo', '--quiet', '--backend', 'thread'])\n"
         "except SystemExit as exit:\n"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import queue
 from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 
+from titlefetch._options import FetchOptions
+from titlefetch._results import TitleResult
 from titlefetch.http.fetch import RunHooks
-from titlefetch.options import FetchOptions
-from titlefetch.results import TitleResult
 from titlefetch.run.dispatch import Dispatcher, Pool
 from titlefetch.run.jobs import Job
 from titlefetch.run.slots import HostSlots

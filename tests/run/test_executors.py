@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from titlefetch.errors import BackendUnavailable
-from titlefetch.options import BACKEND_NAMES
+from titlefetch._errors import BackendUnavailable
+from titlefetch._options import BACKEND_NAMES
 from titlefetch.run.executors import (
     BACKENDS,
     Backend,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.results import Failure, TitleResult
+from titlefetch._results import Failure, TitleResult
 from titlefetch.run.expectations import check_result, parse_statuses
 from titlefetch.run.lines import UrlLine, parse_lines
 

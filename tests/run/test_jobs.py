@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from titlefetch.results import Failure, TitleResult
+from titlefetch._results import Failure, TitleResult
 from titlefetch.run.jobs import JobTable, host_of
 from titlefetch.run.lines import UrlLine, url_problem
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.results import TitleResult
+from titlefetch._results import TitleResult
 from titlefetch.run.ordering import OutputOrder
 
 

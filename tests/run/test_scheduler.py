@@ -9,10 +9,10 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
-from titlefetch.errors import WorkerLost
+from titlefetch._errors import WorkerLost
+from titlefetch._options import FetchOptions
+from titlefetch._results import Failure, TitleResult
 from titlefetch.http.fetch import RunHooks
-from titlefetch.options import FetchOptions
-from titlefetch.results import Failure, TitleResult
 from titlefetch.run.dispatch import Pool
 from titlefetch.run.jobs import Job
 from titlefetch.run.lines import UrlLine, url_problem

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from titlefetch.results import Failure, TitleResult
+from titlefetch._results import Failure, TitleResult
 from titlefetch.run.store import UrlStore
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from titlefetch.errors import TitlefetchError
+from titlefetch._errors import TitlefetchError
 
 _TAG_NAME = re.compile(r"[^\t\n\f\r />]*")
 # Everything from after a tag name to its closing ">": attribute names and values, stray

@@ -8,12 +8,12 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
+from titlefetch._options import FetchOptions
 from titlefetch.http.codings import accept_encoding
 from titlefetch.http.retries import RetryPolicy
 from titlefetch.http.transport import Transport, new_transport
 from titlefetch.http.trust import Trust, choose_trust
 from titlefetch.http.unreachable import UnreachableOrigins
-from titlefetch.options import FetchOptions
 
 _clients: dict[FetchOptions, Client] = {}
 _clients_lock = threading.Lock()

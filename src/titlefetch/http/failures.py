@@ -25,7 +25,7 @@ from urllib3.exceptions import (
 )
 from urllib3.exceptions import SSLError as Urllib3SSLError
 
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
 from titlefetch.http.codings import ContentDecodingError, UnsupportedCoding
 from titlefetch.http.origin import Origin
 from titlefetch.http.parser import CutShort, HeadTooLarge, MalformedResponse, ResponseError

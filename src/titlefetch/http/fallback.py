@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
+from titlefetch._options import FetchOptions
 from titlefetch.http.clients import client_for
 from titlefetch.http.failures import is_unreachable
 from titlefetch.http.fetch import (
@@ -16,7 +17,6 @@ from titlefetch.http.fetch import (
     RunHooks,
     fetch_page,
 )
-from titlefetch.options import FetchOptions
 
 
 def fetch_first_reachable(

@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urldefrag
 
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
+from titlefetch._options import FetchOptions
 from titlefetch.http.clients import Client, client_for
 from titlefetch.http.deadline import Deadline
 from titlefetch.http.failures import FAILURES, RESPONSE, classify, timed_out
@@ -25,7 +26,6 @@ from titlefetch.http.redirects import (
     refresh_target,
 )
 from titlefetch.http.transport import Response
-from titlefetch.options import FetchOptions
 
 _CHUNK = 16 * 1024
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
 
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 # A server asking for a longer pause than this gets no retry: its answer (429, 503) is final.

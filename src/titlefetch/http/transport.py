@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib3.exceptions import LocationValueError
 from urllib3.util import parse_url
 
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
 from titlefetch.http import http1
 from titlefetch.http.connections import Connections
 from titlefetch.http.deadline import Deadline

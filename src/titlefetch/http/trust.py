@@ -23,7 +23,7 @@ from typing import Literal
 
 from urllib3.util.ssl_ import create_urllib3_context
 
-from titlefetch.options import TrustStore
+from titlefetch._options import TrustStore
 
 OS_VERIFIER_PLATFORMS = ("darwin", "win32")  # sys.platform values; truststore is for them
 _HASHED_NAME = re.compile(r"[0-9a-fA-F]{8}\.[0-9]+")  # a CA in a c_rehash folder

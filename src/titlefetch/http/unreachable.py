@@ -8,7 +8,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
 from titlefetch.http.origin import Origin
 
 REMEMBER_SECONDS = 600.0  # a site's https rarely comes up within a run; a long run may see it

@@ -6,7 +6,7 @@ import importlib.util
 import os
 import shutil
 
-from titlefetch.errors import BrowserUnavailable
+from titlefetch._errors import BrowserUnavailable
 
 RENDER_INSTALL = "pip install 'titlefetch[render]'"
 # Names Chromium and Chrome are installed under on Linux (Debian's `chromium` package first).

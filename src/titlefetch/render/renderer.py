@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from titlefetch.errors import FetchError
+from titlefetch._errors import FetchError
 from titlefetch.render.browsers import LAUNCH_FLAGS, needs_no_sandbox
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-from titlefetch.errors import WorkerLost
+from titlefetch._errors import WorkerLost
 from titlefetch.run.lanes import Group, Lanes
 from titlefetch.run.process_loop import Outcome
 

@@ -20,8 +20,8 @@ from typing import Any
 import dask
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 
-from titlefetch.errors import ClusterError, WorkerLost
-from titlefetch.options import FetchOptions
+from titlefetch._errors import ClusterError, WorkerLost
+from titlefetch._options import FetchOptions
 from titlefetch.run.batch_runner import run_batch
 from titlefetch.run.batching import Batch, BatchingExecutor, Call
 from titlefetch.run.jobs import host_of

@@ -16,9 +16,9 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecu
 from dataclasses import dataclass
 from typing import Protocol
 
+from titlefetch._options import FetchOptions
+from titlefetch._results import TitleResult
 from titlefetch.http.fetch import RunHooks
-from titlefetch.options import FetchOptions
-from titlefetch.results import TitleResult
 from titlefetch.run.executors import starts_at_once
 from titlefetch.run.jobs import Job, host_of
 from titlefetch.run.processes import WorkerDied

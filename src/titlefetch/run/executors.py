@@ -12,8 +12,8 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from titlefetch.errors import BackendUnavailable
-from titlefetch.options import DEFAULT_PER_HOST, DEFAULT_WORKERS, PLAN
+from titlefetch._errors import BackendUnavailable
+from titlefetch._options import DEFAULT_PER_HOST, DEFAULT_WORKERS, PLAN
 from titlefetch.run.batching import BatchingExecutor
 from titlefetch.run.lanes import WAVES
 from titlefetch.run.processes import PoolShape, ProcessThreadPoolExecutor

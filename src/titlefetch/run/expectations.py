@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from dataclasses import replace
 
-from titlefetch.results import Failure, TitleResult
+from titlefetch._results import Failure, TitleResult
 
 # The kinds a worker reports for a final status outside 2xx: an explicit --expect-status
 # replaces them with its own verdict.

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
+from titlefetch._options import FETCH, HostScheme
+from titlefetch._results import Failure, TitleResult
 from titlefetch.http.origin import Origin
-from titlefetch.options import FETCH, HostScheme
-from titlefetch.results import Failure, TitleResult
 from titlefetch.run.lines import UrlLine, urls_to_try
 from titlefetch.run.store import UrlStore
 

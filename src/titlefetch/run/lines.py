@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from titlefetch.http.origin import Origin
 
 if TYPE_CHECKING:
-    from titlefetch.options import HostScheme
+    from titlefetch._options import HostScheme
 
 _URL_PREFIXES = ("http://", "https://")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")  # \s: whitespace as str.isspace() sees it

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from titlefetch.options import Order
-from titlefetch.results import TitleResult
+from titlefetch._options import Order
+from titlefetch._results import TitleResult
 
 
 class OutputOrder:

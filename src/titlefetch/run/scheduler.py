@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import BrokenExecutor, CancelledError
 from dataclasses import dataclass, field, replace
 
-from titlefetch.errors import WorkerLost
-from titlefetch.options import DEFAULT_PER_HOST, PLAN, Order
-from titlefetch.results import Failure, TitleResult
+from titlefetch._errors import WorkerLost
+from titlefetch._options import DEFAULT_PER_HOST, PLAN, Order
+from titlefetch._results import Failure, TitleResult
 from titlefetch.run.dispatch import Dispatcher, Pool
 from titlefetch.run.jobs import Job, JobTable
 from titlefetch.run.lines import UrlLine

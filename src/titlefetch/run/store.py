@@ -16,7 +16,7 @@ import tempfile
 import weakref
 from collections.abc import Iterable
 
-from titlefetch.results import TitleResult
+from titlefetch._results import TitleResult
 
 _SCHEMA = """
 CREATE TABLE result (url TEXT PRIMARY KEY, record BLOB NOT NULL) WITHOUT ROWID;

@@ -11,7 +11,9 @@ import threading
 import time
 from collections.abc import Sequence
 
-from titlefetch.errors import BrowserUnavailable, FetchError
+from titlefetch._errors import BrowserUnavailable, FetchError
+from titlefetch._options import FetchOptions
+from titlefetch._results import Failure, TitleResult
 from titlefetch.html import (
     PageTitle,
     TitleReader,
@@ -29,10 +31,8 @@ from titlefetch.http.fetch import (
     RefreshCheck,
     RunHooks,
 )
-from titlefetch.options import FetchOptions
 from titlefetch.render.browsers import find_browser
 from titlefetch.render.renderer import PageRules, RenderJob, render_title
-from titlefetch.results import Failure, TitleResult
 from titlefetch.run.lines import urls_to_try
 
 

@@ -4,7 +4,7 @@ FetchOptions (how each URL is fetched) and RunPlan (how the run goes) are the tw
 layer passes on; RunOptions is the keywords of fetch_titles() and afetch_titles(). The click
 command takes each option's default and help from the fields below (`default_of`, `help_of`),
 so adding an option is a field here, its keyword in RunOptions (a test checks they agree)
-and its click decorator in cli/command.py.
+and its click decorator in cli/_command.py.
 
 It imports nothing of the HTTP or HTML stack, so `titlefetch --help` and `--version` can read
 it without loading them.
@@ -17,8 +17,8 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, TypeVar
 
+from titlefetch._results import TitleResult
 from titlefetch._version import __version__
-from titlefetch.results import TitleResult
 
 Order = Literal["input", "completed"]  # results in input order, or as each fetch completes
 ORDERS: tuple[Order, ...] = ("input", "completed")
@@ -34,7 +34,7 @@ TRUST_STORES: tuple[TrustStore, ...] = ("system", "certifi")
 RenderMode = Literal["never", "missing", "always"]
 RENDER_MODES: tuple[RenderMode, ...] = ("never", "missing", "always")
 BACKEND_NAMES = ("thread", "process", "dask")  # the pools of this machine, then a Dask cluster
-# --format: the line formats of cli/output.py, then junit, a report written at the end
+# --format: the line formats of cli/_output.py, then junit, a report written at the end
 OUTPUT_FORMATS = ("text", "tsv", "csv", "jsonl", "junit")
 COLOR_MODES = ("auto", "always", "never")  # --color: colour errors in text output
 
@@ -126,7 +126,7 @@ class RunPlan:
     )
     order: Order = _option("input", "Print results in input order, or as each fetch completes")
     rate: float | None = _option(None, "Requests per second at most, overall", shown="no limit")
-    # Input lines read ahead at most; None: from the workers (api.py).
+    # Input lines read ahead at most; None: from the workers (_api.py).
     window: int | None = _option(None, "Input lines read ahead at most")
     expect_status: frozenset[int] | None = _option(
         None,

@@ -1,7 +1,7 @@
 """What the command does once click has parsed its options: open the sources and the output,
 run, and exit with the run's code.
 
-Apart from command.py so that `--help` and `--version` load none of this (nor the HTTP and
+Apart from _command.py so that `--help` and `--version` load none of this (nor the HTTP and
 HTML stack it brings).
 """
 
@@ -16,11 +16,10 @@ from typing import IO, Any
 
 import click
 
-from titlefetch.cli.console import EXIT_USAGE, progress_for, run_and_write
-from titlefetch.cli.resume import answered_urls, trim_partial_line
-from titlefetch.cli.settings import RunFailure, UsageFailure, given, settings_from
-from titlefetch.cli.sources import read_sources
-from titlefetch.errors import ClusterError, SourceError
+from titlefetch._errors import ClusterError, SourceError
+from titlefetch.cli._console import EXIT_USAGE, progress_for, run_and_write
+from titlefetch.cli._settings import RunFailure, UsageFailure, given, settings_from
+from titlefetch.cli._sources import answered_urls, read_sources, trim_partial_line
 from titlefetch.run.lines import UrlLine
 
 
@@ -71,7 +70,7 @@ def _resume_plan(params: dict[str, Any]) -> tuple[Iterator[str], str, str]:
 
 def _sources_from(sources: Sequence[str], demo: bool, stack: contextlib.ExitStack) -> list[str]:
     if demo:
-        from titlefetch.cli.demo import serve_demo_site
+        from titlefetch.cli._demo import serve_demo_site
 
         return [*sources, *stack.enter_context(serve_demo_site())]
     if sources:

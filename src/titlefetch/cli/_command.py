@@ -1,7 +1,7 @@
-"""The titlefetch command: its options, their help, and the call to launch.py that runs it.
+"""The titlefetch command: its options, their help, and the call to _launch.py that runs it.
 
 It imports only click and the options' names and defaults, so `titlefetch --help` and
-`--version` start without loading the run, the HTTP or the HTML stack (launch.py does).
+`--version` start without loading the run, the HTTP or the HTML stack (_launch.py does).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import click
 from click.core import ParameterSource
 from click.decorators import FC
 
-from titlefetch._version import __version__
-from titlefetch.options import (
+from titlefetch._options import (
     BACKEND_NAMES,
     COLOR_MODES,
     HOST_SCHEMES,
@@ -28,6 +27,7 @@ from titlefetch.options import (
     help_of,
     shown_default_of,
 )
+from titlefetch._version import __version__
 
 HELP = """Print the <title> of every URL in SOURCE files, fetched concurrently.
 
@@ -79,7 +79,7 @@ def _option(*names: str, **attrs: Any) -> Callable[[FC], FC]:
 def _option_of(
     shape: type[FetchOptions | RunPlan], field: str, *names: str, **attrs: Any
 ) -> Callable[[FC], FC]:
-    """A click option whose default and help are those of `field` in titlefetch.options."""
+    """A click option whose default and help are those of `field` in titlefetch._options."""
     attrs.setdefault("help", help_of(shape, field))
     attrs.setdefault("default", default_of(shape, field))
     if not attrs.get("is_flag"):  # a flag's default is its absence
@@ -187,12 +187,12 @@ def _option_of(
 )
 @click.version_option(__version__, "--version", prog_name="titlefetch", allow_from_autoenv=False)
 def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
-    from titlefetch.cli.launch import launch
+    from titlefetch.cli._launch import launch
 
     launch(params)
 
 
 def _statuses(text: str | None) -> frozenset[int] | None:
-    from titlefetch.cli.settings import statuses_from
+    from titlefetch.cli._settings import statuses_from
 
     return statuses_from(text)

@@ -1,5 +1,5 @@
 """A run on the console: results to the output, trace, progress and summary to stderr,
-Ctrl-C and closed pipes. With command.py it makes the command-line layer, the only click users.
+Ctrl-C and closed pipes. With _command.py it makes the command-line layer, the only click users.
 """
 
 from __future__ import annotations
@@ -17,19 +17,20 @@ from typing import IO
 
 import click
 
-from titlefetch.api import TitleRun, start_run
-from titlefetch.cli.output import (
+from titlefetch._api import TitleRun, start_run
+from titlefetch._options import FetchOptions, RunPlan
+from titlefetch._results import TitleResult
+from titlefetch.cli._output import (
     FORMATTERS,
     LINE_ENDINGS,
     csv_header,
     format_text_in_color,
+    junit_report,
     summary_line,
     trace_lines,
     wants_color,
 )
-from titlefetch.cli.sources import count_lines
-from titlefetch.options import FetchOptions, RunPlan
-from titlefetch.results import TitleResult
+from titlefetch.cli._sources import count_lines
 from titlefetch.run.lines import UrlLine
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -152,7 +153,6 @@ def _write_report(results: Iterable[TitleResult], out: IO[str]) -> None:
     collected = list(results)
     elapsed = (datetime.datetime.now().astimezone() - started).total_seconds()
     timestamp = started.isoformat("T", "seconds")
-    from titlefetch.cli.junit import junit_report  # xml.etree: imported only for this format
 
     try:
         out.write(junit_report(collected, elapsed=elapsed, timestamp=timestamp))

@@ -9,10 +9,10 @@ from concurrent.futures import Executor
 from types import TracebackType
 from typing import Any, Unpack
 
-from titlefetch.options import ORDERS, PLAN, FetchOptions, Order, RunOptions, RunPlan
+from titlefetch._options import ORDERS, PLAN, FetchOptions, Order, RunOptions, RunPlan
+from titlefetch._results import TitleResult
 from titlefetch.render.browsers import find_browser
 from titlefetch.render.renderer import close_renderers
-from titlefetch.results import TitleResult
 from titlefetch.run.dispatch import Pool
 from titlefetch.run.executors import Backend, default_workers, make_executor, queue_depth
 from titlefetch.run.expectations import check_result

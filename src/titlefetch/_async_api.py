@@ -20,9 +20,9 @@ from concurrent.futures import Executor
 from types import TracebackType
 from typing import Unpack
 
-from titlefetch.api import TitleRun, prepare_run
-from titlefetch.options import PLAN, Order, RunOptions
-from titlefetch.results import TitleResult
+from titlefetch._api import TitleRun, prepare_run
+from titlefetch._options import PLAN, Order, RunOptions
+from titlefetch._results import TitleResult
 from titlefetch.run.lines import UrlLine
 
 # Results the run's thread may hand over before the loop takes them: a slow consumer holds

@@ -9,9 +9,9 @@ from typing import IO, Any
 
 import click
 
-from titlefetch.cli.console import EXIT_FAILED, EXIT_USAGE, RunSettings
-from titlefetch.errors import BackendUnavailable, BrowserUnavailable
-from titlefetch.options import FetchOptions, RunPlan
+from titlefetch._errors import BackendUnavailable, BrowserUnavailable
+from titlefetch._options import FetchOptions, RunPlan
+from titlefetch.cli._console import EXIT_FAILED, EXIT_USAGE, RunSettings
 from titlefetch.render.browsers import find_browser
 from titlefetch.run.executors import require_backend
 from titlefetch.run.expectations import parse_statuses
@@ -35,7 +35,7 @@ class RunFailure(UsageFailure):
 def settings_from(params: dict[str, Any]) -> RunSettings:
     """The settings of a run from the command's option values (click's `params`).
 
-    Each option named as its field in titlefetch.options goes there as it is; the others are
+    Each option named as its field in titlefetch._options goes there as it is; the others are
     read here: --header, --insecure, --user-agent (checked), --browser (found), --scheduler and
     --backend.
     """

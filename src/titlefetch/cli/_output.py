@@ -1,8 +1,14 @@
 """TitleResult -> output lines for each --format, and the trace and summary lines for stderr.
 
-Pure functions: console.py decides where the lines go. No format lets a control character from a
+Pure functions: _console.py decides where the lines go. No format lets a control character from a
 page or an input file reach a terminal raw, and text, the format for people, shows bidirectional
 controls escaped too: a title cannot reorder what a terminal shows.
+
+`--format junit` is one JUnit XML report, the format CI systems display, built once at the end
+of a run. It is pure ASCII (everything else as character references), whatever the output
+stream's encoding, and every character XML 1.0 forbids (C0 controls, lone surrogates,
+U+FFFE/U+FFFF) is written as a visible escape instead, so the report parses even for a page
+whose title holds ESC.
 """
 
 from __future__ import annotations
@@ -12,9 +18,13 @@ import dataclasses
 import io
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from titlefetch.results import TitleResult
+from titlefetch._results import TitleResult
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 FORMATS = ("text", "tsv", "csv", "jsonl")
 COLUMNS = ("url", "title", "status", "error")
@@ -74,7 +84,7 @@ def _columns(result: TitleResult) -> list[str]:
 def format_text(result: TitleResult) -> str:
     """For people: the URL, then its title or what went wrong (and an error page's title).
 
-    >>> from titlefetch.results import Failure
+    >>> from titlefetch._results import Failure
     >>> gone = Failure("http_4xx", "HTTP 404")
     >>> format_text(TitleResult("https://a.test/x", title="Oops", error=gone))
     'https://a.test/x  ! http_4xx: HTTP 404 (title: Oops)'
@@ -126,7 +136,7 @@ _RED, _RESET = "\x1b[31m", "\x1b[0m"
 def format_text_in_color(result: TitleResult) -> str:
     """format_text() with the error part in red, for a terminal.
 
-    >>> from titlefetch.results import Failure
+    >>> from titlefetch._results import Failure
     >>> format_text_in_color(TitleResult("https://a.test/", error=Failure("dns", "no host")))
     'https://a.test/  \\x1b[31m! dns: no host\\x1b[0m'
     """
@@ -195,3 +205,69 @@ def summary_line(ok: int, failed: int, elapsed: float, *, interrupted: bool = Fa
     noun = "URL" if total == 1 else "URLs"
     text = f"titlefetch: {total} {noun}: {ok} ok, {failed} failed in {elapsed:.2f}s"
     return text + (" (interrupted)" if interrupted else "")
+
+
+SUITE_NAME = "titlefetch"
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with controls escaped as visible() does, and nothing XML 1.0 forbids.
+
+    >>> xml_safe("a\\x1bb\\ufffe")
+    'a\\\\x1bb\\\\ufffe'
+    """
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", visible(text))
+
+
+def junit_report(results: Sequence[TitleResult], *, elapsed: float, timestamp: str) -> str:
+    """The JUnit XML document for a run: one testcase per input line, failures with messages.
+
+    `timestamp` is the run's start (ISO 8601); `elapsed` its duration in seconds.
+
+    >>> report = junit_report([TitleResult("https://a.test/", title="A")], elapsed=0.5,
+    ...                       timestamp="2026-01-01T00:00:00")
+    >>> 'tests="1" failures="0"' in report
+    True
+    """
+    import xml.etree.ElementTree as ET  # xml.etree is loaded only for --format junit
+
+    failures = sum(1 for result in results if result.error is not None)
+    totals = {"tests": str(len(results)), "failures": str(failures), "errors": "0"}
+    totals["time"] = f"{elapsed:.3f}"
+    root = ET.Element("testsuites", {"name": SUITE_NAME, **totals})
+    suite_totals = {"name": SUITE_NAME, "timestamp": timestamp, **totals, "skipped": "0"}
+    suite = ET.SubElement(root, "testsuite", suite_totals)
+    suite.extend(_testcases(results))
+    ET.indent(root)
+    document: bytes = ET.tostring(root, encoding="us-ascii", xml_declaration=True)
+    return document.decode("ascii") + "\n"
+
+
+def _testcases(results: Iterable[TitleResult]) -> Iterable[ET.Element]:
+    import xml.etree.ElementTree as ET
+
+    for result in results:
+        case = ET.Element(
+            "testcase",
+            classname=xml_safe(result.source or SUITE_NAME),
+            name=xml_safe(result.url),
+            time=f"{result.elapsed_ms / 1000:.3f}",
+        )
+        if result.line is not None:
+            case.set("line", str(result.line))
+        if result.error is not None:
+            failure = ET.SubElement(
+                case, "failure", type=result.error.kind, message=xml_safe(result.error.message)
+            )
+            failure.text = xml_safe(_details(result))
+        else:
+            ET.SubElement(case, "system-out").text = xml_safe(f"title: {result.title or ''}")
+        yield case
+
+
+def _details(result: TitleResult) -> str:
+    assert result.error is not None
+    where = f"{result.source}:{result.line}: " if result.source and result.line else ""
+    status = "" if result.status is None else f" (status {result.status})"
+    return f"{where}{result.url}: {result.error.kind}: {result.error.message}{status}"
