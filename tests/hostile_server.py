@@ -154,6 +154,10 @@ def behaviours(server: FaultServer) -> list[Behaviour]:
         *_statuses(),
         *_stray_bytes(),
         *_stalls_and_bombs(),
+        *_lengths(),
+        *_chunk_lines(),
+        *_odd_heads(),
+        *_locations(server),
     ]
 
 
@@ -448,6 +452,160 @@ def _stalls_and_bombs() -> list[Behaviour]:
             kind="too_large",
         ),
         b("title-after-the-cap", send(ok(b"<p>" * 100_000 + page("Late"))), kind="too_large"),
+    ]
+
+
+def _lengths() -> list[Behaviour]:
+    """Content-Length values that do not parse (read to the close, as Chromium does), repeated
+    ones, and different ones."""
+    b = Behaviour
+    body = page("Length")
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+    size = str(len(body)).encode()
+
+    def length(*values: bytes, keep: bool = False) -> Handler:
+        lines = b"".join(b"Content-Length: " + value + b"\r\n" for value in values)
+        return send(head + lines + b"\r\n" + body, keep=keep)
+
+    return [
+        b("length-plus", length(b"+" + size), "Length"),
+        b("length-hex", length(b"0x%x" % len(body)), "Length"),
+        b("length-empty", length(b""), "Length"),
+        b("length-superscript-3", length(b"\xc2\xb3"), "Length"),
+        b("length-over-2-63", length(b"99999999999999999999999"), "Length"),
+        b("length-letters", length(b"many"), "Length"),
+        b("length-negative-close", length(b"-1"), "Length"),
+        b("length-inner-space", length(size[:1] + b" " + size[1:]), "Length"),
+        b("length-leading-zeros", length(b"000" + size, keep=True), "Length"),
+        b("length-same-twice", length(size, size, keep=True), "Length"),
+        b("length-same-list", length(size + b", " + size, keep=True), "Length"),
+        b("length-different-twice", length(size, b"5"), kind="reset"),
+        b("length-different-list", length(size + b", 5"), kind="reset"),
+        b("length-invalid-then-valid", length(b"x", size, keep=True), "Length"),
+    ]
+
+
+def _chunk_lines() -> list[Behaviour]:
+    b = Behaviour
+    body = page("Chunk lines")
+    good = chunked(body[:20], body[20:])
+    http10 = good.replace(b"HTTP/1.1 200 OK", b"HTTP/1.0 200 OK", 1)
+    huge = b"0" * 5000 + b"%x" % len(body)
+    padded = body + b" " * 10  # 0x5a bytes: a chunk size with a letter
+    return [
+        b("chunk-size-bare-lf", send(_bare_lf_chunks(good)), "Chunk lines"),
+        b("chunk-data-bare-lf", send(good.replace(b"\r\n3", b"\n3", 1)), "Chunk lines"),
+        b(
+            "chunk-size-uppercase",
+            send(chunked(padded).replace(b"\r\n5a\r\n", b"\r\n5A\r\n", 1)),
+            "Chunk lines",
+        ),
+        b(
+            "chunk-size-leading-zeros",
+            send(chunked(body).replace(b"\r\n%x\r\n" % len(body), b"\r\n000%x\r\n" % len(body), 1)),
+            "Chunk lines",
+        ),
+        b(
+            "chunk-size-huge-line",
+            send(chunked(body).replace(b"\r\n%x\r\n" % len(body), b"\r\n" + huge + b"\r\n", 1)),
+            kind="reset",
+        ),
+        b("chunk-size-16-digits", send(bad_chunk(b"1000000000000000\r\n")), kind="reset"),
+        b("chunked-on-http-1.0", then_close(http10), "Chunk lines"),
+        b(
+            "chunked-twice",
+            send(chunked(body, head=("Transfer-Encoding: chunked",))),
+            "Chunk lines",
+        ),
+        b(
+            "transfer-identity",
+            then_close(response_head("200 OK", "Transfer-Encoding: identity") + body),
+            "Chunk lines",
+        ),
+        b(
+            "transfer-gzip-chunked",
+            send(
+                response_head("200 OK", "Transfer-Encoding: gzip, chunked")
+                + _chunk(gzip.compress(body))
+                + b"0\r\n\r\n"
+            ),
+            "Chunk lines",
+        ),
+    ]
+
+
+def _bare_lf_chunks(response: bytes) -> bytes:
+    head, body = response.split(b"\r\n\r\n", 1)
+    return head + b"\r\n\r\n" + body.replace(b"\r\n", b"\n")
+
+
+def _odd_heads() -> list[Behaviour]:
+    b = Behaviour
+    body = page("Odd head")
+    length = f"Content-Length: {len(body)}".encode()
+
+    def status(line: bytes) -> Handler:
+        return send(line + b"\r\n" + length + b"\r\n\r\n" + body)
+
+    def header(line: bytes) -> Handler:
+        return send(b"HTTP/1.1 200 OK\r\n" + line + b"\r\n" + length + b"\r\n\r\n" + body)
+
+    return [
+        b("status-2-junk", status(b"HTTP/1.1 2 junk"), "Odd head"),
+        b("status-no-code", status(b"HTTP/1.1 OK"), "Odd head"),
+        b("status-version-only", status(b"HTTP/1.1"), "Odd head"),
+        b("status-two-spaces", status(b"HTTP/1.1  200 OK"), "Odd head"),
+        b("status-404-titled", status(b"HTTP/1.1 404 Not Found"), "Odd head"),
+        b("status-500-titled", status(b"HTTP/1.1 500 Oops"), "Odd head"),
+        b("status-299", status(b"HTTP/1.1 299 Fine"), "Odd head"),
+        b("status-600", status(b"HTTP/1.1 600 Odd"), "Odd head"),
+        b("http-2.0-status-line", status(b"HTTP/2.0 200 OK"), "Odd head"),
+        b("http-0.9-lowercase", status(b"http/1.1 200 OK"), "Odd head"),
+        b("header-nul-in-value", header(b"X-A: a\x00b"), "Odd head"),
+        b("header-bare-cr-in-value", header(b"X-A: a\rb"), "Odd head"),
+        b("header-odd-name", header(b"X(A): 1"), "Odd head"),
+        b("header-empty-name", header(b": 1"), "Odd head"),
+        b("header-leading-space-first", header(b" X-A: 1"), "Odd head"),
+        b("headers-200-lines", send(ok(body, *[f"X-{n}: {n}" for n in range(200)])), "Odd head"),
+        b("head-200-kb", send(ok(body, *[f"X-{n}: {'x' * 1000}" for n in range(200)])), "Odd head"),
+        b(
+            "head-over-256-kb",
+            send(ok(body, *[f"X-{n}: {'x' * 1000}" for n in range(300)])),
+            kind="too_large",
+        ),
+        b("connection-close-keep-open", send(ok(body, "Connection: close")), "Odd head"),
+    ]
+
+
+def _locations(server: FaultServer) -> list[Behaviour]:
+    b = Behaviour
+    server.add("/landing/a", send(ok(page("Landed"))))
+    server.add("/landing/%C3%A9", send(ok(page("Landed"))))
+
+    def location(*values: bytes) -> Handler:
+        lines = b"".join(b"Location: " + value + b"\r\n" for value in values)
+        return send(b"HTTP/1.1 302 Found\r\n" + lines + b"Content-Length: 0\r\n\r\n")
+
+    absolute = server.url("/landing/a").encode()
+    return [
+        b("location-backslashes", location(b"\\landing\\a"), "Landed"),
+        b("location-bare-cr", location(b"/landing/\ra"), "Landed"),
+        b("location-tab", location(b"/landing/\ta"), "Landed"),
+        b("location-nul", location(b"/landing/\x00a"), kind="reset"),
+        b("location-two-different", location(b"/landing/a", b"/target"), kind="reset"),
+        b("location-two-same", location(b"/landing/a", b"/landing/a"), "Landed"),
+        b("location-scheme-relative", location(absolute[5:]), "Landed"),
+        b("location-spaces-around", location(b"  /landing/a  "), "Landed"),
+        b("location-empty", location(b""), kind="http_status"),
+        b(
+            "location-on-300",
+            send(b"HTTP/1.1 300 Choices\r\nLocation: /landing/a\r\nContent-Length: 0\r\n\r\n"),
+            kind="http_status",
+        ),
+        b("location-303", send(redirect("/landing/a", "303 See Other")), "Landed"),
+        b("location-307", send(redirect("/landing/a", "307 Temporary")), "Landed"),
+        b("location-dot-segments", location(b"/x/../landing/./a"), "Landed"),
+        b("location-utf8", location("/landing/é".encode()), "Landed"),
     ]
 
 
