@@ -1,10 +1,10 @@
-"""The response parser: httptools (llhttp, the parser of Node.js) set as browsers read responses,
-with titlefetch's limits on heads, and the errors a response can break with.
+"""The body parser: httptools (llhttp, the parser of Node.js) reads a body by the framing
+heads.py gives it, as browsers read bodies, and the errors a response can break with.
 
-llhttp is strict where browsers are strict (framing: Content-Length, chunk sizes, the status
-line) and is told to be lenient where they are lenient (bare LF line ends, folded header lines,
-any byte in a header value, a missing reason phrase, other HTTP/1.x versions, spaces after a
-chunk size, Transfer-Encoding beside Content-Length). README "HTTP behaviour" lists each choice.
+llhttp is strict where browsers are strict (chunk sizes, the data after each chunk) and is told
+to be lenient where they are lenient (a bare LF ending a chunk line, spaces after a chunk size,
+odd bytes in trailer fields). A chunked body is also read by a second, strict llhttp (no
+callbacks: C only): if only the lenient one could read it, its connection is not reused.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from collections import deque
 import httptools
 
 from titlefetch.http.headers import Headers
+from titlefetch.http.heads import Head, HeadError
 
-MAX_HEAD = 64 * 1024  # bytes of status lines and headers, interim (1xx) responses included
-MAX_HEADERS = 100  # header lines of one response, as http.client allows
 _LENIENCIES = {
-    "lenient_optional_cr_before_lf": True,  # bare LF line ends
-    "lenient_headers": True,  # folded lines, control bytes in header values
-    "lenient_version": True,  # HTTP/1.2 and the like, read as HTTP/1.1
+    "lenient_optional_cr_before_lf": True,  # a bare LF ending a chunk line: llhttp needs
+    "lenient_optional_lf_after_cr": True,  # both flags for it
+    "lenient_headers": True,  # control bytes in trailer fields
     "lenient_spaces_after_chunk_size": True,
-    "lenient_chunked_length": True,  # chunked wins over Content-Length (never reused after)
 }
 
 
@@ -31,11 +29,15 @@ class ResponseError(Exception):
 
 
 class MalformedResponse(ResponseError):
-    """Bytes that are not an HTTP/1.1 response (llhttp's reason is the message)."""
+    """Bytes that are not an HTTP/1.1 response (llhttp's or heads.py's reason is the message)."""
+
+    @classmethod
+    def of(cls, error: HeadError) -> MalformedResponse:
+        return cls(f"malformed response: {error}")
 
 
 class HeadTooLarge(ResponseError):
-    """Response heads over MAX_HEAD bytes or MAX_HEADERS lines."""
+    """Response heads over heads.MAX_HEAD bytes."""
 
 
 class CutShort(ResponseError):
@@ -50,78 +52,67 @@ class _Unsolicited(Exception):
     """A second response began after the one that was asked for (stops the parser)."""
 
 
+class _Silent:
+    """A parser's protocol with no callbacks: llhttp then parses in C alone."""
+
+
 class Parse:
-    """One response as httptools parses it: the final head, and body pieces as they arrive."""
+    """One response's body as httptools parses it, by the framing of its head."""
 
     __slots__ = (
-        "parser",
-        "headers",
-        "lines",
-        "status",
-        "head_done",
-        "keep_alive",
-        "body",
-        "complete",
-        "error",
-    )
+        "parser", "strict", "headers", "status", "length", "ends_at_close", "keep_alive", "body",
+        "complete", "error",
+    )  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, head: Head) -> None:
         self.parser = httptools.HttpResponseParser(self)
         self.parser.set_dangerous_leniencies(**_LENIENCIES)
-        self.headers = Headers()
-        self.lines = 0
-        self.status = 0
-        self.head_done = False
-        self.keep_alive = False
+        self.headers: Headers = head.headers
+        self.status = head.status
+        self.length = head.length
+        chunked = b"chunked" in head.framing
+        self.ends_at_close = not chunked and head.length is None  # (204, 304: complete at once)
         self.body: deque[bytes] = deque()
         self.complete = False
         self.error: MalformedResponse | None = None  # in the body: raised once it is reached
+        self.parser.feed_data(head.framing)
+        self.keep_alive = self.parser.should_keep_alive()
+        self.strict: httptools.HttpResponseParser | None = None
+        if chunked and not self.complete:
+            self.strict = httptools.HttpResponseParser(_Silent())
+            self.strict.feed_data(head.framing)
 
     def on_message_begin(self) -> None:
         if self.complete:
             raise _Unsolicited
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if self.head_done:
-            return  # a chunked body's trailer fields: nothing a browser uses
-        self.lines += 1
-        if self.lines > MAX_HEADERS:
-            raise HeadTooLarge(f"more than {MAX_HEADERS} header lines")
-        self.headers.add(name.lower().decode("latin-1"), value.decode("latin-1").strip())
-
-    def on_headers_complete(self) -> None:
-        self.status = self.parser.get_status_code()
-        self.keep_alive = self.parser.should_keep_alive()
-        self.head_done = not 100 <= self.status < 200
-
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
 
     def on_message_complete(self) -> None:
-        if self.head_done:
-            self.complete = True
-        else:  # an interim response (100 Continue, 103 Early Hints): the final one follows
-            self.headers, self.lines = Headers(), 0
+        self.complete = True
 
 
 def feed(parse: Parse, data: bytes) -> bool:
     """Parse `data`; False if bytes came after the end of the response (it stays usable, its
     connection does not)."""
+    strict = parse.strict
     try:
         parse.parser.feed_data(data)
     except httptools.HttpParserCallbackError as exc:
         cause = exc.__context__
         if isinstance(cause, _Unsolicited):
             return False
-        if isinstance(cause, ResponseError):
-            raise cause from None
         raise
     except httptools.HttpParserError as exc:
         if parse.complete:  # data after a response that closes the connection
             return False
-        error = MalformedResponse(f"malformed response: {str(exc) or type(exc).__name__}")
-        if not parse.head_done:
-            raise error from None
-        parse.error = error  # the body that came before it can still be read
-        return False
+        parse.error = MalformedResponse(f"malformed response: {str(exc) or type(exc).__name__}")
+        return False  # the body that came before it can still be read
+    if strict is not None:
+        try:
+            strict.feed_data(data)
+        except httptools.HttpParserError:
+            parse.strict = None
+            return False  # only a leniency read it: never reused
     return True

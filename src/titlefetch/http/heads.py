@@ -1,0 +1,176 @@
+"""A response head read as Chromium reads it (net/http's HttpResponseHeaders): lenient where it
+is lenient, refused where it refuses, and turned into the framing llhttp reads the body by.
+
+Chromium ends a head at the first empty line (LF LF or LF CR LF), splits it into lines at any
+CR or LF, skips lines without a colon, reads a status code from the digits after the version
+(none: 200), ignores a Content-Length that is not a number, and refuses a NUL in the head or
+two different values of Content-Length or Location. docs/http.md lists every choice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from titlefetch.http.headers import Headers
+
+MAX_INTERIM = 64  # interim (1xx) responses before the final one; more is an endless stream
+MAX_HEAD = 256 * 1024  # bytes of status lines and headers, interim (1xx) ones included: Chromium's
+_END = re.compile(rb"\n\r?\n")
+_EMPTY_LINES = re.compile(rb"[\r\n]+")
+_LINE_ENDS = re.compile(r"[\r\n]+")
+_VERSION = re.compile(r"http/(\d+)\.(\d+)", re.IGNORECASE | re.ASCII)
+_STATUS = re.compile(r"[^ ]* +(\d{1,9})", re.ASCII)
+_LENGTH = re.compile(r"\d{1,18}", re.ASCII)  # below 2**63, as Chromium's int64
+
+
+class HeadError(Exception):
+    """A head Chromium refuses too (net::ERR_INVALID_HTTP_RESPONSE and its relatives)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """One response head: its status and headers, and how its body is framed."""
+
+    status: int
+    headers: Headers
+    framing: bytes  # the head as llhttp is given it: the framing of the body and nothing else
+    length: int | None  # the body's length, when a Content-Length gives it (chunked: None)
+    repaired: bool  # read only with a leniency: its connection is never reused
+
+    @property
+    def is_interim(self) -> bool:
+        """A 1xx response that a final one follows (100 Continue, 103 Early Hints)."""
+        return 100 <= self.status < 200
+
+
+def skip_empty_lines(data: bytes | bytearray, start: int) -> int:
+    """Where a head in `data` begins, skipping line ends from `start` (as browsers do)."""
+    found = _EMPTY_LINES.match(data, start)
+    return start if found is None else found.end()
+
+
+def is_http(data: bytes | bytearray) -> bool:
+    """Whether `data` (4 bytes or more, after any empty lines) can begin a response head."""
+    return data[:4].lower() == b"http"
+
+
+def end_of_head(data: bytes | bytearray, start: int = 0) -> int | None:
+    """Where the head at the start of `data` ends (after its empty line), if it has; no
+    empty line ends before `start`."""
+    found = _END.search(data, start)
+    return None if found is None else found.end()
+
+
+def read_head(data: bytes) -> Head:
+    """The head in `data` (its empty line included; leading line ends skipped already).
+
+    Raises:
+        HeadError: Chromium refuses it.
+    """
+    if b"\0" in data:
+        raise HeadError("a NUL byte in the response head")
+    crlf = data.count(b"\r\n")
+    bare = data.count(b"\n") != crlf or data.count(b"\r") != crlf  # a bare CR or LF ends a line
+    lines = _LINE_ENDS.split(data.decode("latin-1"))
+    status, is_11, odd = _status_line(lines[0])
+    if status == 101:
+        raise HeadError("a 101 Switching Protocols that nobody asked for")
+    if 100 <= status < 200:  # skipped: only the final head's headers are read
+        return Head(status, Headers(), b"", None, True)
+    headers, skipped = _headers(lines[1:-1])
+    framing, length, framing_repaired = _framing(status, headers._values, is_11)
+    return Head(status, headers, framing, length, bare or odd or skipped or framing_repaired)
+
+
+def _status_line(line: str) -> tuple[int, bool, bool]:
+    """The status of a status line, whether its version is HTTP/1.1 or later, and whether it
+    is odd (no version, no code or a code outside 100-599)."""
+    if line[:4].lower() != "http":
+        raise HeadError("not an HTTP/1.x status line")
+    version = _VERSION.match(line)
+    is_11 = version is not None and (int(version[1]), int(version[2])) >= (1, 1)
+    code = _STATUS.match(line)
+    status = int(code[1]) if code else 200  # Chromium: no code is 200
+    return status, is_11, version is None or code is None or not 100 <= status < 600
+
+
+def _headers(lines: list[str]) -> tuple[Headers, bool]:
+    """The headers of `lines`, and whether any line was skipped or folded."""
+    headers = Headers()
+    values = headers._values
+    skipped = False
+    last = ""  # the name a folded line adds to
+    for line in lines:
+        name, colon, value = line.partition(":")
+        if colon and name and name[0] not in " \t" and name[-1] not in " \t":
+            last = name.lower()
+            values.setdefault(last, []).append(value.strip(" \t"))
+            continue
+        skipped = True  # no colon, no name, spaces around it, or a folded line
+        last = _odd_line(line, values, last)
+    return headers, skipped
+
+
+def _odd_line(line: str, values: dict[str, list[str]], last: str) -> str:
+    """Add what Chromium reads in an odd header `line` to `values`; returns the name the next
+    folded line adds to (`last`: the one before)."""
+    if line[:1] in " \t":  # folded onto the line before (obsolete line folding)
+        if last in values:
+            values[last][-1] = (values[last][-1] + " " + line.strip(" \t")).strip(" ")
+        return last
+    name, colon, value = line.partition(":")
+    name = name.strip(" \t").lower()
+    if colon and name:
+        values.setdefault(name, []).append(value.strip(" \t"))
+    return name
+
+
+def _framing(
+    status: int, values: dict[str, list[str]], is_11: bool
+) -> tuple[bytes, int | None, bool]:
+    """The head llhttp reads the body by, the body's length if it is given, and whether
+    building it needed a leniency. Chromium de-chunks only HTTP/1.1 bodies, and keeps HTTP/1.0
+    connections only when they ask."""
+    head = b"HTTP/1.1 %d -\r\n" % (status if 100 <= status < 600 else 200)
+    repaired = "location" in values and _one_location(values)
+    connection = ",".join(values.get("connection", ())).lower()
+    keep_alive = "close" not in connection and (is_11 or "keep-alive" in connection)
+    if not keep_alive:
+        head += b"Connection: close\r\n"
+    length = None
+    codings = values.get("transfer-encoding")
+    if codings is None:
+        if "content-length" in values:
+            length, odd_length = _content_length(values["content-length"])
+            repaired = repaired or odd_length
+            head += b"" if length is None else b"Content-Length: %d\r\n" % length
+        return head + b"\r\n", length, repaired
+    listed = [coding.strip().lower() for coding in ",".join(codings).split(",")]
+    chunked = is_11 and "chunked" in listed
+    if chunked:
+        head += b"Transfer-Encoding: chunked\r\n"
+    twice = not chunked or len(listed) > 1 or "content-length" in values  # or read to the close
+    return head + b"\r\n", length, repaired or twice
+
+
+def _one_location(values: dict[str, list[str]]) -> bool:
+    """Whether Location came more than once (the same each time: kept once)."""
+    locations = values["location"]
+    if len(locations) == 1:
+        return False
+    if len(set(locations)) > 1:
+        raise HeadError("two different Location headers")
+    del locations[1:]
+    return True
+
+
+def _content_length(raw: list[str]) -> tuple[int | None, bool]:
+    """The body's length (None: it ends at the close), and whether that needed a leniency."""
+    values = {value.strip() for line in raw for value in line.split(",")}
+    if len(values) > 1:
+        raise HeadError("two different Content-Length values")
+    value = values.pop()
+    if not _LENGTH.fullmatch(value):
+        return None, True  # Chromium ignores it and reads the body to the close
+    return int(value), len(raw) > 1 or "," in raw[0]
