@@ -11,6 +11,7 @@ Bounded: no handler sends more than MAX_SENT bytes or waits longer than the serv
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import zlib
 from collections.abc import Callable
@@ -666,3 +667,26 @@ def serve_idle_stray(server: FaultServer, gate: FaultServer) -> tuple[list[str],
         server.add("/idle/healthy", healthy(9999)),
     ]
     return urls, dict(zip(urls, ["Before the stray", "Gate", healthy_title(9999)], strict=True))
+
+
+def serve_closing_on_reuse(server: FaultServer, pages: int) -> tuple[list[str], dict[str, int]]:
+    """`pages` healthy pages on a server that closes each kept-alive connection, unanswered,
+    exactly when a second request arrives on it (an idle timeout at the worst moment). Returns
+    the URLs and the counts taken at the server: "answered" requests, and "closed" ones (a
+    request that came on a reused connection and was dropped)."""
+    counts = {"answered": 0, "closed": 0}
+    answered: set[socket.socket] = set()
+    lock = threading.Lock()
+
+    def once_per_connection(n: int) -> Handler:
+        def handle(exchange: Exchange) -> bool:
+            with lock:
+                reused = exchange.sock in answered
+                answered.add(exchange.sock)
+                counts["closed" if reused else "answered"] += 1
+            return False if reused else healthy(n)(exchange)
+
+        return handle
+
+    urls = [server.add(f"/closing/{n}", once_per_connection(n)) for n in range(pages)]
+    return urls, counts

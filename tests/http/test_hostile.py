@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.fault_server import FaultServer
-from tests.hostile_server import serve_all, serve_idle_stray
+from tests.hostile_server import healthy_title, serve_all, serve_closing_on_reuse, serve_idle_stray
 from tests.test_entry_point import TITLEFETCH
 from titlefetch.cli.command import main
 
@@ -98,3 +98,17 @@ def test_the_catalog_has_over_120_behaviours_of_every_family(hostile):
     families += ("length-", "status-", "location-", "101")
     for family in families:
         assert any(family in name for name in names), family
+
+
+@pytest.mark.parametrize("name", ["one-at-a-time", "64-completed", "process"])
+def test_a_reused_connection_closed_as_the_request_arrives_costs_no_retry(hostile, tmp_path, name):
+    """Issue 22: a server closes each kept-alive connection just as the next request arrives
+    on it. The request is sent once more on a new connection, outside --retries (0 here)."""
+    urls, counts = serve_closing_on_reuse(hostile, 60)
+    exit_code, records = run(RUNS[name], urls, tmp_path)
+    titles = {record["url"]: record["title"] for record in records}
+    assert titles == {url: healthy_title(n) for n, url in enumerate(urls)}
+    assert exit_code == 0
+    assert counts["answered"] == len(urls)
+    if name == "one-at-a-time":  # one connection at a time: every later request reuses it
+        assert counts["closed"] == len(urls) - 1
