@@ -690,3 +690,37 @@ def serve_closing_on_reuse(server: FaultServer, pages: int) -> tuple[list[str], 
 
     urls = [server.add(f"/closing/{n}", once_per_connection(n)) for n in range(pages)]
     return urls, counts
+
+
+def serve_strays(server: FaultServer, pages: int) -> tuple[list[str], list[bool]]:
+    """A page followed at once by a second response nobody asked for, then `pages` healthy
+    pages on the same host and port. Returns the URLs (the stray one first) and, counted at
+    the server for each request to a healthy page after the stray was sent, in arrival order,
+    whether it came on a reused connection."""
+    used: set[socket.socket] = set()
+    reused: list[bool] = []
+    stray_sent = threading.Event()
+    lock = threading.Lock()
+
+    def arrival(exchange: Exchange) -> None:
+        with lock:
+            if stray_sent.is_set():
+                reused.append(exchange.sock in used)
+            used.add(exchange.sock)
+
+    def answer_then_stray(exchange: Exchange) -> bool:
+        arrival(exchange)
+        exchange.send(ok(page("Before the stray")) + ok(page("STRAY RESPONSE")))
+        stray_sent.set()
+        return True
+
+    def counted(n: int) -> Handler:
+        def handle(exchange: Exchange) -> bool:
+            arrival(exchange)
+            return healthy(n)(exchange)
+
+        return handle
+
+    urls = [server.add("/stray/first", answer_then_stray)]
+    urls += [server.add(f"/stray/{n}", counted(n)) for n in range(pages)]
+    return urls, reused

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
 
-from titlefetch.http.fetch import FetchOptions, HostScheme
+from titlefetch.http.fetch import FetchOptions, HostScheme, forget_strays, new_table
 from titlefetch.http.trust import TrustStore
 from titlefetch.results import TitleResult
 from titlefetch.run.dispatch import Pool
@@ -229,10 +229,11 @@ def start_run(
     """fetch_titles() with its options already gathered: how to fetch, and how to run."""
     size = plan.workers or default_workers(plan.backend)
     owned: list[Executor] = []
+    forget_strays()  # origins that sent stray bytes are not reused for the rest of a run
 
     def new_executor() -> Executor:
         initializer = prepare_worker if plan.backend == "process" else None
-        initargs = (fetch,) if initializer else ()
+        initargs = (fetch, new_table()) if initializer else ()  # a table of strays.py
         backend = Backend(
             plan.backend, size, plan.processes, fetch.per_host, plan.scheduler_address
         )

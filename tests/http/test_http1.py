@@ -55,7 +55,7 @@ def read_all(response: Response, most: int = 1 << 20) -> bytes:
 def released(response: Response) -> list[bool]:
     """The reusable flags the response's release callback is called with."""
     calls: list[bool] = []
-    response.on_release(lambda sock, reusable: calls.append(reusable))
+    response.on_release(lambda sock, reusable, stray: calls.append(reusable))
     return calls
 
 

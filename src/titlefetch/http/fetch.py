@@ -17,6 +17,8 @@ from titlefetch.errors import FetchError
 from titlefetch.http.clients import Client
 from titlefetch.http.clients import client_for as client_for  # what run/ imports from here
 from titlefetch.http.clients import close_clients as close_clients
+from titlefetch.http.clients import forget_strays as forget_strays
+from titlefetch.http.clients import share_strays as share_strays
 from titlefetch.http.deadline import Deadline
 from titlefetch.http.failures import FAILURES, RESPONSE, classify, timed_out
 from titlefetch.http.parser import ResponseError
@@ -28,6 +30,8 @@ from titlefetch.http.redirects import (
     redirect_target,
     refresh_target,
 )
+from titlefetch.http.strays import Table as Table
+from titlefetch.http.strays import new_table as new_table
 from titlefetch.http.transport import Response
 from titlefetch.http.trust import TrustStore
 

@@ -37,7 +37,8 @@ _RECV = 64 * 1024  # one recv() per this many bytes: each one hands the GIL over
 # Reading a rest to keep a connection gets this long at most (on top of the attempt): a server
 # that stalls after the title costs a closed connection, never the result's time.
 DRAIN_SECONDS = 0.25
-Release = Callable[[socket.socket, bool], None]  # the socket, and whether it may be reused
+# The socket, whether it may be reused, and whether bytes came past the response's end.
+Release = Callable[[socket.socket, bool, bool], None]
 
 
 def encode_request(target: str, host: str, headers: Mapping[str, str]) -> bytes:
@@ -73,7 +74,7 @@ class Response:
         self._release: Release | None = None
 
     def on_release(self, release: Release) -> None:
-        """Call `release(socket, reusable)` once, when this response is released."""
+        """Call `release(socket, reusable, stray)` once, when this response is released."""
         self._release = release
 
     @property
@@ -167,9 +168,10 @@ class Response:
         release, self._release = self._release, None
         parse, sock = self._parse, self._sock
         reusable = self._reusable and parse.complete and not self._eof
-        if reusable and isinstance(sock, ssl.SSLSocket):
-            reusable = sock.pending() == 0  # decrypted bytes no response asked for
-        release(sock, reusable)
+        stray = parse.stray
+        if reusable and isinstance(sock, ssl.SSLSocket) and sock.pending():
+            reusable, stray = False, True  # decrypted bytes no response asked for
+        release(sock, reusable, stray)
 
 
 def read_response(sock: socket.socket) -> Response:

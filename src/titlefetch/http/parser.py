@@ -61,7 +61,7 @@ class Parse:
 
     __slots__ = (
         "parser", "strict", "headers", "status", "length", "ends_at_close", "keep_alive", "body",
-        "complete", "error",
+        "complete", "error", "stray",
     )  # fmt: skip
 
     def __init__(self, head: Head) -> None:
@@ -75,6 +75,7 @@ class Parse:
         self.body: deque[bytes] = deque()
         self.complete = False
         self.error: MalformedResponse | None = None  # in the body: raised once it is reached
+        self.stray = False  # bytes came after the response's end
         self.parser.feed_data(head.framing)
         self.keep_alive = self.parser.should_keep_alive()
         self.strict: httptools.HttpResponseParser | None = None
@@ -94,18 +95,20 @@ class Parse:
 
 
 def feed(parse: Parse, data: bytes) -> bool:
-    """Parse `data`; False if bytes came after the end of the response (it stays usable, its
-    connection does not)."""
+    """Parse `data`; False if its connection cannot be reused: bytes came after the end of the
+    response (parse.stray), or only a leniency read them (the response stays usable)."""
     strict = parse.strict
     try:
         parse.parser.feed_data(data)
     except httptools.HttpParserCallbackError as exc:
         cause = exc.__context__
         if isinstance(cause, _Unsolicited):
+            parse.stray = True
             return False
         raise
     except httptools.HttpParserError as exc:
         if parse.complete:  # data after a response that closes the connection
+            parse.stray = True
             return False
         parse.error = MalformedResponse(f"malformed response: {str(exc) or type(exc).__name__}")
         return False  # the body that came before it can still be read

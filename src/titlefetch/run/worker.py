@@ -22,7 +22,9 @@ from titlefetch.http.fetch import (
     Page,
     RefreshCheck,
     RunHooks,
+    Table,
     client_for,
+    share_strays,
 )
 from titlefetch.results import Failure, TitleResult
 from titlefetch.run.lines import urls_to_try
@@ -138,8 +140,10 @@ def _status_failure(status: int) -> Failure | None:
     return Failure(kind, f"HTTP {status}")
 
 
-def prepare_worker(options: FetchOptions) -> None:
-    """Process-pool initializer: ignore Ctrl-C (the parent handles it) and build the HTTP
-    client before the first URL arrives."""
+def prepare_worker(options: FetchOptions, strays: Table | None = None) -> None:
+    """Process-pool initializer: ignore Ctrl-C (the parent handles it), share the run's
+    table of origins whose connections are not reused, and build the HTTP client before the
+    first URL arrives."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    share_strays(strays)
     client_for(options)
