@@ -38,11 +38,6 @@ class Head:
     length: int | None  # the body's length, when a Content-Length gives it (chunked: None)
     repaired: bool  # read only with a leniency: its connection is never reused
 
-    @property
-    def is_interim(self) -> bool:
-        """A 1xx response that a final one follows (100 Continue, 103 Early Hints)."""
-        return 100 <= self.status < 200
-
 
 def skip_empty_lines(data: bytes | bytearray, start: int) -> int:
     """Where a head in `data` begins, skipping line ends from `start` (as browsers do)."""
@@ -62,6 +57,15 @@ def end_of_head(data: bytes | bytearray, start: int = 0) -> int | None:
     return None if found is None else found.end()
 
 
+def is_interim(data: bytes) -> bool:
+    """Whether the head in `data` is an interim (1xx) response that a final one follows (100
+    Continue, 103 Early Hints); not 101, which heads are refused for."""
+    if data[:9] in (b"HTTP/1.1 ", b"HTTP/1.0 ") and data[9:10] != b"1":
+        return False  # the common case, without decoding
+    status = _status_line(_LINE_ENDS.split(data[:256].decode("latin-1"), 1)[0])[0]
+    return 100 <= status < 200 and status != 101
+
+
 def read_head(data: bytes) -> Head:
     """The head in `data` (its empty line included; leading line ends skipped already).
 
@@ -76,8 +80,6 @@ def read_head(data: bytes) -> Head:
     status, is_11, odd = _status_line(lines[0])
     if status == 101:
         raise HeadError("a 101 Switching Protocols that nobody asked for")
-    if 100 <= status < 200:  # skipped: only the final head's headers are read
-        return Head(status, Headers(), b"", None, True)
     headers, skipped = _headers(lines[1:-1])
     framing, length, framing_repaired = _framing(status, headers._values, is_11)
     return Head(status, headers, framing, length, bare or odd or skipped or framing_repaired)

@@ -16,11 +16,10 @@ from titlefetch.http.deadline import Deadline
 from titlefetch.http.heads import (
     MAX_HEAD,
     MAX_INTERIM,
-    Head,
     HeadError,
     end_of_head,
     is_http,
-    read_head,
+    is_interim,
     skip_empty_lines,
 )
 from titlefetch.http.parser import (
@@ -186,18 +185,21 @@ def read_response(sock: socket.socket) -> Response:
     """
     # Heads end before `at`; `dropped` bytes of them are gone from `data`, which holds at
     # most one head; no empty line ends before `searched`.
-    data, at, dropped, searched, interim, head = bytearray(), 0, 0, 0, 0, None
-    while head is None or head.is_interim:
-        at = skip_empty_lines(data, at)
+    data, at, dropped, searched, interim = bytearray(sock.recv(_RECV)), 0, 0, 0, 0
+    while True:
+        if at < len(data) and data[at] in b"\r\n":  # empty lines before a head
+            at = skip_empty_lines(data, at)
         if len(data) - at >= 4 and not is_http(data[at : at + 4]):
             raise MalformedResponse("malformed response: not an HTTP/1.x status line")
         end = end_of_head(data, max(at, searched))
         if dropped + (len(data) if end is None else end) > MAX_HEAD:
             raise HeadTooLarge(f"response heads over {MAX_HEAD} bytes")
         if end is not None:
-            if head is not None and (interim := interim + 1) == MAX_INTERIM:
+            head, at = bytes(data[at:end]), end
+            if not is_interim(head):
+                break
+            if (interim := interim + 1) > MAX_INTERIM:
                 raise HeadTooLarge(f"more than {MAX_INTERIM} interim (1xx) responses")
-            head, at = _head(bytes(data[at:end])), end
             continue
         received = sock.recv(_RECV)
         if not received:
@@ -207,13 +209,13 @@ def read_response(sock: socket.socket) -> Response:
         del data[:at]
         dropped, searched, at = dropped + at, max(0, len(data) - 2), 0  # an empty line: 3 bytes
         data += received
-    parse = Parse(head)
-    clean = feed(parse, bytes(data[at:])) if at < len(data) else True
-    return Response(parse, sock, clean=clean and not head.repaired)
+    parse = _parse(head)
+    clean = feed(parse, memoryview(data)[at:]) if at < len(data) else True
+    return Response(parse, sock, clean=clean and not parse.repaired)
 
 
-def _head(data: bytes) -> Head:
+def _parse(head: bytes) -> Parse:
     try:
-        return read_head(data)
+        return Parse(head)
     except HeadError as exc:
-        raise MalformedResponse.of(exc) from None
+        raise MalformedResponse(f"malformed response: {exc}") from None
