@@ -30,13 +30,13 @@ class HeadError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Head:
-    """One response head: its status and headers, and how its body is framed."""
+    """One response head: its status and headers, and how its body is framed. A head read
+    here needed a leniency (llhttp would not read it so): its connection is never reused."""
 
     status: int
     headers: Headers
     framing: bytes  # the head as llhttp is given it: the framing of the body and nothing else
     length: int | None  # the body's length, when a Content-Length gives it (chunked: None)
-    repaired: bool  # read only with a leniency: its connection is never reused
 
 
 def skip_empty_lines(data: bytes | bytearray, start: int) -> int:
@@ -62,7 +62,7 @@ def is_interim(data: bytes) -> bool:
     Continue, 103 Early Hints); not 101, which heads are refused for."""
     if data[:9] in (b"HTTP/1.1 ", b"HTTP/1.0 ") and data[9:10] != b"1":
         return False  # the common case, without decoding
-    status = _status_line(_LINE_ENDS.split(data[:256].decode("latin-1"), 1)[0])[0]
+    status, _ = _status_line(_LINE_ENDS.split(data[:256].decode("latin-1"), 1)[0])
     return 100 <= status < 200 and status != 101
 
 
@@ -74,105 +74,68 @@ def read_head(data: bytes) -> Head:
     """
     if b"\0" in data:
         raise HeadError("a NUL byte in the response head")
-    crlf = data.count(b"\r\n")
-    bare = data.count(b"\n") != crlf or data.count(b"\r") != crlf  # a bare CR or LF ends a line
     lines = _LINE_ENDS.split(data.decode("latin-1"))
-    status, is_11, odd = _status_line(lines[0])
+    status, is_11 = _status_line(lines[0])
     if status == 101:
         raise HeadError("a 101 Switching Protocols that nobody asked for")
-    headers, skipped = _headers(lines[1:-1])
-    framing, length, framing_repaired = _framing(status, headers._values, is_11)
-    return Head(status, headers, framing, length, bare or odd or skipped or framing_repaired)
+    headers = _headers(lines[1:-1])
+    framing, length = _framing(status, headers._values, is_11)
+    return Head(status, headers, framing, length)
 
 
-def _status_line(line: str) -> tuple[int, bool, bool]:
-    """The status of a status line, whether its version is HTTP/1.1 or later, and whether it
-    is odd (no version, no code or a code outside 100-599)."""
+def _status_line(line: str) -> tuple[int, bool]:
+    """The status of a status line, and whether its version is HTTP/1.1 or later."""
     if line[:4].lower() != "http":
         raise HeadError("not an HTTP/1.x status line")
     version = _VERSION.match(line)
     is_11 = version is not None and (int(version[1]), int(version[2])) >= (1, 1)
     code = _STATUS.match(line)
-    status = int(code[1]) if code else 200  # Chromium: no code is 200
-    return status, is_11, version is None or code is None or not 100 <= status < 600
+    return int(code[1]) if code else 200, is_11  # Chromium: no code is 200
 
 
-def _headers(lines: list[str]) -> tuple[Headers, bool]:
-    """The headers of `lines`, and whether any line was skipped or folded."""
+def _headers(lines: list[str]) -> Headers:
+    """The headers of `lines`: one without a colon or a name is skipped, one that starts with
+    a space or tab continues the one before (obsolete line folding)."""
     headers = Headers()
     values = headers._values
-    skipped = False
     last = ""  # the name a folded line adds to
     for line in lines:
-        name, colon, value = line.partition(":")
-        if colon and name and name[0] not in " \t" and name[-1] not in " \t":
-            last = name.lower()
-            values.setdefault(last, []).append(value.strip(" \t"))
+        if line[:1] in " \t":
+            if last in values:
+                values[last][-1] = (values[last][-1] + " " + line.strip(" \t")).strip(" ")
             continue
-        skipped = True  # no colon, no name, spaces around it, or a folded line
-        last = _odd_line(line, values, last)
-    return headers, skipped
+        name, colon, value = line.partition(":")
+        last = name.strip(" \t").lower()
+        if colon and last:
+            values.setdefault(last, []).append(value.strip(" \t"))
+    return headers
 
 
-def _odd_line(line: str, values: dict[str, list[str]], last: str) -> str:
-    """Add what Chromium reads in an odd header `line` to `values`; returns the name the next
-    folded line adds to (`last`: the one before)."""
-    if line[:1] in " \t":  # folded onto the line before (obsolete line folding)
-        if last in values:
-            values[last][-1] = (values[last][-1] + " " + line.strip(" \t")).strip(" ")
-        return last
-    name, colon, value = line.partition(":")
-    name = name.strip(" \t").lower()
-    if colon and name:
-        values.setdefault(name, []).append(value.strip(" \t"))
-    return name
-
-
-def _framing(
-    status: int, values: dict[str, list[str]], is_11: bool
-) -> tuple[bytes, int | None, bool]:
-    """The head llhttp reads the body by, the body's length if it is given, and whether
-    building it needed a leniency. Chromium de-chunks only HTTP/1.1 bodies, and keeps HTTP/1.0
-    connections only when they ask."""
-    head = b"HTTP/1.1 %d -\r\n" % (status if 100 <= status < 600 else 200)
-    repaired = "location" in values and _one_location(values)
-    connection = ",".join(values.get("connection", ())).lower()
-    keep_alive = "close" not in connection and (is_11 or "keep-alive" in connection)
-    if not keep_alive:
-        head += b"Connection: close\r\n"
-    length = None
-    codings = values.get("transfer-encoding")
-    if codings is None:
-        if "content-length" in values:
-            length, odd_length = _content_length(values["content-length"])
-            repaired = repaired or odd_length
-            head += b"" if length is None else b"Content-Length: %d\r\n" % length
-        return head + b"\r\n", length, repaired
-    listed = [coding.strip().lower() for coding in ",".join(codings).split(",")]
-    chunked = is_11 and "chunked" in listed
-    if chunked:
-        head += b"Transfer-Encoding: chunked\r\n"
-    twice = not chunked or len(listed) > 1 or "content-length" in values  # or read to the close
-    return head + b"\r\n", length, repaired or twice
-
-
-def _one_location(values: dict[str, list[str]]) -> bool:
-    """Whether Location came more than once (the same each time: kept once)."""
-    locations = values["location"]
-    if len(locations) == 1:
-        return False
+def _framing(status: int, values: dict[str, list[str]], is_11: bool) -> tuple[bytes, int | None]:
+    """The head llhttp reads the body by, and the body's length if it is given. Chromium
+    de-chunks only HTTP/1.1 bodies, and keeps HTTP/1.0 connections only when they ask."""
+    locations = values.get("location", [])
     if len(set(locations)) > 1:
         raise HeadError("two different Location headers")
-    del locations[1:]
-    return True
+    del locations[1:]  # the same one twice: once
+    head = b"HTTP/1.1 %d -\r\n" % (status if 100 <= status < 600 else 200)
+    connection = ",".join(values.get("connection", ())).lower()
+    if "close" in connection or not (is_11 or "keep-alive" in connection):
+        head += b"Connection: close\r\n"
+    codings = ",".join(values.get("transfer-encoding", ())).split(",")
+    if is_11 and "chunked" in {coding.strip().lower() for coding in codings}:
+        return head + b"Transfer-Encoding: chunked\r\n\r\n", None  # Content-Length or not
+    length = _content_length(values["content-length"]) if "content-length" in values else None
+    if length is not None:
+        head += b"Content-Length: %d\r\n" % length
+    return head + b"\r\n", length
 
 
-def _content_length(raw: list[str]) -> tuple[int | None, bool]:
-    """The body's length (None: it ends at the close), and whether that needed a leniency."""
+def _content_length(raw: list[str]) -> int | None:
+    """The body's length; None when it ends at the close (Chromium ignores a length that is not
+    a number, and reads the body to the close)."""
     values = {value.strip() for line in raw for value in line.split(",")}
     if len(values) > 1:
         raise HeadError("two different Content-Length values")
     value = values.pop()
-    if not _LENGTH.fullmatch(value):
-        return None, True  # Chromium ignores it and reads the body to the close
-    return int(value), len(raw) > 1 or "," in raw[0]
+    return int(value) if _LENGTH.fullmatch(value) else None

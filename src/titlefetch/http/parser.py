@@ -113,7 +113,7 @@ class Parse:
         """Take `head` (read by heads.py), and the framing of its body; whether it is chunked."""
         self.parser = httptools.HttpResponseParser(self)
         self.headers, self.status, self.length = head.headers, head.status, head.length
-        self.repaired, self.complete, self.head_done = head.repaired, False, True
+        self.repaired, self.complete, self.head_done = True, False, True
         self.parser.feed_data(head.framing)
         return b"chunked" in head.framing
 
