@@ -26,7 +26,7 @@ DECODE = (
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # type: ignore[import-not-found, unused-ignore]
 
     decoded: dict[str, dict[str, list[int]]] = {}  # code points
     with sync_playwright() as playwright:

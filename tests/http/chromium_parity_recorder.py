@@ -40,7 +40,10 @@ _NET_ERROR = re.compile(r"net::(ERR_[A-Z_0-9]+)")
 
 def shown(browser: Any, url: str) -> dict[str, Any]:
     """What Chromium shows for `url`: title and status, or its net error, or a timeout."""
-    from playwright.sync_api import Error, TimeoutError
+    from playwright.sync_api import (  # type: ignore[import-not-found, unused-ignore]
+        Error,
+        TimeoutError,
+    )
 
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
@@ -68,7 +71,7 @@ def shown(browser: Any, url: str) -> dict[str, Any]:
 
 
 def record() -> dict[str, Any]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # type: ignore[import-not-found, unused-ignore]
 
     rows: dict[str, Any] = {}
     with FaultServer() as server, sync_playwright() as playwright:
