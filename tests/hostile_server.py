@@ -520,6 +520,8 @@ def _chunk_lines() -> list[Behaviour]:
             "Chunk lines",
         ),
         b("chunk-size-16-digits", send(bad_chunk(b"1000000000000000\r\n")), "After the bad chunk"),
+        b("chunk-size-17-digits", send(bad_chunk(b"10000000000000000\r\n")), kind="reset"),
+        b("chunk-size-3000-digits", send(bad_chunk(b"f" * 3000 + b"\r\n")), kind="reset"),
         b("chunked-on-http-1.0", then_close(http10), "Chunk lines"),
         b(
             "chunked-twice",
