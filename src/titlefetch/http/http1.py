@@ -185,7 +185,8 @@ def read_response(sock: socket.socket) -> Response:
     """
     # Heads end before `at`; `dropped` bytes of them are gone from `data`, which holds at
     # most one head; no empty line ends before `searched`.
-    data, at, dropped, searched, interim = bytearray(sock.recv(_RECV)), 0, 0, 0, 0
+    data: bytes | bytearray = sock.recv(_RECV)  # most heads come whole in the first recv()
+    at, dropped, searched, interim = 0, 0, 0, 0
     while True:
         if at < len(data) and data[at] in b"\r\n":  # empty lines before a head
             at = skip_empty_lines(data, at)
@@ -195,7 +196,7 @@ def read_response(sock: socket.socket) -> Response:
         if dropped + (len(data) if end is None else end) > MAX_HEAD:
             raise HeadTooLarge(f"response heads over {MAX_HEAD} bytes")
         if end is not None:
-            head, at = bytes(data[at:end]), end
+            head, at = bytes(memoryview(data)[at:end]), end
             if not is_interim(head):
                 break
             if (interim := interim + 1) > MAX_INTERIM:
@@ -206,6 +207,8 @@ def read_response(sock: socket.socket) -> Response:
             if data or dropped:
                 raise CutShort("the connection closed in the middle of the response head")
             raise NoResponse("the connection closed without a response")
+        if isinstance(data, bytes):
+            data = bytearray(data)  # grown in place from here on
         del data[:at]
         dropped, searched, at = dropped + at, max(0, len(data) - 2), 0  # an empty line: 3 bytes
         data += received
