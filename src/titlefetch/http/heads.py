@@ -60,7 +60,7 @@ def end_of_head(data: bytes | bytearray, start: int = 0) -> int | None:
 def is_interim(data: bytes) -> bool:
     """Whether the head in `data` is an interim (1xx) response that a final one follows (100
     Continue, 103 Early Hints); not 101, which heads are refused for."""
-    if data[:9] in (b"HTTP/1.1 ", b"HTTP/1.0 ") and data[9:10] != b"1":
+    if data[:9] in (b"HTTP/1.1 ", b"HTTP/1.0 ") and data[9:10] in (b"2", b"3", b"4", b"5"):
         return False  # the common case, without decoding
     status, _ = _status_line(_LINE_ENDS.split(data[:256].decode("latin-1"), 1)[0])
     return 100 <= status < 200 and status != 101
