@@ -40,7 +40,8 @@ class Connections:
     ) -> None:
         self._per_host = per_host
         self._tls_context = tls_context  # called for HTTPS connections only
-        self.strays = strays or StrayOrigins()  # origins whose connections are not reused
+        # Origins whose connections are not reused: this pool's own unless given a shared one.
+        self.strays = strays if strays is not None else StrayOrigins()
         self._idle: OrderedDict[Origin, list[socket.socket]] = OrderedDict()
         self._lock = threading.Lock()
 
