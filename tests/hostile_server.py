@@ -1,4 +1,4 @@
-"""A hostile HTTP server: over 60 misbehaviours on one host and port, each beside healthy pages.
+"""A hostile HTTP server: over 120 misbehaviours on one host and port, each beside healthy pages.
 
 Every behaviour is a handler of tests/fault_server.py's raw-socket server and the result
 titlefetch must give for it: a title, or an error kind. `mixed_urls` interleaves them with
@@ -11,6 +11,7 @@ Bounded: no handler sends more than MAX_SENT bytes or waits longer than the serv
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import zlib
 from collections.abc import Callable
@@ -154,6 +155,10 @@ def behaviours(server: FaultServer) -> list[Behaviour]:
         *_statuses(),
         *_stray_bytes(),
         *_stalls_and_bombs(),
+        *_lengths(),
+        *_chunk_lines(),
+        *_odd_heads(),
+        *_locations(server),
     ]
 
 
@@ -181,7 +186,7 @@ def _heads() -> list[Behaviour]:
         b(
             "space-before-colon",
             send(b"HTTP/1.1 200 OK\r\nX-A : 1\r\n" + length + b"\r\n\r\n" + body),
-            kind="reset",
+            "Lenient",
         ),
         b("http-1.2", send(b"HTTP/1.2 200 OK\r\n" + length + b"\r\n\r\n" + body), "Lenient"),
         b(
@@ -206,35 +211,43 @@ def _heads() -> list[Behaviour]:
             send(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n" * 3 + ok(body)),
             "Lenient",
         ),
-        b("status-2000", send(b"HTTP/1.1 2000 OK\r\n" + length + b"\r\n\r\n" + body), kind="reset"),
-        b("status-2x0", send(b"HTTP/1.1 2x0 OK\r\n" + length + b"\r\n\r\n" + body), kind="reset"),
+        b(
+            "status-2000",
+            send(b"HTTP/1.1 2000 OK\r\n" + length + b"\r\n\r\n" + body),
+            kind="http_status",
+        ),
+        b(
+            "status-2x0",
+            send(b"HTTP/1.1 2x0 OK\r\n" + length + b"\r\n\r\n" + body),
+            kind="http_status",
+        ),
         b("icy-status-line", send(b"ICY 200 OK\r\n" + length + b"\r\n\r\n" + body), kind="reset"),
         b("no-status-line", then_close(body), kind="reset"),
         b(
             "header-without-colon",
             send(b"HTTP/1.1 200 OK\r\nno colon\r\n" + length + b"\r\n\r\n" + body),
-            kind="reset",
+            "Lenient",
         ),
         b(
             "space-in-header-name",
             send(b"HTTP/1.1 200 OK\r\nX A: 1\r\n" + length + b"\r\n\r\n" + body),
-            kind="reset",
+            "Lenient",
         ),
         b(
             "cr-without-lf",
             send(b"HTTP/1.1 200 OK\rX: 1\r\n" + length + b"\r\n\r\n" + body),
-            kind="reset",
+            "Lenient",
         ),
         b(
             "unasked-101",
             send(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n" + body),
             kind="reset",
         ),
-        b("head-over-64-kb", send(ok(body, "X-Big: " + "x" * 70_000)), kind="too_large"),
+        b("head-over-64-kb", send(ok(body, "X-Big: " + "x" * 70_000)), "Lenient"),
         b(
             "over-100-headers",
             send(ok(body, *[f"X-{n}: {n}" for n in range(120)])),
-            kind="too_large",
+            "Lenient",
         ),
         b("endless-103", stream(b"", b"HTTP/1.1 103 Early Hints\r\n\r\n"), kind="too_large"),
     ]
@@ -248,11 +261,11 @@ def _bodies() -> list[Behaviour]:
         b(
             "length-superscript",
             send(head + b"Content-Length: \xc2\xb2\r\n\r\n" + body),
-            kind="reset",
+            "Framed",
         ),
-        b("length-negative", send(head + b"Content-Length: -1\r\n\r\n" + body), kind="reset"),
-        b("length-list", send(head + b"Content-Length: 5, 5\r\n\r\n" + body), kind="reset"),
-        b("length-twice", send(ok(body, f"Content-Length: {len(body)}")), kind="reset"),
+        b("length-negative", send(head + b"Content-Length: -1\r\n\r\n" + body), "Framed"),
+        b("length-list", send(head + b"Content-Length: 5, 5\r\n\r\n" + body), kind="no_title"),
+        b("length-twice", send(ok(body, f"Content-Length: {len(body)}")), "Framed"),
         b("length-too-short", send(ok(body)[:-10] + b"HTTP/1.1 200 OK\r\n\r\nrest"), "Framed"),
         b("cut-after-title", then_close(head + b"Content-Length: 99999\r\n\r\n" + body), "Framed"),
         b(
@@ -451,6 +464,162 @@ def _stalls_and_bombs() -> list[Behaviour]:
     ]
 
 
+def _lengths() -> list[Behaviour]:
+    """Content-Length values that do not parse (read to the close, as Chromium does), repeated
+    ones, and different ones."""
+    b = Behaviour
+    body = page("Length")
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+    size = str(len(body)).encode()
+
+    def length(*values: bytes, keep: bool = False) -> Handler:
+        lines = b"".join(b"Content-Length: " + value + b"\r\n" for value in values)
+        return send(head + lines + b"\r\n" + body, keep=keep)
+
+    return [
+        b("length-plus", length(b"+" + size), "Length"),
+        b("length-hex", length(b"0x%x" % len(body)), "Length"),
+        b("length-empty", length(b""), "Length"),
+        b("length-superscript-3", length(b"\xc2\xb3"), "Length"),
+        b("length-over-2-63", length(b"99999999999999999999999"), "Length"),
+        b("length-letters", length(b"many"), "Length"),
+        b("length-negative-close", length(b"-1"), "Length"),
+        b("length-inner-space", length(size[:1] + b" " + size[1:]), "Length"),
+        b("length-leading-zeros", length(b"000" + size, keep=True), "Length"),
+        b("length-same-twice", length(size, size, keep=True), "Length"),
+        b("length-same-list", length(size + b", " + size, keep=True), "Length"),
+        b("length-different-twice", length(size, b"5"), kind="reset"),
+        b("length-different-list", length(size + b", 5"), kind="reset"),
+        b("length-invalid-then-valid", length(b"x", size, keep=True), kind="reset"),
+    ]
+
+
+def _chunk_lines() -> list[Behaviour]:
+    b = Behaviour
+    body = page("Chunk lines")
+    good = chunked(body[:20], body[20:])
+    http10 = good.replace(b"HTTP/1.1 200 OK", b"HTTP/1.0 200 OK", 1)
+    huge = b"0" * 5000 + b"%x" % len(body)
+    padded = body + b" " * 10  # 0x5a bytes: a chunk size with a letter
+    return [
+        b("chunk-size-bare-lf", send(_bare_lf_chunks(good)), "Chunk lines"),
+        b("chunk-data-bare-lf", send(good.replace(b"\r\n3", b"\n3", 1)), "Chunk lines"),
+        b(
+            "chunk-size-uppercase",
+            send(chunked(padded).replace(b"\r\n5a\r\n", b"\r\n5A\r\n", 1)),
+            "Chunk lines",
+        ),
+        b(
+            "chunk-size-leading-zeros",
+            send(chunked(body).replace(b"\r\n%x\r\n" % len(body), b"\r\n000%x\r\n" % len(body), 1)),
+            "Chunk lines",
+        ),
+        b(
+            "chunk-size-huge-line",
+            send(chunked(body).replace(b"\r\n%x\r\n" % len(body), b"\r\n" + huge + b"\r\n", 1)),
+            "Chunk lines",
+        ),
+        b("chunk-size-16-digits", send(bad_chunk(b"1000000000000000\r\n")), "After the bad chunk"),
+        b("chunk-size-17-digits", send(bad_chunk(b"10000000000000000\r\n")), kind="reset"),
+        b("chunk-size-3000-digits", send(bad_chunk(b"f" * 3000 + b"\r\n")), kind="reset"),
+        b("chunked-on-http-1.0", then_close(http10), "Chunk lines"),
+        b(
+            "chunked-twice",
+            send(chunked(body, head=("Transfer-Encoding: chunked",))),
+            "Chunk lines",
+        ),
+        b(
+            "transfer-identity",
+            then_close(response_head("200 OK", "Transfer-Encoding: identity") + body),
+            "Chunk lines",
+        ),
+        b(
+            "transfer-gzip-chunked",
+            send(
+                response_head("200 OK", "Transfer-Encoding: gzip, chunked")
+                + _chunk(gzip.compress(body))
+                + b"0\r\n\r\n"
+            ),
+            kind="no_title",
+        ),
+    ]
+
+
+def _bare_lf_chunks(response: bytes) -> bytes:
+    head, body = response.split(b"\r\n\r\n", 1)
+    return head + b"\r\n\r\n" + body.replace(b"\r\n", b"\n")
+
+
+def _odd_heads() -> list[Behaviour]:
+    b = Behaviour
+    body = page("Odd head")
+    length = f"Content-Length: {len(body)}".encode()
+
+    def status(line: bytes) -> Handler:
+        return send(line + b"\r\n" + length + b"\r\n\r\n" + body)
+
+    def header(line: bytes) -> Handler:
+        return send(b"HTTP/1.1 200 OK\r\n" + line + b"\r\n" + length + b"\r\n\r\n" + body)
+
+    return [
+        b("status-2-junk", status(b"HTTP/1.1 2 junk"), kind="http_status"),
+        b("status-no-code", status(b"HTTP/1.1 OK"), "Odd head"),
+        b("status-version-only", status(b"HTTP/1.1"), "Odd head"),
+        b("status-two-spaces", status(b"HTTP/1.1  200 OK"), "Odd head"),
+        b("status-404-titled", status(b"HTTP/1.1 404 Not Found"), kind="http_4xx"),
+        b("status-500-titled", status(b"HTTP/1.1 500 Oops"), kind="http_5xx"),
+        b("status-299", status(b"HTTP/1.1 299 Fine"), "Odd head"),
+        b("status-600", status(b"HTTP/1.1 600 Odd"), kind="http_status"),
+        b("http-2.0-status-line", status(b"HTTP/2.0 200 OK"), "Odd head"),
+        b("http-0.9-lowercase", status(b"http/1.1 200 OK"), "Odd head"),
+        b("header-nul-in-value", header(b"X-A: a\x00b"), kind="reset"),
+        b("header-bare-cr-in-value", header(b"X-A: a\rb"), "Odd head"),
+        b("header-odd-name", header(b"X(A): 1"), "Odd head"),
+        b("header-empty-name", header(b": 1"), "Odd head"),
+        b("header-leading-space-first", header(b" X-A: 1"), "Odd head"),
+        b("headers-200-lines", send(ok(body, *[f"X-{n}: {n}" for n in range(200)])), "Odd head"),
+        b("head-200-kb", send(ok(body, *[f"X-{n}: {'x' * 1000}" for n in range(200)])), "Odd head"),
+        b(
+            "head-over-256-kb",
+            send(ok(body, *[f"X-{n}: {'x' * 1000}" for n in range(300)])),
+            kind="too_large",
+        ),
+        b("connection-close-keep-open", send(ok(body, "Connection: close")), "Odd head"),
+    ]
+
+
+def _locations(server: FaultServer) -> list[Behaviour]:
+    b = Behaviour
+    server.add("/landing/a", send(ok(page("Landed"))))
+    server.add("/landing/%C3%A9", send(ok(page("Landed"))))
+
+    def location(*values: bytes) -> Handler:
+        lines = b"".join(b"Location: " + value + b"\r\n" for value in values)
+        return send(b"HTTP/1.1 302 Found\r\n" + lines + b"Content-Length: 0\r\n\r\n")
+
+    absolute = server.url("/landing/a").encode()
+    return [
+        b("location-backslashes", location(b"\\landing\\a"), "Landed"),
+        b("location-bare-cr", location(b"/landing/\ra"), kind="http_4xx"),
+        b("location-tab", location(b"/landing/\ta"), "Landed"),
+        b("location-nul", location(b"/landing/\x00a"), kind="reset"),
+        b("location-two-different", location(b"/landing/a", b"/target"), kind="reset"),
+        b("location-two-same", location(b"/landing/a", b"/landing/a"), "Landed"),
+        b("location-scheme-relative", location(absolute[5:]), "Landed"),
+        b("location-spaces-around", location(b"  /landing/a  "), "Landed"),
+        b("location-empty", location(b""), kind="http_status"),
+        b(
+            "location-on-300",
+            send(b"HTTP/1.1 300 Choices\r\nLocation: /landing/a\r\nContent-Length: 0\r\n\r\n"),
+            kind="http_status",
+        ),
+        b("location-303", send(redirect("/landing/a", "303 See Other")), "Landed"),
+        b("location-307", send(redirect("/landing/a", "307 Temporary")), "Landed"),
+        b("location-dot-segments", location(b"/x/../landing/./a"), "Landed"),
+        b("location-utf8", location("/landing/é".encode()), "Landed"),
+    ]
+
+
 def serve_all(
     server: FaultServer,
 ) -> tuple[list[str], dict[str, Behaviour], dict[str, str]]:
@@ -500,3 +669,60 @@ def serve_idle_stray(server: FaultServer, gate: FaultServer) -> tuple[list[str],
         server.add("/idle/healthy", healthy(9999)),
     ]
     return urls, dict(zip(urls, ["Before the stray", "Gate", healthy_title(9999)], strict=True))
+
+
+def serve_closing_on_reuse(server: FaultServer, pages: int) -> tuple[list[str], dict[str, int]]:
+    """`pages` healthy pages on a server that closes each kept-alive connection, unanswered,
+    exactly when a second request arrives on it (an idle timeout at the worst moment). Returns
+    the URLs and the counts taken at the server: "answered" requests, and "closed" ones (a
+    request that came on a reused connection and was dropped)."""
+    counts = {"answered": 0, "closed": 0}
+    answered: set[socket.socket] = set()
+    lock = threading.Lock()
+
+    def once_per_connection(n: int) -> Handler:
+        def handle(exchange: Exchange) -> bool:
+            with lock:
+                reused = exchange.sock in answered
+                answered.add(exchange.sock)
+                counts["closed" if reused else "answered"] += 1
+            return False if reused else healthy(n)(exchange)
+
+        return handle
+
+    urls = [server.add(f"/closing/{n}", once_per_connection(n)) for n in range(pages)]
+    return urls, counts
+
+
+def serve_strays(server: FaultServer, pages: int) -> tuple[list[str], list[bool]]:
+    """A page followed at once by a second response nobody asked for, then `pages` healthy
+    pages on the same host and port. Returns the URLs (the stray one first) and, counted at
+    the server for each request to a healthy page after the stray was sent, in arrival order,
+    whether it came on a reused connection."""
+    used: set[socket.socket] = set()
+    reused: list[bool] = []
+    stray_sent = threading.Event()
+    lock = threading.Lock()
+
+    def arrival(exchange: Exchange) -> None:
+        with lock:
+            if stray_sent.is_set():
+                reused.append(exchange.sock in used)
+            used.add(exchange.sock)
+
+    def answer_then_stray(exchange: Exchange) -> bool:
+        arrival(exchange)
+        exchange.send(ok(page("Before the stray")) + ok(page("STRAY RESPONSE")))
+        stray_sent.set()
+        return True
+
+    def counted(n: int) -> Handler:
+        def handle(exchange: Exchange) -> bool:
+            arrival(exchange)
+            return healthy(n)(exchange)
+
+        return handle
+
+    urls = [server.add("/stray/first", answer_then_stray)]
+    urls += [server.add(f"/stray/{n}", counted(n)) for n in range(pages)]
+    return urls, reused

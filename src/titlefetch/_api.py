@@ -11,6 +11,8 @@ from typing import Any, Unpack
 
 from titlefetch._options import ORDERS, PLAN, FetchOptions, Order, RunOptions, RunPlan
 from titlefetch._results import TitleResult
+from titlefetch.http.clients import forget_strays
+from titlefetch.http.strays import new_table
 from titlefetch.render.browsers import find_browser
 from titlefetch.render.renderer import close_renderers
 from titlefetch.run.dispatch import Pool
@@ -198,10 +200,11 @@ def start_run(
     """fetch_titles() with its options already gathered: how to fetch, and how to run."""
     size = plan.workers or default_workers(plan.backend)
     owned: list[Executor] = []
+    forget_strays()  # origins that sent stray bytes are not reused for the rest of a run
 
     def new_executor() -> Executor:
         initializer = prepare_worker if plan.backend == "process" else None
-        initargs = (fetch,) if initializer else ()
+        initargs = (fetch, new_table()) if initializer else ()  # a table of strays.py
         backend = Backend(
             plan.backend, size, plan.processes, fetch.per_host, plan.scheduler_address
         )

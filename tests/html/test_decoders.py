@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from tests.html.decoder_cases import CASES
 from titlefetch.html._decoders import decode, is_ascii_compatible
+
+CHROMIUM = json.loads(Path(__file__).with_name("decoders_chromium.json").read_text())
+# Where Chromium's decoder is not the standard's: titlefetch follows the standard.
+CHROMIUM_DIFFERS = {
+    ("big5", "two-code-points"): "Chromium 156 gives U+0093 and a lone surrogate for the Big5 "
+    "pointers 1133, 1135, 1164 and 1166; the standard gives two code points (Ê̄, Ê̌, ê̄, ê̌)",
+}
 
 
 @pytest.mark.parametrize(
@@ -51,3 +62,56 @@ def test_markup_is_found_bytewise_only_in_ascii_compatible_encodings(
     encoding: str, expected: bool
 ) -> None:
     assert is_ascii_compatible(encoding) is expected
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "expected"),
+    [
+        # EUC-KR, Big5: a lead byte (0x81-0xFE) and a byte with no pointer are one error; the
+        # byte is read again only if it is ASCII.
+        (b"\xb0\x30", "euc-kr", "\ufffd0"),
+        (b"\xb0\xffA", "euc-kr", "\ufffdA"),
+        (b"\xb0", "euc-kr", "\ufffd"),  # end of queue after a lead
+        (b"\xa4\x80A", "big5", "\ufffdA"),
+        (b"\xa4\x7fA", "big5", "\ufffd\x7fA"),
+        # Shift_JIS: 0xA0 and 0xFD-0xFF lead nothing and are errors; a lead and a bad trail
+        # that is not ASCII are one.
+        (b"\xa0\xfd\xfe\xff", "shift_jis", "\ufffd" * 4),
+        (b"\x81\xfdA", "shift_jis", "\ufffdA"),
+        (b"\x81 ", "shift_jis", "\ufffd "),
+        # EUC-JP: a lead and a byte outside 0xA1-0xFE are one error; 0x8F, a byte and an
+        # ASCII byte: one error, the ASCII byte read again.
+        (b"\xa4\xa0A", "euc-jp", "\ufffdA"),
+        (b"\x8e\xe0A", "euc-jp", "\ufffdA"),
+        (b"\x8f\xa1A", "euc-jp", "\ufffdA"),
+        (b"\x8f\xa1\xa1A", "euc-jp", "\ufffdA"),  # JIS X 0212 pointer 0: no character
+        # ISO-2022-JP: two escape sequences in a row are an error; SO and SI are errors; a
+        # byte that cannot trail ends the pair with one error.
+        (b"\x1b$B\x1b(BA", "iso-2022-jp", "\ufffdA"),
+        (b"\x0eA\x0f", "iso-2022-jp", "\ufffdA\ufffd"),
+        (b"\x1b$B0\x7fA", "iso-2022-jp", "\ufffd\ufffd"),
+        (b"\x1b(ZA", "iso-2022-jp", "\ufffd(ZA"),  # an unknown escape: ( and Z read again
+        # gb18030: a four-byte sequence whose third or fourth byte is wrong is one error for
+        # its first byte, and the rest is read again; four bytes with no character, one error.
+        (b"\x810 A", "gb18030", "\ufffd0 A"),
+        (b"\x810\x81 A", "gb18030", "\ufffd0\ufffd A"),
+        (b"\xe3\x32\x9a\x36A", "gb18030", "\ufffdA"),
+        (b"A\x810", "gb18030", "A\ufffd"),  # cut by the end: one error
+        (b"\x81\xffA", "gbk", "\ufffdA"),
+    ],
+)
+def test_invalid_sequences_decode_as_the_standards_algorithms_say(data, encoding, expected):
+    """Issue 22: expected strings worked out from the Encoding Standard's decoder steps."""
+    assert decode(data, encoding) == expected
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name", "hex_bytes"),
+    [(encoding, name, hex_bytes) for encoding, cases in CASES.items() for name, hex_bytes in cases],
+)
+def test_decoders_give_what_chromium_gives(encoding, name, hex_bytes):
+    """Issue 22: as recorded from Chromium's TextDecoder (decoders_chromium.json), a UTF-8
+    page mislabelled as each encoding included, except where Chromium is not the standard."""
+    chromium = "".join(map(chr, CHROMIUM["decoded"][encoding][name]))
+    ours = decode(bytes.fromhex(hex_bytes), encoding)
+    assert (ours == chromium) is ((encoding, name) not in CHROMIUM_DIFFERS)

@@ -68,10 +68,13 @@ def test_a_socket_that_is_not_reusable_is_closed_not_kept(listener, deadline):
     assert pool.take_idle(listener, deadline) is None
 
 
-@pytest.mark.parametrize("arrival", [b"HTTP/1.1 200 OK\r\n\r\n", b"\r\n", None])
-def test_an_idle_socket_on_which_anything_arrived_is_closed_not_reused(deadline, arrival):
+@pytest.mark.parametrize(
+    ("arrival", "stray"),
+    [(b"HTTP/1.1 200 OK\r\n\r\n", True), (b"\r\n", True), (None, False)],
+)
+def test_an_idle_socket_on_which_anything_arrived_is_closed_not_reused(deadline, arrival, stray):
     """Issue 14: bytes on an idle connection are a response nobody asked for; None: the
-    server closed it."""
+    server closed it. Issue 22: after bytes, no connection to that origin is reused."""
     origin = Origin("http", "pool.test", 80)
     pool = Connections(per_host=2, tls_context=unused_context)
     quiet, quiet_peer = socket.socketpair()
@@ -84,9 +87,25 @@ def test_an_idle_socket_on_which_anything_arrived_is_closed_not_reused(deadline,
         else:
             noisy_peer.sendall(arrival)
         assert not is_quiet(noisy)
-        assert pool.take_idle(origin, deadline) is quiet
+        assert pool.take_idle(origin, deadline) is (None if stray else quiet)
         assert noisy.fileno() == -1
+        assert (quiet.fileno() == -1) is stray
+        assert (origin in pool.strays) is stray
         assert pool.take_idle(origin, deadline) is None
+
+
+def test_no_connection_to_an_origin_that_sent_bytes_past_a_response_is_kept(deadline):
+    """Issue 22: once bytes came past a response's end, every connection is closed after use."""
+    origin, other = Origin("http", "pool.test", 80), Origin("http", "other.test", 80)
+    pool = Connections(per_host=2, tls_context=unused_context)
+    first, second, third = (socket.socketpair() for _ in range(3))
+    with first[0], first[1], second[0], second[1], third[0], third[1]:
+        pool.give_back(origin, first[0], reusable=False, stray=True)
+        pool.give_back(origin, second[0], reusable=True)
+        pool.give_back(other, third[0], reusable=True)
+        assert second[0].fileno() == -1
+        assert pool.take_idle(origin, deadline) is None
+        assert pool.take_idle(other, deadline) is third[0]
 
 
 def test_checking_that_a_socket_is_quiet_only_peeks():

@@ -50,7 +50,7 @@ def unverified() -> ssl.SSLCertVerificationError:
         (TimeoutError(), "timeout", False, "--timeout"),
         (HeadTooLarge("more than 100"), "too_large", True, "too large"),
         (http.client.HTTPException("got more than 100 headers"), "too_large", True, "100"),
-        (http.client.LineTooLong("header line"), "too_large", True, "64 KB"),
+        (http.client.LineTooLong("header line"), "too_large", True, "256 KB"),
         (UnsupportedCoding("br", "the body is br-encoded"), "unsupported_encoding", True, "br"),
         (ContentDecodingError("bad gzip"), "reset", True, "Content-Encoding"),
         (MalformedResponse("malformed response: Invalid status"), "reset", True, "Invalid status"),

@@ -161,7 +161,7 @@ def test_unresolvable_name_is_dns(healthy):
     assert "something.invalid" in outcome.records[url]["error"]["message"]
 
 
-def test_200_kb_of_headers_is_too_large_and_not_retried(faults, healthy):
+def test_300_kb_of_headers_is_too_large_and_not_retried(faults, healthy):
     url = faults.add("/headers", fs.huge_headers)
     outcome = run_fault(url, healthy)
     assert outcome.kind(url) == "too_large"

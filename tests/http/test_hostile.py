@@ -15,8 +15,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tests import fault_server as fs
 from tests.fault_server import FaultServer
-from tests.hostile_server import serve_all, serve_idle_stray
+from tests.hostile_server import (
+    healthy_title,
+    serve_all,
+    serve_closing_on_reuse,
+    serve_idle_stray,
+    serve_strays,
+)
 from tests.test_entry_point import TITLEFETCH
 from titlefetch.cli import main
 
@@ -89,10 +96,47 @@ def test_a_response_sent_while_a_connection_is_idle_never_answers_the_next_url(h
     assert hostile.connections == 2
 
 
-def test_the_catalog_has_over_60_behaviours_of_every_family(hostile):
+def test_the_catalog_has_over_120_behaviours_of_every_family(hostile):
     _, behaviours, titles = serve_all(hostile)
     names = {behaviour.name for behaviour in behaviours.values()}
-    assert len(names) == len(behaviours) > 60
+    assert len(names) == len(behaviours) >= 120
     assert len(titles) == len(behaviours)
-    for family in ("chunk", "gzip", "103", "redirect", "after-body", "stall", "endless", "head"):
+    for family in (
+        *("chunk", "gzip", "103", "redirect", "after-body", "stall", "endless", "head"),
+        *("length-", "status-", "location-", "101"),
+    ):
         assert any(family in name for name in names), family
+
+
+@pytest.mark.parametrize("name", ["one-at-a-time", "64-completed", "process"])
+def test_a_reused_connection_closed_as_the_request_arrives_costs_no_retry(hostile, tmp_path, name):
+    """Issue 22: a server closes each kept-alive connection just as the next request arrives
+    on it. The request is sent once more on a new connection, outside --retries (0 here)."""
+    urls, counts = serve_closing_on_reuse(hostile, 60)
+    exit_code, records = run(RUNS[name], urls, tmp_path)
+    titles = {record["url"]: record["title"] for record in records}
+    assert titles == {url: healthy_title(n) for n, url in enumerate(urls)}
+    assert exit_code == 0
+    assert counts["answered"] == len(urls)
+    if name == "one-at-a-time":  # one connection at a time: every later request reuses it
+        assert counts["closed"] == len(urls) - 1
+
+
+@pytest.mark.parametrize("backend", ["thread", "process"])
+@pytest.mark.parametrize("workers", ["1", "64"])
+def test_after_a_stray_response_no_connection_to_its_host_is_reused(tmp_path, backend, workers):
+    """Issue 22: once a host:port sent bytes past a response's end, every later request to
+    it goes on a new connection, in every worker process (counted at the server). One request
+    to it at a time (--per-host 1), beside pages of another host that keep reusing theirs."""
+    with FaultServer() as strays, FaultServer() as other:
+        urls, reused = serve_strays(strays, 40)
+        others = [other.add(f"/{n}", fs.title_page(f"Other {n}")) for n in range(40)]
+        listing = [urls[0]] + [url for pair in zip(urls[1:], others, strict=True) for url in pair]
+        options = ("--backend", backend, "--workers", workers, "--per-host", "1")
+        exit_code, records = run(options, listing, tmp_path)
+    titles = {record["url"]: record["title"] for record in records}
+    assert titles[urls[0]] == "Before the stray"
+    assert [titles[url] for url in urls[1:]] == [healthy_title(n) for n in range(40)]
+    assert exit_code == 0
+    assert reused == [False] * 40
+    assert other.connections < 40  # kept alive and reused, as ever

@@ -1,6 +1,9 @@
 """The response reader against a reference parser (h11, a test-only oracle), on generated and
 mutated response bytes: the same status and body when both read a response, a clean protocol
-error (ResponseError) otherwise, never an exception of another kind."""
+error (ResponseError) otherwise, never an exception of another kind.
+
+One deliberate difference: a chunked HTTP/1.0 body is not de-chunked, as in Chromium (issue
+22); h11 de-chunks it, so such responses are not compared."""
 
 from __future__ import annotations
 
@@ -50,6 +53,9 @@ def reference(data: bytes) -> Outcome:
             event = connection.next_event()
             if isinstance(event, h11.Response):
                 status = event.status_code
+                chunked = any(name == b"transfer-encoding" for name, _ in event.headers)
+                if event.http_version == b"1.0" and chunked:
+                    return ("chunked on HTTP/1.0", None, None)
             elif isinstance(event, h11.Data):
                 body += bytes(event.data)
             elif isinstance(event, h11.EndOfMessage):
@@ -60,7 +66,12 @@ def reference(data: bytes) -> Outcome:
         return ("error", str(exc), None)
 
 
-TOKEN = st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12).map(str.encode)
+# Not Location: two different ones are refused, as Chromium refuses them (h11 reads them).
+TOKEN = (
+    st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
+    .filter(lambda name: name != "location")
+    .map(str.encode)
+)
 VALUE = st.text("abcdefgh 0123456789,;=/", max_size=20).map(str.encode)
 
 
@@ -72,7 +83,8 @@ def responses(draw: st.DrawFn) -> bytes:
     reason = draw(st.sampled_from([b" OK", b" Whatever it is", b""]))
     headers = draw(st.lists(st.tuples(TOKEN, VALUE), max_size=4))
     body = draw(st.binary(max_size=200))
-    framing = draw(st.sampled_from(["length", "chunked", "close"]))
+    framings = ["length", "chunked", "close"] if version == b"HTTP/1.1" else ["length", "close"]
+    framing = draw(st.sampled_from(framings))
     lines = [version + b" %d" % status + reason]
     lines += [name + b": " + value for name, value in headers]
     if framing == "length":

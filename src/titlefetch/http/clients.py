@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from titlefetch._options import FetchOptions
 from titlefetch.http.codings import accept_encoding
 from titlefetch.http.retries import RetryPolicy
+from titlefetch.http.strays import StrayOrigins, Table
 from titlefetch.http.transport import Transport, new_transport
 from titlefetch.http.trust import Trust, choose_trust
 from titlefetch.http.unreachable import UnreachableOrigins
 
 _clients: dict[FetchOptions, Client] = {}
 _clients_lock = threading.Lock()
+_strays = StrayOrigins()  # this process's, shared by its clients (and, given a table, the run's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +34,10 @@ class Client:
 def _forget_after_fork() -> None:
     # A forked worker must not use the parent's pooled connections: two processes would write
     # requests to one socket and read each other's responses.
-    global _clients_lock
+    global _clients_lock, _strays
     _clients.clear()
     _clients_lock = threading.Lock()
+    _strays = StrayOrigins()
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
@@ -49,6 +52,18 @@ def client_for(options: FetchOptions) -> Client:
             if client is None:
                 client = _clients[options] = _new_client(options)
     return client
+
+
+def share_strays(table: Table | None) -> None:
+    """Share the origins whose connections are not reused with the other processes that
+    were given `table` (strays.new_table(); the process backend's workers, at start)."""
+    global _strays
+    _strays = StrayOrigins(table)
+
+
+def forget_strays() -> None:
+    """Reuse connections to every origin again (a new run in this process)."""
+    _strays.clear()
 
 
 def close_clients() -> None:
@@ -73,7 +88,7 @@ def _new_client(options: FetchOptions) -> Client:
             del headers[same]
         headers[name] = value
     policy = RetryPolicy(options.retries)
-    transport = new_transport(options.per_host, _trust(options), policy, options)
+    transport = new_transport(options.per_host, _trust(options), policy, options, strays=_strays)
     return Client(transport=transport, headers=headers)
 
 

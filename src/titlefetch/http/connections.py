@@ -23,6 +23,7 @@ from urllib3.exceptions import ConnectTimeoutError
 from titlefetch.http import dns
 from titlefetch.http.deadline import Deadline
 from titlefetch.http.origin import Origin
+from titlefetch.http.strays import StrayOrigins
 
 MAX_ORIGINS = 256  # origins whose idle connections are kept; the least recently used go first
 
@@ -30,30 +31,49 @@ MAX_ORIGINS = 256  # origins whose idle connections are kept; the least recently
 class Connections:
     """Idle keep-alive sockets per origin, shared by the threads of a process."""
 
-    def __init__(self, *, per_host: int, tls_context: Callable[[], ssl.SSLContext]) -> None:
+    def __init__(
+        self,
+        *,
+        per_host: int,
+        tls_context: Callable[[], ssl.SSLContext],
+        strays: StrayOrigins | None = None,
+    ) -> None:
         self._per_host = per_host
         self._tls_context = tls_context  # called for HTTPS connections only
+        # Origins whose connections are not reused: this pool's own unless given a shared one.
+        self.strays = strays if strays is not None else StrayOrigins()
         self._idle: OrderedDict[Origin, list[socket.socket]] = OrderedDict()
         self._lock = threading.Lock()
 
     def take_idle(self, origin: Origin, deadline: Deadline) -> socket.socket | None:
         """The most recently used idle socket to `origin` on which nothing arrived while it
-        was idle, watched by `deadline`. Others are closed on the way."""
+        was idle, watched by `deadline`. Others are closed on the way; an origin that sent
+        bytes on one gets no reused connection again (strays.py)."""
         while True:
             with self._lock:
                 idle = self._idle.get(origin)
                 sock = idle.pop() if idle else None
             if sock is None or is_quiet(sock):
                 break
+            if has_stray_bytes(sock):
+                self.strays.add(origin)
             sock.close()
+        if sock is not None and origin in self.strays:
+            sock.close()
+            sock = None
         if sock is not None:
             deadline.watch(sock)
         return sock
 
-    def give_back(self, origin: Origin, sock: socket.socket, reusable: bool) -> None:
-        """Keep `sock` for the next request to `origin` if it is `reusable` and there is room."""
+    def give_back(
+        self, origin: Origin, sock: socket.socket, reusable: bool, stray: bool = False
+    ) -> None:
+        """Keep `sock` for the next request to `origin` if it is `reusable` and there is room;
+        `stray`: bytes came past the response's end (no connection to `origin` is reused)."""
+        if stray:
+            self.strays.add(origin)
         evicted: list[socket.socket] = [sock]
-        if reusable:
+        if reusable and origin not in self.strays:
             with self._lock:
                 idle = self._idle.setdefault(origin, [])
                 self._idle.move_to_end(origin)
@@ -127,6 +147,17 @@ def is_quiet(sock: socket.socket) -> bool:
     readable = select.poll()
     readable.register(sock, select.POLLIN)
     return not readable.poll(0)
+
+
+def has_stray_bytes(sock: socket.socket) -> bool:
+    """Whether what arrived on idle, readable `sock` is bytes (not a close or a reset). For a
+    TLS socket, the bytes may be the server's close_notify: never called stray."""
+    if isinstance(sock, ssl.SSLSocket):
+        return False
+    try:
+        return bool(sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except OSError:
+        return False
 
 
 def _connect_any(

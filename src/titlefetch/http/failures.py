@@ -120,7 +120,8 @@ def _describe(
     if cause := first(_is_unsupported_coding):
         return "unsupported_encoding", str(cause), True
     if first(_is_head_overflow):
-        return "too_large", "the response headers are too large (over 100 or 64 KB)", True
+        message = "the response headers are too large (over 256 KB; through a proxy, 100 lines)"
+        return "too_large", message, True
     if first(_is_connect_timeout):
         fix = "raise --connect-timeout"
         return "timeout", f"no connection within {limits.connect_timeout:g}s ({fix})", False

@@ -13,11 +13,19 @@ from collections.abc import Callable, Mapping
 
 from titlefetch.http.codings import Decoder, decoder_for
 from titlefetch.http.deadline import Deadline
-from titlefetch.http.headers import Headers
-from titlefetch.http.parser import (
+from titlefetch.http.heads import (
     MAX_HEAD,
+    MAX_INTERIM,
+    HeadError,
+    end_of_head,
+    is_http,
+    is_interim,
+    skip_empty_lines,
+)
+from titlefetch.http.parser import (
     CutShort,
     HeadTooLarge,
+    MalformedResponse,
     NoResponse,
     Parse,
     ResponseError,
@@ -28,7 +36,8 @@ _RECV = 64 * 1024  # one recv() per this many bytes: each one hands the GIL over
 # Reading a rest to keep a connection gets this long at most (on top of the attempt): a server
 # that stalls after the title costs a closed connection, never the result's time.
 DRAIN_SECONDS = 0.25
-Release = Callable[[socket.socket, bool], None]  # the socket, and whether it may be reused
+# The socket, whether it may be reused, and whether bytes came past the response's end.
+Release = Callable[[socket.socket, bool, bool], None]
 
 
 def encode_request(target: str, host: str, headers: Mapping[str, str]) -> bytes:
@@ -56,18 +65,15 @@ class Response:
         self._sock = sock
         self._decoder: Decoder | None = None
         self._plain = "content-encoding" not in self.headers._values
-        chunked = "Transfer-Encoding" in self.headers
-        self._ends_at_close = _ends_at_close(self.headers)
-        self._length = None if chunked else _content_length(self.headers)
-        # A response framed twice over is read as chunked, but its connection is not reused.
-        twice = chunked and "Content-Length" in self.headers
-        self._reusable = clean and parse.keep_alive and not twice
+        self._length = parse.length
+        self._ends_at_close = parse.ends_at_close
+        self._reusable = clean and parse.keep_alive
         self._eof = False
         self._cut = False  # a coded body stopped at encoded_limit or MAX_MEMBERS
         self._release: Release | None = None
 
     def on_release(self, release: Release) -> None:
-        """Call `release(socket, reusable)` once, when this response is released."""
+        """Call `release(socket, reusable, stray)` once, when this response is released."""
         self._release = release
 
     @property
@@ -161,9 +167,10 @@ class Response:
         release, self._release = self._release, None
         parse, sock = self._parse, self._sock
         reusable = self._reusable and parse.complete and not self._eof
-        if reusable and isinstance(sock, ssl.SSLSocket):
-            reusable = sock.pending() == 0  # decrypted bytes no response asked for
-        release(sock, reusable)
+        stray = parse.stray
+        if reusable and isinstance(sock, ssl.SSLSocket) and sock.pending():
+            reusable, stray = False, True  # decrypted bytes no response asked for
+        release(sock, reusable, stray)
 
 
 def read_response(sock: socket.socket) -> Response:
@@ -172,36 +179,46 @@ def read_response(sock: socket.socket) -> Response:
     Raises:
         NoResponse: the connection closed before the first byte.
         CutShort: it closed in the middle of the head.
-        MalformedResponse: not an HTTP/1.1 response.
-        HeadTooLarge: heads over MAX_HEAD bytes or MAX_HEADERS lines.
+        MalformedResponse: not an HTTP/1.1 response, as Chromium reads one (heads.py).
+        HeadTooLarge: heads over MAX_HEAD bytes, or MAX_INTERIM interim responses.
         OSError: from the socket.
     """
-    parse, fed, clean = Parse(), 0, True
-    while not parse.head_done:
-        data = sock.recv(_RECV)
-        if not data and fed:
-            raise CutShort("the connection closed in the middle of the response head")
-        if not data:
-            raise NoResponse("the connection closed without a response")
-        room = MAX_HEAD + 1 - fed  # feed no more than the limit allows, to know where it is
-        part, rest = (data, b"") if len(data) <= room else (data[:room], data[room:])
-        fed += len(part)
-        clean = feed(parse, part)
-        if not parse.head_done and fed > MAX_HEAD:
+    # Heads end before `at`; `dropped` bytes of them are gone from `data`, which holds at
+    # most one head; no empty line ends before `searched`.
+    data: bytes | bytearray = sock.recv(_RECV)  # most heads come whole in the first recv()
+    at, dropped, searched, interim = 0, 0, 0, 0
+    while True:
+        if at < len(data) and data[at] in b"\r\n":  # empty lines before a head
+            at = skip_empty_lines(data, at)
+        if len(data) - at >= 4 and not is_http(data[at : at + 4]):
+            raise MalformedResponse("malformed response: not an HTTP/1.x status line")
+        end = end_of_head(data, max(at, searched))
+        if dropped + (len(data) if end is None else end) > MAX_HEAD:
             raise HeadTooLarge(f"response heads over {MAX_HEAD} bytes")
-        if rest:
-            clean = feed(parse, rest)
-    return Response(parse, sock, clean=clean)
+        if end is not None:
+            head, at = bytes(memoryview(data)[at:end]), end
+            if not is_interim(head):
+                break
+            if (interim := interim + 1) > MAX_INTERIM:
+                raise HeadTooLarge(f"more than {MAX_INTERIM} interim (1xx) responses")
+            continue
+        received = sock.recv(_RECV)
+        if not received:
+            if data or dropped:
+                raise CutShort("the connection closed in the middle of the response head")
+            raise NoResponse("the connection closed without a response")
+        if isinstance(data, bytes):
+            data = bytearray(data)  # grown in place from here on
+        del data[:at]
+        dropped, searched, at = dropped + at, max(0, len(data) - 2), 0  # an empty line: 3 bytes
+        data += received
+    parse = _parse(head)
+    clean = feed(parse, memoryview(data)[at:]) if at < len(data) else True
+    return Response(parse, sock, clean=clean and not parse.repaired)
 
 
-def _ends_at_close(headers: Headers) -> bool:
-    """Whether the body ends where the connection does (RFC 9112, 6.3, as llhttp reads it)."""
-    codings = headers.get("Transfer-Encoding")
-    if codings is not None:
-        return codings.rsplit(",", 1)[-1].strip().lower() != "chunked"
-    return "Content-Length" not in headers
-
-
-def _content_length(headers: Headers) -> int | None:
-    value = headers.get("Content-Length")
-    return None if value is None else int(value)  # llhttp let only digits through
+def _parse(head: bytes) -> Parse:
+    try:
+        return Parse(head)
+    except HeadError as exc:
+        raise MalformedResponse(f"malformed response: {exc}") from None

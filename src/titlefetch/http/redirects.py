@@ -8,6 +8,7 @@ kept for one chain at a time: nothing is remembered between URLs.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -31,7 +32,7 @@ def location_of(status: int, headers: Headers) -> str | None:
     """The Location a response redirects to, or None when it is not a redirect."""
     if status not in REDIRECT_STATUSES:
         return None
-    return headers.get("Location")
+    return headers.get("Location") or None  # an empty one: no redirect, as in Chromium
 
 
 def resolve(location: str, current: str) -> str:
@@ -41,6 +42,7 @@ def resolve(location: str, current: str) -> str:
     # Header values are decoded as Latin-1; servers send UTF-8 (requests undoes it too).
     with contextlib.suppress(UnicodeError):
         location = location.encode("latin-1").decode("utf-8")
+    location = _as_url_standard_reads(location)
     if location.startswith("//"):  # scheme-relative
         location = f"{urlsplit(current).scheme}:{location}"
     parts = urlsplit(location)
@@ -50,6 +52,22 @@ def resolve(location: str, current: str) -> str:
     if not parts.netloc:
         return urljoin(current, requote_uri(location))
     return requote_uri(location)
+
+
+def _as_url_standard_reads(url: str) -> str:
+    """`url` as the URL Standard's parser takes it: without the C0 controls and spaces around
+    it or the tabs and line breaks in it, and, in an http(s) URL, `\\` read as `/` before the
+    query (as every browser reads it)."""
+    url = url.strip(_C0_AND_SPACE).translate(_URL_DROPPED)
+    scheme = _SCHEME.match(url)
+    if scheme is not None and scheme.group().lower() not in ("http:", "https:"):
+        return url
+    end = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    return url[:end].replace("\\", "/") + url[end:]
+
+
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def redirect_target(location: str, current: str) -> str:

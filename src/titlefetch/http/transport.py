@@ -35,6 +35,7 @@ from titlefetch.http.failures import (
 from titlefetch.http.headers import Headers
 from titlefetch.http.origin import Origin
 from titlefetch.http.retries import RetryPolicy
+from titlefetch.http.strays import StrayOrigins
 from titlefetch.http.trust import Trust, tls_context
 
 if TYPE_CHECKING:
@@ -195,8 +196,15 @@ class _Target:
         return cls(origin, parsed.request_uri, host_header)
 
 
-def new_transport(per_host: int, trust: Trust, policy: RetryPolicy, limits: Limits) -> Transport:
-    """A transport keeping at most `per_host` idle connections per origin."""
+def new_transport(
+    per_host: int,
+    trust: Trust,
+    policy: RetryPolicy,
+    limits: Limits,
+    *,
+    strays: StrayOrigins | None = None,
+) -> Transport:
+    """A transport keeping at most `per_host` idle connections per origin, none to `strays`."""
     proxies = None
     if _has_proxy_environment():  # only then are requests and its proxy rules imported
         from titlefetch.http.proxies import Proxies
@@ -204,7 +212,7 @@ def new_transport(per_host: int, trust: Trust, policy: RetryPolicy, limits: Limi
         proxies = Proxies(per_host, trust, limits)
     return Transport(
         connections=Connections(
-            per_host=per_host, tls_context=functools.partial(tls_context, trust)
+            per_host=per_host, tls_context=functools.partial(tls_context, trust), strays=strays
         ),
         proxies=proxies,
         policy=policy,

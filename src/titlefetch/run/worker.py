@@ -23,7 +23,7 @@ from titlefetch.html import (
     is_read_for_refresh,
     media_type,
 )
-from titlefetch.http.clients import client_for
+from titlefetch.http.clients import client_for, share_strays
 from titlefetch.http.fallback import fetch_first_reachable
 from titlefetch.http.fetch import (
     BodyCheck,
@@ -31,6 +31,7 @@ from titlefetch.http.fetch import (
     RefreshCheck,
     RunHooks,
 )
+from titlefetch.http.strays import Table
 from titlefetch.render.browsers import find_browser
 from titlefetch.render.renderer import PageRules, RenderJob, render_title
 from titlefetch.run.lines import urls_to_try
@@ -186,8 +187,10 @@ def _status_failure(status: int) -> Failure | None:
     return Failure(kind, f"HTTP {status}")
 
 
-def prepare_worker(options: FetchOptions) -> None:
-    """Process-pool initializer: ignore Ctrl-C (the parent handles it) and build the HTTP
-    client before the first URL arrives."""
+def prepare_worker(options: FetchOptions, strays: Table | None = None) -> None:
+    """Process-pool initializer: ignore Ctrl-C (the parent handles it), share the run's
+    table of origins whose connections are not reused, and build the HTTP client before the
+    first URL arrives."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    share_strays(strays)
     client_for(options)
