@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     )
     from titlefetch._options import FetchOptions, RunOptions
     from titlefetch._results import Failure, TitleResult
-    from titlefetch.run.lines import UrlLine
+    from titlefetch.run import UrlLine
 
 _EXPORTS = {
     "fetch_titles": "titlefetch._api",
@@ -37,7 +37,7 @@ _EXPORTS = {
     "RunOptions": "titlefetch._options",
     "Failure": "titlefetch._results",
     "TitleResult": "titlefetch._results",
-    "UrlLine": "titlefetch.run.lines",
+    "UrlLine": "titlefetch.run",
     "ERROR_KINDS": "titlefetch._errors",
     "TitlefetchError": "titlefetch._errors",
     "SourceError": "titlefetch._errors",

@@ -15,12 +15,19 @@ from titlefetch.http.clients import forget_strays
 from titlefetch.http.strays import new_table
 from titlefetch.render.browsers import find_browser
 from titlefetch.render.renderer import close_renderers
-from titlefetch.run.dispatch import Pool
+from titlefetch.run import (
+    Check,
+    Listeners,
+    Pool,
+    Schedule,
+    Scheduler,
+    UrlLine,
+    as_lines,
+    check_result,
+    get_title,
+    prepare_worker,
+)
 from titlefetch.run.executors import Backend, default_workers, make_executor, queue_depth
-from titlefetch.run.expectations import check_result
-from titlefetch.run.lines import UrlLine, as_lines
-from titlefetch.run.scheduler import Check, Listeners, Schedule, Scheduler
-from titlefetch.run.worker import get_title, prepare_worker
 
 _FETCH_FIELDS = frozenset(field.name for field in dataclasses.fields(FetchOptions))
 

@@ -23,7 +23,7 @@ from typing import Unpack
 from titlefetch._api import TitleRun, prepare_run
 from titlefetch._options import PLAN, Order, RunOptions
 from titlefetch._results import TitleResult
-from titlefetch.run.lines import UrlLine
+from titlefetch.run import UrlLine
 
 # Results the run's thread may hand over before the loop takes them: a slow consumer holds
 # the run back (as it does fetch_titles()'s) instead of letting results pile up in memory.

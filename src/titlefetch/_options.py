@@ -22,14 +22,14 @@ from titlefetch._version import __version__
 
 Order = Literal["input", "completed"]  # results in input order, or as each fetch completes
 ORDERS: tuple[Order, ...] = ("input", "completed")
-# What a host line (a list line without a scheme, run/lines.py) is fetched as: https and then
+# What a host line (a list line without a scheme, run/_lines.py) is fetched as: https and then
 # http when https cannot connect, or one of them only.
 HostScheme = Literal["auto", "https", "http"]
 HOST_SCHEMES: tuple[HostScheme, ...] = ("auto", "https", "http")
 # What certificates are verified against when no bundle is named (http/trust.py).
 TrustStore = Literal["system", "certifi"]
 TRUST_STORES: tuple[TrustStore, ...] = ("system", "certifi")
-# Which pages a browser renders (run/worker.py, render/): none, those without a static title,
+# Which pages a browser renders (run/_worker.py, render/): none, those without a static title,
 # every one.
 RenderMode = Literal["never", "missing", "always"]
 RENDER_MODES: tuple[RenderMode, ...] = ("never", "missing", "always")
@@ -83,11 +83,11 @@ class FetchOptions:
         "system",
         "Certificates to verify against: the system's (as browsers), or certifi's bundle",
     )
-    # get_title follows a page's meta refresh (run/worker.py).
+    # get_title follows a page's meta refresh (run/_worker.py).
     follow_refresh: bool = _option(
         False, "Follow a meta refresh of up to 5 s, as a browser does, to report the target's title"
     )
-    # get_title opens HTML pages in a headless Chromium (run/worker.py, render/).
+    # get_title opens HTML pages in a headless Chromium (run/_worker.py, render/).
     render: RenderMode = _option(
         "never",
         "Open HTML pages in headless Chromium for the title JavaScript sets: pages without "

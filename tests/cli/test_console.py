@@ -17,7 +17,7 @@ from titlefetch.cli._console import (
     progress_for,
     run_and_write,
 )
-from titlefetch.run.lines import UrlLine
+from titlefetch.run._lines import UrlLine
 
 
 def settings(output_format: str = "jsonl", **changes: object) -> RunSettings:

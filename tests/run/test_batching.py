@@ -10,8 +10,8 @@ import pytest
 from titlefetch._errors import WorkerLost
 from titlefetch.run.batch_runner import run_batch
 from titlefetch.run.batching import Batch, BatchingExecutor
+from titlefetch.run.executors.process import Outcome
 from titlefetch.run.lanes import Lanes
-from titlefetch.run.process_loop import Outcome
 
 
 def host(args: tuple[object, ...]) -> str:

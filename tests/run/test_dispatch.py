@@ -8,9 +8,9 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecu
 from titlefetch._options import FetchOptions
 from titlefetch._results import TitleResult
 from titlefetch.http.fetch import RunHooks
-from titlefetch.run.dispatch import Dispatcher, Pool
-from titlefetch.run.jobs import Job
-from titlefetch.run.slots import HostSlots
+from titlefetch.run._dispatch import Dispatcher, Pool
+from titlefetch.run._jobs import Job
+from titlefetch.run._slots import HostSlots
 
 OPTIONS = FetchOptions(timeout=3)
 

@@ -19,7 +19,7 @@ from titlefetch.run.executors import (
     require_backend,
     starts_at_once,
 )
-from titlefetch.run.processes import ProcessThreadPoolExecutor
+from titlefetch.run.executors.process import ProcessThreadPoolExecutor
 
 
 def test_the_backends_are_threads_processes_and_a_cluster():

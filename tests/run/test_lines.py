@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.run.lines import (
+from titlefetch.run._lines import (
     UrlLine,
     as_lines,
     is_host_line,

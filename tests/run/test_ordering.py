@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from titlefetch._results import TitleResult
-from titlefetch.run.ordering import OutputOrder
+from titlefetch.run._ordering import OutputOrder
 
 
 def result(n: int) -> TitleResult:

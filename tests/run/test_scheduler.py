@@ -13,10 +13,10 @@ from titlefetch._errors import WorkerLost
 from titlefetch._options import FetchOptions
 from titlefetch._results import Failure, TitleResult
 from titlefetch.http.fetch import RunHooks
-from titlefetch.run.dispatch import Pool
-from titlefetch.run.jobs import Job
-from titlefetch.run.lines import UrlLine, url_problem
-from titlefetch.run.scheduler import Listeners, Schedule, Scheduler
+from titlefetch.run._dispatch import Pool
+from titlefetch.run._jobs import Job
+from titlefetch.run._lines import UrlLine, url_problem
+from titlefetch.run._scheduler import Listeners, Schedule, Scheduler
 
 OPTIONS = FetchOptions()
 

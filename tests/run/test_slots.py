@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from titlefetch.run.slots import HostSlots
+from titlefetch.run._slots import HostSlots
 
 
 @dataclass

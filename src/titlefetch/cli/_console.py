@@ -31,7 +31,7 @@ from titlefetch.cli._output import (
     wants_color,
 )
 from titlefetch.cli._sources import count_lines
-from titlefetch.run.lines import UrlLine
+from titlefetch.run import UrlLine
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

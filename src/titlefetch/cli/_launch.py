@@ -20,7 +20,7 @@ from titlefetch._errors import ClusterError, SourceError
 from titlefetch.cli._console import EXIT_USAGE, progress_for, run_and_write
 from titlefetch.cli._settings import RunFailure, UsageFailure, given, settings_from
 from titlefetch.cli._sources import answered_urls, read_sources, trim_partial_line
-from titlefetch.run.lines import UrlLine
+from titlefetch.run import UrlLine
 
 
 def launch(params: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Iterator
 
 from titlefetch._errors import SourceError
-from titlefetch.run.lines import (
+from titlefetch.run import (
     UrlLine,
     host_line_problem,
     is_url_argument,

@@ -1,2 +1,75 @@
-"""Input lines -> futures -> results: the scheduler, host slots, the dedupe store, the
-executors (threads, processes, a Dask cluster) and get_title(), the function workers run."""
+"""Input lines -> futures -> results: the scheduler, host slots, the dedupe store,
+the executors (threads, processes, a Dask cluster) and get_title(), the function workers run.
+
+The layers above use what is exported here and the executors package (run/executors/); the
+modules beside this one are private. The names are imported on first use, so reading the
+command's lines (UrlLine) loads neither the scheduler nor the HTTP and HTML stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from titlefetch.run._checks import check_result, parse_statuses
+    from titlefetch.run._dispatch import Pool
+    from titlefetch.run._lines import (
+        UrlLine,
+        as_lines,
+        host_line_problem,
+        is_url_argument,
+        parse_lines,
+        url_problem,
+    )
+    from titlefetch.run._scheduler import Check, Listeners, Schedule, Scheduler
+    from titlefetch.run._worker import get_title, prepare_worker
+
+_EXPORTS = {
+    "check_result": "titlefetch.run._checks",
+    "parse_statuses": "titlefetch.run._checks",
+    "Pool": "titlefetch.run._dispatch",
+    "UrlLine": "titlefetch.run._lines",
+    "as_lines": "titlefetch.run._lines",
+    "host_line_problem": "titlefetch.run._lines",
+    "is_url_argument": "titlefetch.run._lines",
+    "parse_lines": "titlefetch.run._lines",
+    "url_problem": "titlefetch.run._lines",
+    "Check": "titlefetch.run._scheduler",
+    "Listeners": "titlefetch.run._scheduler",
+    "Schedule": "titlefetch.run._scheduler",
+    "Scheduler": "titlefetch.run._scheduler",
+    "get_title": "titlefetch.run._worker",
+    "prepare_worker": "titlefetch.run._worker",
+}
+
+__all__ = [
+    "Check",
+    "Listeners",
+    "Pool",
+    "Schedule",
+    "Scheduler",
+    "UrlLine",
+    "as_lines",
+    "check_result",
+    "get_title",
+    "host_line_problem",
+    "is_url_argument",
+    "parse_lines",
+    "parse_statuses",
+    "prepare_worker",
+    "url_problem",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'titlefetch.run' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next lookup does not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from titlefetch.run.process_loop import Outcome, encode_outcomes
+from titlefetch.run.executors.process import Outcome, encode_outcomes
 
 BatchCall = tuple[int, Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 # Threads shared by the batches running in this process; made on demand, kept while idle.

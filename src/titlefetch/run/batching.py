@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from titlefetch._errors import WorkerLost
+from titlefetch.run.executors.process import Outcome
 from titlefetch.run.lanes import Group, Lanes
-from titlefetch.run.process_loop import Outcome
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -22,11 +22,11 @@ from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 
 from titlefetch._errors import ClusterError, WorkerLost
 from titlefetch._options import FetchOptions
+from titlefetch.run._jobs import host_of
 from titlefetch.run.batch_runner import run_batch
 from titlefetch.run.batching import Batch, BatchingExecutor, Call
-from titlefetch.run.jobs import host_of
+from titlefetch.run.executors.process import PoolShape
 from titlefetch.run.lanes import Lanes
-from titlefetch.run.processes import PoolShape
 
 CONNECT_SECONDS = 10  # how long to look for a scheduler before giving up
 _QUIET = logging.CRITICAL  # cluster logs would mix with titlefetch's own lines on stderr

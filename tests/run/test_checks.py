@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from titlefetch._results import Failure, TitleResult
-from titlefetch.run.expectations import check_result, parse_statuses
-from titlefetch.run.lines import UrlLine, parse_lines
+from titlefetch.run._checks import check_result, parse_statuses
+from titlefetch.run._lines import UrlLine, parse_lines
 
 URL = "https://example.test/"
 

@@ -2,8 +2,8 @@
 
 One thread (the caller's) reads lines, submits and completes; executors only run the work
 function. Finished futures report through a queue, so each completion costs O(1) however many
-are in flight. The parts live beside it: jobs.py (dedupe), ordering.py (output order), slots.py
-(which waiting job may start next) and dispatch.py (jobs -> futures on the executor).
+are in flight. The parts live beside it: _jobs.py (dedupe), _ordering.py (output order),
+_slots.py (which waiting job may start next) and _dispatch.py (jobs -> futures on the executor).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from dataclasses import dataclass, field, replace
 from titlefetch._errors import WorkerLost
 from titlefetch._options import DEFAULT_PER_HOST, PLAN, Order
 from titlefetch._results import Failure, TitleResult
-from titlefetch.run.dispatch import Dispatcher, Pool
-from titlefetch.run.jobs import Job, JobTable
-from titlefetch.run.lines import UrlLine
-from titlefetch.run.ordering import OutputOrder
-from titlefetch.run.slots import HostSlots
+from titlefetch.run._dispatch import Dispatcher, Pool
+from titlefetch.run._jobs import Job, JobTable
+from titlefetch.run._lines import UrlLine
+from titlefetch.run._ordering import OutputOrder
+from titlefetch.run._slots import HostSlots
 
 Check = Callable[[TitleResult, UrlLine], TitleResult]
 Clock = Callable[[], float]  # monotonic seconds
@@ -68,7 +68,7 @@ class Scheduler(Iterator[TitleResult]):
         self._listeners = listeners or Listeners()
         self._finished: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._jobs = JobTable(answered, pool.options.scheme)
-        # Shared with the threads that run and complete futures (see slots.py).
+        # Shared with the threads that run and complete futures (see _slots.py).
         self._slots: HostSlots[Job] = HostSlots(
             per_host=schedule.per_host,
             in_flight=schedule.in_flight,

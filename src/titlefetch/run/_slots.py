@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 
-class Job(Protocol):
+class SlotHolder(Protocol):
     """What the slots need of a job: its host (a redirect changes it) and its input order."""
 
     host: str
@@ -25,7 +25,7 @@ class Job(Protocol):
     def seq(self) -> int: ...
 
 
-JobT = TypeVar("JobT", bound=Job)
+JobT = TypeVar("JobT", bound=SlotHolder)
 
 
 class HostSlots(Generic[JobT]):

@@ -1,6 +1,6 @@
 """The PoolExecutor alias: one name for every backend, and make_executor() to build one.
 
-The dask backend lives in cluster.py, imported only when it is asked for.
+The dask backend lives in run/cluster.py, imported only when it is asked for.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any, TypeAlias
 from titlefetch._errors import BackendUnavailable
 from titlefetch._options import DEFAULT_PER_HOST, DEFAULT_WORKERS, PLAN
 from titlefetch.run.batching import BatchingExecutor
+from titlefetch.run.executors.process import PoolShape, ProcessThreadPoolExecutor
 from titlefetch.run.lanes import WAVES
-from titlefetch.run.processes import PoolShape, ProcessThreadPoolExecutor
 
 PoolExecutor: TypeAlias = ThreadPoolExecutor | ProcessThreadPoolExecutor
 BACKENDS: dict[str, type[PoolExecutor]] = {

@@ -34,7 +34,7 @@ from titlefetch.http.fetch import (
 from titlefetch.http.strays import Table
 from titlefetch.render.browsers import find_browser
 from titlefetch.render.renderer import PageRules, RenderJob, render_title
-from titlefetch.run.lines import urls_to_try
+from titlefetch.run._lines import urls_to_try
 
 
 def get_title(url: str, options: FetchOptions, hooks: RunHooks | None = None) -> TitleResult:
