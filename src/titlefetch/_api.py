@@ -13,8 +13,7 @@ from titlefetch._options import ORDERS, PLAN, FetchOptions, Order, RunOptions, R
 from titlefetch._results import TitleResult
 from titlefetch.http.clients import forget_strays
 from titlefetch.http.strays import new_table
-from titlefetch.render.browsers import find_browser
-from titlefetch.render.renderer import close_renderers
+from titlefetch.render import close_renderers, find_browser
 from titlefetch.run.dispatch import Pool
 from titlefetch.run.executors import Backend, default_workers, make_executor, queue_depth
 from titlefetch.run.expectations import check_result

@@ -32,8 +32,7 @@ from titlefetch.http.fetch import (
     RunHooks,
 )
 from titlefetch.http.strays import Table
-from titlefetch.render.browsers import find_browser
-from titlefetch.render.renderer import PageRules, RenderJob, render_title
+from titlefetch.render import PageRules, RenderJob, find_browser, render_title
 from titlefetch.run.lines import urls_to_try
 
 
