@@ -11,8 +11,7 @@ from typing import Any, Unpack
 
 from titlefetch._options import ORDERS, PLAN, FetchOptions, Order, RunOptions, RunPlan
 from titlefetch._results import TitleResult
-from titlefetch.http.clients import forget_strays
-from titlefetch.http.strays import new_table
+from titlefetch.http import forget_strays, new_table
 from titlefetch.render import close_renderers, find_browser
 from titlefetch.run.dispatch import Pool
 from titlefetch.run.executors import Backend, default_workers, make_executor, queue_depth

@@ -7,7 +7,7 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecu
 
 from titlefetch._options import FetchOptions
 from titlefetch._results import TitleResult
-from titlefetch.http.fetch import RunHooks
+from titlefetch.http._fetch import RunHooks
 from titlefetch.run.dispatch import Dispatcher, Pool
 from titlefetch.run.jobs import Job
 from titlefetch.run.slots import HostSlots

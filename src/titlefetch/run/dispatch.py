@@ -18,7 +18,7 @@ from typing import Protocol
 
 from titlefetch._options import FetchOptions
 from titlefetch._results import TitleResult
-from titlefetch.http.fetch import RunHooks
+from titlefetch.http import RunHooks
 from titlefetch.run.executors import starts_at_once
 from titlefetch.run.jobs import Job, host_of
 from titlefetch.run.processes import WorkerDied

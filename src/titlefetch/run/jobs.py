@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from titlefetch._options import FETCH, HostScheme
 from titlefetch._results import Failure, TitleResult
-from titlefetch.http.origin import Origin
+from titlefetch.http import Origin
 from titlefetch.run.lines import UrlLine, urls_to_try
 from titlefetch.run.store import UrlStore
 
