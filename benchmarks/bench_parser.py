@@ -1,4 +1,4 @@
-"""Microseconds per response for the response reader: http1.py on httptools (llhttp), the
+"""Microseconds per response for the response reader: http/_http11.py on httptools (llhttp), the
 hand-written http1.py it replaced (given its path), and h11 (given it is installed).
 
 Each reads a typical nginx response (head of 9 headers, a 10 KB body) from memory, head and
@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from titlefetch.http import codings, http1
+from titlefetch.http import _codings as codings
+from titlefetch.http import _http11 as http11
 
 HEAD = (
     b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\n"
@@ -41,7 +42,7 @@ class _Memory:
 
 
 def read_new() -> None:
-    response = http1.read_response(_Memory(RESPONSE))  # type: ignore[arg-type]
+    response = http11.read_response(_Memory(RESPONSE))  # type: ignore[arg-type]
     while response.read1(_CHUNK):
         pass
 

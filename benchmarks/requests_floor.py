@@ -143,9 +143,8 @@ def _http_client_fetcher() -> Callable[[str], None]:
 
 def _titlefetch_fetcher(workers: int) -> Callable[[str], None]:
     from titlefetch._options import FetchOptions
-    from titlefetch.http.deadline import Deadline
-    from titlefetch.http.retries import RetryPolicy
-    from titlefetch.http.transport import new_transport
+    from titlefetch.http._deadline import Deadline
+    from titlefetch.http._transport import RetryPolicy, new_transport
 
     limits = FetchOptions(timeout=10.0, connect_timeout=5.0)
     transport = new_transport(per_host=workers, verify=True, policy=RetryPolicy(0), limits=limits)

@@ -33,7 +33,7 @@ def _idle_connections_closed_at_the_end() -> Iterator[None]:
     """Clients live as long as their process; close their sockets before the interpreter does
     (it would warn about each one)."""
     yield
-    from titlefetch.http.clients import close_clients
+    from titlefetch.http._clients import close_clients
 
     close_clients()
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tests.fault_server import ClientGone, Exchange, FaultServer, Handler, html, response_head
-from titlefetch.http.codings import decoders_here
+from titlefetch.http._codings import decoders_here
 
 MAX_SENT = 8 * 1024 * 1024
 PAUSE = 0.2  # between the bytes of a trickle

@@ -136,7 +136,7 @@ def test_a_fetch_loads_what_help_leaves_out(server: PageServer):
     )
     assert "exit 0" in done.stderr
     modules = done.stdout.split("\n")
-    assert "titlefetch.http.fetch" in modules
+    assert "titlefetch.http._fetch" in modules
     assert "titlefetch.html._titles" in modules
     assert "titlefetch.cli._output" in modules
     assert "xml.etree.ElementTree" not in modules  # the JUnit writer's, for --format junit only

@@ -11,10 +11,8 @@ from typing import Any, Unpack
 
 from titlefetch._options import ORDERS, PLAN, FetchOptions, Order, RunOptions, RunPlan
 from titlefetch._results import TitleResult
-from titlefetch.http.clients import forget_strays
-from titlefetch.http.strays import new_table
-from titlefetch.render.browsers import find_browser
-from titlefetch.render.renderer import close_renderers
+from titlefetch.http import forget_strays, new_table
+from titlefetch.render import close_renderers, find_browser
 from titlefetch.run import (
     Check,
     Listeners,

@@ -26,7 +26,7 @@ ORDERS: tuple[Order, ...] = ("input", "completed")
 # http when https cannot connect, or one of them only.
 HostScheme = Literal["auto", "https", "http"]
 HOST_SCHEMES: tuple[HostScheme, ...] = ("auto", "https", "http")
-# What certificates are verified against when no bundle is named (http/trust.py).
+# What certificates are verified against when no bundle is named (http/_trust.py).
 TrustStore = Literal["system", "certifi"]
 TRUST_STORES: tuple[TrustStore, ...] = ("system", "certifi")
 # Which pages a browser renders (run/_worker.py, render/): none, those without a static title,

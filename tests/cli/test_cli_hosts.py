@@ -15,7 +15,7 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch import fetch_titles
 from titlefetch.cli import main
-from titlefetch.http.clients import close_clients
+from titlefetch.http._clients import close_clients
 
 
 @dataclass

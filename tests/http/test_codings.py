@@ -7,8 +7,8 @@ import zlib
 
 import pytest
 
-from titlefetch.http import codings
-from titlefetch.http.codings import (
+from titlefetch.http import _codings as codings
+from titlefetch.http._codings import (
     MAX_MEMBERS,
     ContentDecodingError,
     Decoder,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from titlefetch.http.deadline import Deadline, Watchdog
+from titlefetch.http._deadline import Deadline, Watchdog
 
 
 class FakeClock:

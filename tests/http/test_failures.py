@@ -19,9 +19,9 @@ from urllib3.exceptions import (
 
 from titlefetch._errors import ERROR_KINDS, FetchError
 from titlefetch._options import FetchOptions
-from titlefetch.http.codings import ContentDecodingError, UnsupportedCoding
-from titlefetch.http.failures import CONNECT, RESPONSE, classify, timed_out
-from titlefetch.http.parser import CutShort, HeadTooLarge, MalformedResponse, NoResponse
+from titlefetch.http._codings import ContentDecodingError, UnsupportedCoding
+from titlefetch.http._failures import CONNECT, RESPONSE, classify, timed_out
+from titlefetch.http._parser import CutShort, HeadTooLarge, MalformedResponse, NoResponse
 
 URL = "http://example.test:8080/page"
 LIMITS = FetchOptions(timeout=7.0, connect_timeout=3.0)

@@ -15,9 +15,9 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch._errors import FetchError
 from titlefetch._options import FetchOptions
-from titlefetch.http.clients import close_clients
-from titlefetch.http.fallback import fetch_first_reachable
-from titlefetch.http.unreachable import REMEMBER_SECONDS, UnreachableOrigins
+from titlefetch.http._clients import close_clients
+from titlefetch.http._fallback import fetch_first_reachable
+from titlefetch.http._origins import REMEMBER_SECONDS, UnreachableOrigins
 
 
 def has_title_end(body: bytes, content_types: object) -> bool:

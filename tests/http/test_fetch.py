@@ -19,10 +19,10 @@ from tests.page_server import Page, html_page
 from titlefetch import __version__
 from titlefetch._errors import FetchError
 from titlefetch._options import FetchOptions
-from titlefetch.http.clients import client_for
-from titlefetch.http.deadline import Deadline
-from titlefetch.http.fetch import RunHooks, fetch_page
-from titlefetch.http.origin import Origin
+from titlefetch.http._clients import client_for
+from titlefetch.http._deadline import Deadline
+from titlefetch.http._fetch import RunHooks, fetch_page
+from titlefetch.http._origins import Origin
 
 URL = "http://example.test/page"  # never fetched: a key for the client's pools
 OPTIONS = FetchOptions(retries=0)

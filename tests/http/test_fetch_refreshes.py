@@ -16,8 +16,8 @@ from tests.fault_server import FaultServer
 from tests.page_server import Page
 from titlefetch._errors import FetchError
 from titlefetch._options import FetchOptions
-from titlefetch.http.fetch import Page as FetchedPage
-from titlefetch.http.fetch import RunHooks, fetch_page
+from titlefetch.http._fetch import Page as FetchedPage
+from titlefetch.http._fetch import RunHooks, fetch_page
 
 OPTIONS = FetchOptions(retries=0, timeout=5)
 _MARK = re.compile(rb"refresh:(\S*)")

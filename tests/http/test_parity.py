@@ -25,7 +25,7 @@ DIFFERS = {
     "compress": "Content-Encoding: compress is named as unsupported, not read as identity",
 }
 if "br-unasked" in TABLE["rows"]:  # without brotli or zstd here, titlefetch names the coding
-    from titlefetch.http.codings import decoders_here
+    from titlefetch.http._codings import decoders_here
 
     for coding in ("br", "zstd"):
         if coding not in decoders_here():

@@ -12,9 +12,9 @@ from tests import fault_server as fs
 from tests.fault_server import FaultServer
 from titlefetch._errors import FetchError
 from titlefetch._options import FetchOptions
-from titlefetch.http.fetch import fetch_page
-from titlefetch.http.proxies import ProxyPools
-from titlefetch.http.trust import Trust
+from titlefetch.http._fetch import fetch_page
+from titlefetch.http._proxies import ProxyPools
+from titlefetch.http._trust import Trust
 
 URL = "http://example.test/"
 CERTIFI = Trust("openssl", "certifi", "", cafile=certifi.where())

@@ -13,8 +13,8 @@ import h11
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from titlefetch.http.http1 import read_response
-from titlefetch.http.parser import ResponseError
+from titlefetch.http._http11 import read_response
+from titlefetch.http._parser import ResponseError
 
 Outcome = tuple[str, Any, Any]
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from titlefetch.http.headers import Headers
-from titlefetch.http.redirects import (
+from titlefetch.http._parser import Headers
+from titlefetch.http._redirects import (
     BadRedirect,
     ChainCookies,
     headers_for,

@@ -14,11 +14,11 @@ import trustme
 import truststore
 
 from tests import fault_server as fs
-from titlefetch.http import trust as trust_module
-from titlefetch.http.connections import Connections
-from titlefetch.http.deadline import Deadline
-from titlefetch.http.origin import Origin
-from titlefetch.http.trust import Trust, choose_trust, tls_context
+from titlefetch.http import _trust as trust_module
+from titlefetch.http._connections import Connections
+from titlefetch.http._deadline import Deadline
+from titlefetch.http._origins import Origin
+from titlefetch.http._trust import Trust, choose_trust, tls_context
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from titlefetch._errors import BrowserUnavailable
-from titlefetch.render.browsers import find_browser
+from titlefetch.render import find_browser
 
 
 def _missing() -> str | None:

@@ -13,7 +13,7 @@ from tests.page_server import Page, html_page
 from titlefetch import fetch_titles
 from titlefetch._errors import BrowserUnavailable
 from titlefetch.cli._command import main
-from titlefetch.render import browsers
+from titlefetch.render import _renderer
 
 
 def test_the_environment_chooses_render_and_browser(server, tmp_path):
@@ -28,7 +28,7 @@ def test_the_environment_chooses_render_and_browser(server, tmp_path):
 
 def test_no_browser_on_path_names_the_package_to_install(server, monkeypatch):
     url = server.add("/a", html_page("A"))
-    monkeypatch.setattr(browsers.shutil, "which", lambda name: None)
+    monkeypatch.setattr(_renderer.shutil, "which", lambda name: None)
     result = CliRunner().invoke(main, ["--render", "always", url])
     assert result.exit_code == 2
     assert "apt-get install chromium" in result.stderr
@@ -40,7 +40,7 @@ def test_no_browser_on_path_names_the_package_to_install(server, monkeypatch):
 def test_without_playwright_the_extra_is_named(monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(
-        browsers.importlib.util,
+        _renderer.importlib.util,
         "find_spec",
         lambda name, *args: None if name == "playwright" else real(name, *args),
     )
@@ -50,7 +50,7 @@ def test_without_playwright_the_extra_is_named(monkeypatch):
 
 def test_never_needs_no_browser(server, monkeypatch):
     url = server.add("/a", html_page("A"))
-    monkeypatch.setattr(browsers.shutil, "which", lambda name: None)
+    monkeypatch.setattr(_renderer.shutil, "which", lambda name: None)
     result = CliRunner().invoke(main, ["--render", "never", url])
     assert result.exit_code == 0
     assert result.stdout == f"{url}  A\n"

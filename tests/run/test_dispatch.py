@@ -7,7 +7,7 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecu
 
 from titlefetch._options import FetchOptions
 from titlefetch._results import TitleResult
-from titlefetch.http.fetch import RunHooks
+from titlefetch.http._fetch import RunHooks
 from titlefetch.run._dispatch import Dispatcher, Pool
 from titlefetch.run._jobs import Job
 from titlefetch.run._slots import HostSlots

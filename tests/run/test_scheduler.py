@@ -12,7 +12,7 @@ import pytest
 from titlefetch._errors import WorkerLost
 from titlefetch._options import FetchOptions
 from titlefetch._results import Failure, TitleResult
-from titlefetch.http.fetch import RunHooks
+from titlefetch.http._fetch import RunHooks
 from titlefetch.run._dispatch import Pool
 from titlefetch.run._jobs import Job
 from titlefetch.run._lines import UrlLine, url_problem

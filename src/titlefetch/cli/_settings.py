@@ -12,7 +12,7 @@ import click
 from titlefetch._errors import BackendUnavailable, BrowserUnavailable
 from titlefetch._options import FetchOptions, RunPlan
 from titlefetch.cli._console import EXIT_FAILED, EXIT_USAGE, RunSettings
-from titlefetch.render.browsers import find_browser
+from titlefetch.render import find_browser
 from titlefetch.run import parse_statuses
 from titlefetch.run.executors import require_backend
 

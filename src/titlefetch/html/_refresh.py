@@ -8,7 +8,7 @@ equal delays the last (Chromium's HttpRefreshScheduler keeps a later one unless 
 Only http-equiv "refresh" in any letter case counts, without spaces around it.
 
 With --follow-refresh, which of them titlefetch follows (followed_refresh), and how far a body
-is read to see one (is_read_for_refresh); http/fetch.py follows it.
+is read to see one (is_read_for_refresh); http/_fetch.py follows it.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from titlefetch._options import FetchOptions
 from titlefetch._results import TitleResult
-from titlefetch.http.fetch import RunHooks
+from titlefetch.http import RunHooks
 from titlefetch.run._jobs import Job, host_of
 from titlefetch.run._slots import HostSlots
 from titlefetch.run.executors import starts_at_once

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from titlefetch._options import FETCH, HostScheme
 from titlefetch._results import Failure, TitleResult
-from titlefetch.http.origin import Origin
+from titlefetch.http import Origin
 from titlefetch.run._lines import UrlLine, urls_to_try
 
 _SCHEMA = """

@@ -2,7 +2,7 @@
 
 A line is an http(s) URL, or a host line: a host name or address without a scheme
 (`example.com`, `shop.example.org:8443/sale`, `[::1]:8080`), fetched as https://… and, with
-the `auto` scheme, as http://… when https cannot connect (see http/fallback.py).
+the `auto` scheme, as http://… when https cannot connect (see http/_fallback.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from titlefetch.http.origin import Origin
+from titlefetch.http import Origin
 
 if TYPE_CHECKING:
     from titlefetch._options import HostScheme

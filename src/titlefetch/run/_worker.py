@@ -23,17 +23,17 @@ from titlefetch.html import (
     is_read_for_refresh,
     media_type,
 )
-from titlefetch.http.clients import client_for, share_strays
-from titlefetch.http.fallback import fetch_first_reachable
-from titlefetch.http.fetch import (
+from titlefetch.http import (
     BodyCheck,
     Page,
     RefreshCheck,
     RunHooks,
+    StrayTable,
+    client_for,
+    fetch_first_reachable,
+    share_strays,
 )
-from titlefetch.http.strays import Table
-from titlefetch.render.browsers import find_browser
-from titlefetch.render.renderer import PageRules, RenderJob, render_title
+from titlefetch.render import PageRules, RenderJob, find_browser, render_title
 from titlefetch.run._lines import urls_to_try
 
 
@@ -187,7 +187,7 @@ def _status_failure(status: int) -> Failure | None:
     return Failure(kind, f"HTTP {status}")
 
 
-def prepare_worker(options: FetchOptions, strays: Table | None = None) -> None:
+def prepare_worker(options: FetchOptions, strays: StrayTable | None = None) -> None:
     """Process-pool initializer: ignore Ctrl-C (the parent handles it), share the run's
     table of origins whose connections are not reused, and build the HTTP client before the
     first URL arrives."""

@@ -11,7 +11,7 @@ from playwright.async_api import Browser, Frame, Page, Request, Route
 from playwright.async_api import Error as PlaywrightError
 
 if TYPE_CHECKING:
-    from titlefetch.render.renderer import PageRules
+    from titlefetch.render._renderer import PageRules
 
 # Loaded for nothing a title needs: aborted before they are requested.
 BLOCKED_TYPES = frozenset({"image", "media", "font"})

@@ -1,4 +1,4 @@
-"""http1: response heads, body framing, decoding and reuse, on real sockets (socketpair)."""
+"""_http11: response heads, body framing, decoding and reuse, on real sockets (socketpair)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from titlefetch.http.codings import ContentDecodingError, decoders_here
-from titlefetch.http.deadline import Deadline
-from titlefetch.http.heads import MAX_HEAD
-from titlefetch.http.http1 import Response, encode_request, read_response
-from titlefetch.http.parser import CutShort, HeadTooLarge, MalformedResponse, NoResponse
+from titlefetch.http._codings import ContentDecodingError, decoders_here
+from titlefetch.http._deadline import Deadline
+from titlefetch.http._http11 import SocketResponse, encode_request, read_response
+from titlefetch.http._parser import MAX_HEAD, CutShort, HeadTooLarge, MalformedResponse, NoResponse
 
 
 @pytest.fixture
@@ -38,13 +37,15 @@ def serve(server: socket.socket, data: bytes, *, close: bool = True) -> None:
     threading.Thread(target=send, daemon=True).start()
 
 
-def respond(pair: tuple[socket.socket, socket.socket], data: bytes, **kwargs: bool) -> Response:
+def respond(
+    pair: tuple[socket.socket, socket.socket], data: bytes, **kwargs: bool
+) -> SocketResponse:
     client, server = pair
     serve(server, data, **kwargs)
     return read_response(client)
 
 
-def read_all(response: Response, most: int = 1 << 20) -> bytes:
+def read_all(response: SocketResponse, most: int = 1 << 20) -> bytes:
     chunks = []
     while chunk := response.read1(most):
         assert len(chunk) <= most
@@ -52,7 +53,7 @@ def read_all(response: Response, most: int = 1 << 20) -> bytes:
     return b"".join(chunks)
 
 
-def released(response: Response) -> list[bool]:
+def released(response: SocketResponse) -> list[bool]:
     """The reusable flags the response's release callback is called with."""
     calls: list[bool] = []
     response.on_release(lambda sock, reusable, stray: calls.append(reusable))

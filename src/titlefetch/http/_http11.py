@@ -1,5 +1,5 @@
-"""HTTP/1.1 on a connected socket: a GET in one send, the response read by parser.py as it
-arrives, its body handed out (decoded by codings.py) as the fetch asks for it.
+"""HTTP/1.1 on a connected socket: a GET in one send, the response read by _parser.py as it
+arrives, its body handed out (decoded by _codings.py) as the fetch asks for it.
 
 A response hands its socket back for the next request only when it was read exactly to its
 end and nothing else was sent after it.
@@ -11,25 +11,23 @@ import socket
 import ssl
 from collections.abc import Callable, Mapping
 
-from titlefetch.http.codings import Decoder, decoder_for
-from titlefetch.http.deadline import Deadline
-from titlefetch.http.heads import (
+from titlefetch.http._codings import Decoder, decoder_for
+from titlefetch.http._deadline import Deadline
+from titlefetch.http._parser import (
     MAX_HEAD,
     MAX_INTERIM,
-    HeadError,
-    end_of_head,
-    is_http,
-    is_interim,
-    skip_empty_lines,
-)
-from titlefetch.http.parser import (
     CutShort,
+    HeadError,
     HeadTooLarge,
     MalformedResponse,
     NoResponse,
     Parse,
     ResponseError,
+    end_of_head,
     feed,
+    is_http,
+    is_interim,
+    skip_empty_lines,
 )
 
 _RECV = 64 * 1024  # one recv() per this many bytes: each one hands the GIL over and back
@@ -48,7 +46,7 @@ def encode_request(target: str, host: str, headers: Mapping[str, str]) -> bytes:
     return "\r\n".join(lines).encode("latin-1")
 
 
-class Response:
+class SocketResponse:
     """A response whose head has been read. Read its body with read1, then release it."""
 
     __slots__ = (
@@ -173,13 +171,13 @@ class Response:
         release(sock, reusable, stray)
 
 
-def read_response(sock: socket.socket) -> Response:
+def read_response(sock: socket.socket) -> SocketResponse:
     """Read the head of the response that `sock` carries (skipping interim 1xx responses).
 
     Raises:
         NoResponse: the connection closed before the first byte.
         CutShort: it closed in the middle of the head.
-        MalformedResponse: not an HTTP/1.1 response, as Chromium reads one (heads.py).
+        MalformedResponse: not an HTTP/1.1 response, as Chromium reads one (_parser.py).
         HeadTooLarge: heads over MAX_HEAD bytes, or MAX_INTERIM interim responses.
         OSError: from the socket.
     """
@@ -214,7 +212,7 @@ def read_response(sock: socket.socket) -> Response:
         data += received
     parse = _parse(head)
     clean = feed(parse, memoryview(data)[at:]) if at < len(data) else True
-    return Response(parse, sock, clean=clean and not parse.repaired)
+    return SocketResponse(parse, sock, clean=clean and not parse.repaired)
 
 
 def _parse(head: bytes) -> Parse:

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from titlefetch._errors import FetchError
 from titlefetch._options import FetchOptions
-from titlefetch.http.clients import client_for
-from titlefetch.http.failures import is_unreachable
-from titlefetch.http.fetch import (
+from titlefetch.http._clients import client_for
+from titlefetch.http._failures import is_unreachable
+from titlefetch.http._fetch import (
     BodyCheck,
     Page,
     RefreshCheck,
@@ -32,7 +32,7 @@ def fetch_first_reachable(
     The next URL is tried only when a server cannot be reached although its name resolved:
     refused, a failed TLS handshake (an untrusted certificate too), no connection in time.
     That is the next URL's turn at once, not a retry of this one, and the origin is not
-    asked again for a while (unreachable.py): the next lines of the host go straight to the
+    asked again for a while (_origins.py): the next lines of the host go straight to the
     next URL. A status, a redirect or a failure after the request went out is the answer;
     so is a name that does not resolve (the next URL has the same name).
 

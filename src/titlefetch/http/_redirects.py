@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from titlefetch.http.headers import Headers
-from titlefetch.http.origin import Origin
+from titlefetch.http._origins import Origin
+from titlefetch.http._parser import Headers
 
 if TYPE_CHECKING:
     import http.cookiejar

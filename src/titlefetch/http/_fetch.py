@@ -1,8 +1,8 @@
 """One HTTP GET -> Page: status, content types and the body prefix that holds the title.
 
 The only module that fetches: it follows redirects (and the meta refreshes its caller picks)
-and reads bodies within one Deadline per attempt; transport.py sends each request (retried as
-its policy says), with redirects.py and failures.py.
+and reads bodies within one Deadline per attempt; _transport.py sends each request (retried as
+its policy says), with _redirects.py and _failures.py.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from urllib.parse import urldefrag
 
 from titlefetch._errors import FetchError
 from titlefetch._options import FetchOptions
-from titlefetch.http.clients import Client, client_for
-from titlefetch.http.deadline import Deadline
-from titlefetch.http.failures import FAILURES, RESPONSE, classify, timed_out
-from titlefetch.http.parser import ResponseError
-from titlefetch.http.redirects import (
+from titlefetch.http._clients import Client, client_for
+from titlefetch.http._deadline import Deadline
+from titlefetch.http._failures import FAILURES, RESPONSE, classify, timed_out
+from titlefetch.http._parser import ResponseError
+from titlefetch.http._redirects import (
     BadRedirect,
     ChainCookies,
     headers_for,
@@ -25,7 +25,7 @@ from titlefetch.http.redirects import (
     redirect_target,
     refresh_target,
 )
-from titlefetch.http.transport import Response
+from titlefetch.http._transport import OpenResponse
 
 _CHUNK = 16 * 1024
 
@@ -85,7 +85,7 @@ def fetch_page(
     Each attempt (retries get a fresh one) must end within options.timeout, redirects and
     is_enough's work included. `hooks` connect the fetch to the run that scheduled it.
     `retry_unreachable=False`: when `url`'s server cannot be reached, give up at once (another
-    URL will be tried instead: fallback.py). `refresh(page)` may name a URL that a page read in
+    URL will be tried instead: _fallback.py). `refresh(page)` may name a URL that a page read in
     full sends the browser to next: it is followed as a redirect is (same chain, deadline,
     count, credentials and cookies), unless it is the page itself.
 
@@ -195,7 +195,7 @@ def _follow(
 
 
 def _next_step(
-    response: Response, chain: _Chain, options: FetchOptions, check: _Check, steps: _Steps
+    response: OpenResponse, chain: _Chain, options: FetchOptions, check: _Check, steps: _Steps
 ) -> Page | _Hop:
     """Where the chain goes from `response`: a redirect's or a refresh's hop, or the page."""
     location = location_of(response.status, response.headers)
@@ -231,7 +231,11 @@ def _count(hop: _Hop, chain: _Chain, options: FetchOptions) -> None:
 
 
 def _read_page(
-    response: Response, chain: _Chain, options: FetchOptions, check: _Check, hooks: RunHooks | None
+    response: OpenResponse,
+    chain: _Chain,
+    options: FetchOptions,
+    check: _Check,
+    hooks: RunHooks | None,
 ) -> Page:
     content_types = tuple(response.headers.getlist("Content-Type"))
     body, truncated = b"", False
@@ -258,7 +262,7 @@ def _read_page(
 
 
 def _read_body(
-    response: Response, limit: int, content_types: tuple[str, ...], check: _Check
+    response: OpenResponse, limit: int, content_types: tuple[str, ...], check: _Check
 ) -> tuple[bytes, bool]:
     """The body up to `limit` decoded bytes (and as many as sent, when it is coded), and
     whether it was cut at a limit before `check` was satisfied."""

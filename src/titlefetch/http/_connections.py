@@ -11,19 +11,21 @@ there are a response nobody asked for, or the server's close.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import queue
 import select
 import socket
 import ssl
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 from urllib3.exceptions import ConnectTimeoutError
+from urllib3.util.connection import allowed_gai_family
 
-from titlefetch.http import dns
-from titlefetch.http.deadline import Deadline
-from titlefetch.http.origin import Origin
-from titlefetch.http.strays import StrayOrigins
+from titlefetch.http._deadline import Deadline
+from titlefetch.http._origins import Origin, StrayOrigins
 
 MAX_ORIGINS = 256  # origins whose idle connections are kept; the least recently used go first
 
@@ -48,7 +50,7 @@ class Connections:
     def take_idle(self, origin: Origin, deadline: Deadline) -> socket.socket | None:
         """The most recently used idle socket to `origin` on which nothing arrived while it
         was idle, watched by `deadline`. Others are closed on the way; an origin that sent
-        bytes on one gets no reused connection again (strays.py)."""
+        bytes on one gets no reused connection again (_origins.py)."""
         while True:
             with self._lock:
                 idle = self._idle.get(origin)
@@ -96,7 +98,7 @@ class Connections:
         """
         timeout = deadline.within(connect_timeout)
         try:
-            addresses = dns.resolve(origin.host, origin.port, timeout)
+            addresses = resolve(origin.host, origin.port, timeout)
         except TimeoutError as exc:
             message = f"resolving {origin.host} took longer than {timeout:g}s"
             raise ConnectTimeoutError(message) from exc
@@ -183,3 +185,41 @@ def _connect_any(
                 sock.close()
             error = exc
     raise error or OSError(f"no address for {origin.host}")
+
+
+# Host name lookups that give up when the connect timeout passes.
+#
+# getaddrinfo cannot be interrupted, and a dead resolver stalls it for many seconds, longer than
+# any --timeout: so it runs in a daemon thread of its own, and an answer that comes too late is
+# left behind (a pool would make the interpreter wait for it at exit).
+
+
+def resolve(host: str, port: int, timeout: float | None) -> list[str]:
+    """The addresses of `host`, in getaddrinfo's order, without repeats.
+
+    Raises:
+        socket.gaierror: the name does not resolve.
+        TimeoutError: no answer within `timeout` seconds.
+    """
+    bare = host.strip("[]")
+    with contextlib.suppress(ValueError):
+        return [str(ipaddress.ip_address(bare))]  # an address already: nothing to look up
+    answers: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    lookup = threading.Thread(
+        target=_look_up, args=(bare, port, answers), name="titlefetch-dns", daemon=True
+    )
+    lookup.start()
+    try:
+        found = answers.get(timeout=timeout)
+    except queue.Empty as exc:
+        raise TimeoutError(f"no answer for {bare} within {timeout}s") from exc
+    if isinstance(found, Exception):
+        raise found
+    return list(dict.fromkeys(str(info[4][0]) for info in found))
+
+
+def _look_up(host: str, port: int, answers: queue.SimpleQueue[Any]) -> None:
+    try:
+        answers.put(socket.getaddrinfo(host, port, allowed_gai_family(), socket.SOCK_STREAM))
+    except Exception as exc:  # handed to the waiting thread, which raises it
+        answers.put(exc)

@@ -1,12 +1,18 @@
-"""strays: the origins whose connections are not reused, within a process and across a run's
+"""_origins: the origins whose connections are not reused, within a process and across a run's
 processes through a shared table (issue 22)."""
 
 from __future__ import annotations
 
 import multiprocessing
 
-from titlefetch.http.origin import Origin
-from titlefetch.http.strays import MAX_ORIGINS, TABLE_SLOTS, StrayOrigins, Table, new_table
+from titlefetch.http._origins import (
+    MAX_ORIGINS,
+    TABLE_SLOTS,
+    Origin,
+    StrayOrigins,
+    StrayTable,
+    new_table,
+)
 
 A, B = Origin("http", "a.test", 80), Origin("https", "b.test", 8443)
 
@@ -30,7 +36,7 @@ def test_processes_given_one_table_see_each_others_origins():
     assert B in ours
 
 
-def _add_in_child(table: Table) -> None:
+def _add_in_child(table: StrayTable) -> None:
     StrayOrigins(table).add(A)
 
 

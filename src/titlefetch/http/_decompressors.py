@@ -1,4 +1,4 @@
-"""The decompressors behind codings.py, in one shape (zlib's): gzip and deflate from the
+"""The decompressors behind _codings.py, in one shape (zlib's): gzip and deflate from the
 standard library, br and zstd from their libraries when installed (the `compression` extra)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""heads: a response head read as Chromium reads it (issue 22), and the framing llhttp then
+"""_parser: a response head read as Chromium reads it (issue 22), and the framing llhttp then
 reads its body by. Expected values are Chromium 156's (tests/http/hostile_chromium.json has the
 same behaviours end to end)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.http.heads import HeadError, end_of_head, is_interim, read_head
+from titlefetch.http._parser import HeadError, end_of_head, is_interim, read_head
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from titlefetch.http.decompressors import (
+from titlefetch.http._decompressors import (
     Brotli,
     ContentDecodingError,
     Stream,

@@ -1,15 +1,19 @@
 """The HTTP transport: one GET -> its response head, over a kept-alive connection (or a proxy
-the environment names), retried as retries.py's policy says.
+the environment names), retried as its RetryPolicy says.
 
-Direct requests are written and read by http1.py on connections.py's sockets: for a fetch
+Direct requests are written and read by _http11.py on _connections.py's sockets: for a fetch
 that reads a page's first kilobytes, urllib3's and http.client's layers cost more CPU than all
-the rest of the fetch (benchmarks/README.md). Proxied ones go through urllib3 (proxies.py).
+the rest of the fetch (benchmarks/README.md). Proxied ones go through urllib3 (_proxies.py).
 """
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import functools
 import os
+import random
+import re
 import socket
 import time
 from collections.abc import Callable, Mapping
@@ -20,10 +24,10 @@ from urllib3.exceptions import LocationValueError
 from urllib3.util import parse_url
 
 from titlefetch._errors import FetchError
-from titlefetch.http import http1
-from titlefetch.http.connections import Connections
-from titlefetch.http.deadline import Deadline
-from titlefetch.http.failures import (
+from titlefetch.http import _http11
+from titlefetch.http._connections import Connections
+from titlefetch.http._deadline import Deadline
+from titlefetch.http._failures import (
     CONNECT,
     FAILURES,
     RESPONSE,
@@ -32,20 +36,18 @@ from titlefetch.http.failures import (
     is_unreachable,
     timed_out,
 )
-from titlefetch.http.headers import Headers
-from titlefetch.http.origin import Origin
-from titlefetch.http.retries import RetryPolicy
-from titlefetch.http.strays import StrayOrigins
-from titlefetch.http.trust import Trust, tls_context
+from titlefetch.http._origins import Origin, StrayOrigins
+from titlefetch.http._parser import Headers
+from titlefetch.http._trust import Trust, tls_context
 
 if TYPE_CHECKING:
-    from titlefetch.http.proxies import Proxies
+    from titlefetch.http._proxies import Proxies
 
 _SKIP_RETRIED = 64 * 1024  # a retried response's body is read to keep its connection if short
 
 
-class Response(Protocol):
-    """A response whose head has arrived (http1.Response, or a proxied one)."""
+class OpenResponse(Protocol):
+    """A response whose head has arrived (_http11.SocketResponse, or a ProxiedResponse)."""
 
     status: int
     headers: Headers
@@ -64,7 +66,7 @@ class Response(Protocol):
 
     def skip_rest(self, limit: int, deadline: Deadline) -> None:
         """Read and forget the rest of the body if it is at most `limit` bytes and comes
-        within http1.DRAIN_SECONDS (and `deadline`), so that the connection can be reused."""
+        within _http11.DRAIN_SECONDS (and `deadline`), so that the connection can be reused."""
         ...
 
     def release(self) -> None:
@@ -90,7 +92,7 @@ class Transport:
         deadline: Deadline,
         *,
         retry_unreachable: bool = True,
-    ) -> Response:
+    ) -> OpenResponse:
         """The response to a GET of `url`, after the retries the policy allows; each retry
         gets a fresh allowance of `deadline`. `retry_unreachable=False`: a server that cannot
         be reached (failures.is_unreachable) is not tried again.
@@ -123,7 +125,7 @@ class Transport:
 
     def _send(
         self, url: str, target: _Target, headers: Mapping[str, str], deadline: Deadline
-    ) -> Response:
+    ) -> OpenResponse:
         if self.proxies is not None:
             try:
                 proxied = self.proxies.send(url, headers, deadline)
@@ -131,7 +133,7 @@ class Transport:
                 raise self._failure(exc, url, deadline, None) from exc
             if proxied is not None:
                 return proxied
-        request = http1.encode_request(target.path, target.host_header, headers)
+        request = _http11.encode_request(target.path, target.host_header, headers)
         sock = self.connections.take_idle(target.origin, deadline)
         if sock is not None:
             try:
@@ -159,10 +161,12 @@ class Transport:
         expired = deadline.expired
         return classify(exc, url, self.limits, stage=stage, expired=expired, trust=self.trust)
 
-    def _exchange(self, sock: socket.socket, origin: Origin, request: bytes) -> http1.Response:
+    def _exchange(
+        self, sock: socket.socket, origin: Origin, request: bytes
+    ) -> _http11.SocketResponse:
         try:
             sock.sendall(request)
-            response = http1.read_response(sock)
+            response = _http11.read_response(sock)
         except BaseException:
             sock.close()
             raise
@@ -207,7 +211,7 @@ def new_transport(
     """A transport keeping at most `per_host` idle connections per origin, none to `strays`."""
     proxies = None
     if _has_proxy_environment():  # only then are requests and its proxy rules imported
-        from titlefetch.http.proxies import Proxies
+        from titlefetch.http._proxies import Proxies
 
         proxies = Proxies(per_host, trust, limits)
     return Transport(
@@ -226,3 +230,72 @@ _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
 
 def _has_proxy_environment() -> bool:
     return any(name.lower() in _PROXY_VARIABLES and value for name, value in os.environ.items())
+
+
+# When a GET is tried again, and how long it waits first: the policy the transport applies.
+#
+# The numbers are urllib3's Retry with titlefetch's settings (requests' users know them): the
+# first retry at once, then 0.5, 1, 2, 4, 8 s plus up to 0.25 s of jitter, or what the server's
+# Retry-After asks when that is at most RETRY_AFTER_CEILING.
+
+RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
+# A server asking for a longer pause than this gets no retry: its answer (429, 503) is final.
+RETRY_AFTER_CEILING = 10.0
+BACKOFF_FACTOR = 0.25
+BACKOFF_JITTER = 0.25  # up to this many seconds added at random to each backoff
+BACKOFF_MAX = 8.0
+_SECONDS = re.compile(r"\s*[0-9]+\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """`retries` retries of a GET after failures that are not permanent and RETRY_STATUSES."""
+
+    retries: int
+    random: Callable[[], float] = field(default=random.random, compare=False)
+
+    def backoff(self, retry: int) -> float:
+        """Seconds to wait before retry number `retry` (1 for the first)."""
+        if retry <= 1:
+            return 0.0
+        wait = BACKOFF_FACTOR * 2.0 ** (retry - 1) + self.random() * BACKOFF_JITTER
+        return min(BACKOFF_MAX, wait)
+
+    def pause_after_failure(self, failure: FetchError, retry: int) -> float | None:
+        """Seconds to wait before retry number `retry` after `failure`; None: no retry."""
+        if failure.permanent or retry > self.retries:
+            return None
+        return self.backoff(retry)
+
+    def pause_after_status(
+        self, status: int, retry_after: str | None, retry: int, now: float
+    ) -> float | None:
+        """Seconds to wait before retry number `retry` after a response with `status`; None:
+        the response is final. An unparsable Retry-After is ignored, as browsers ignore it."""
+        if status not in RETRY_STATUSES or retry > self.retries:
+            return None
+        asked = seconds_asked(retry_after, now)
+        if asked is None:
+            return self.backoff(retry)
+        return asked if asked <= RETRY_AFTER_CEILING else None
+
+
+def seconds_asked(retry_after: str | None, now: float) -> float | None:
+    """The pause a Retry-After value asks for (delay-seconds or an HTTP date, seen at `now`,
+    in seconds since the epoch); None when there is none or it does not parse.
+
+    >>> seconds_asked("120", 0.0), seconds_asked("Thu, 01 Jan 1970 00:01:00 GMT", 30.0)
+    (120.0, 30.0)
+    >>> seconds_asked("soon", 0.0) is None, seconds_asked("Fri, 31 Dec 99999 23:59:59 GMT", 0.0)
+    (True, None)
+    """
+    if retry_after is None:
+        return None
+    if _SECONDS.fullmatch(retry_after):
+        return float(int(retry_after))
+    try:
+        date = email.utils.parsedate_to_datetime(retry_after)
+        when = date.replace(tzinfo=date.tzinfo or datetime.UTC).timestamp()  # HTTP dates are GMT
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return max(0.0, when - now)

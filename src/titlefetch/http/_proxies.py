@@ -27,13 +27,13 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError
 from urllib3.response import BaseHTTPResponse
 
-from titlefetch.http import dns
-from titlefetch.http.deadline import Deadline
-from titlefetch.http.headers import Headers
-from titlefetch.http.trust import Trust, tls_context
+from titlefetch.http._connections import resolve
+from titlefetch.http._deadline import Deadline
+from titlefetch.http._parser import Headers
+from titlefetch.http._trust import Trust, tls_context
 
 if TYPE_CHECKING:
-    from titlefetch.http.failures import Limits
+    from titlefetch.http._failures import Limits
 
 MAX_POOLS = 256  # proxies and hosts whose idle connections are kept
 _READ_AHEAD = 64 * 1024
@@ -82,7 +82,7 @@ class Proxies:
 
 
 class ProxiedResponse:
-    """A urllib3 response, read as http1.Response is."""
+    """A urllib3 response, read as _http11.SocketResponse is."""
 
     __slots__ = ("_raw", "status", "headers", "encoded_limit")
 
@@ -210,7 +210,7 @@ class _WatchedConnection(HTTPConnection):
 
     def _resolve(self, name: str) -> list[str]:
         try:
-            return dns.resolve(name, self.port, self.timeout)
+            return resolve(name, self.port, self.timeout)
         except socket.gaierror as exc:
             raise NameResolutionError(self.host, self, exc) from exc
         except TimeoutError as exc:
@@ -247,8 +247,8 @@ _POOL_CLASSES = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
 
 
 def _tls(trust: Trust) -> dict[str, Any]:
-    """Pool settings for certificates, as trust.py chose them. (With the OS verifier, a pool's
-    handshakes take turns on its one context: see trust.py.)"""
+    """Pool settings for certificates, as _trust.py chose them. (With the OS verifier, a pool's
+    handshakes take turns on its one context: see _trust.py.)"""
     return {
         "ssl_context": tls_context(trust),
         "cert_reqs": "CERT_NONE" if trust.verifier == "none" else "CERT_REQUIRED",

@@ -1,7 +1,7 @@
 """Network and HTTP failures -> FetchError: the one classification that gives each failure its
 stable kind, a message naming the fix, whether a retry could help and at which stage it came.
 
-The retry policy (transport.py) and the result (fetch.py) both use it, so a failure that is
+The retry policy (_transport.py) and the result (_fetch.py) both use it, so a failure that is
 reported as permanent is never retried and the other way round.
 """
 
@@ -26,10 +26,10 @@ from urllib3.exceptions import (
 from urllib3.exceptions import SSLError as Urllib3SSLError
 
 from titlefetch._errors import FetchError
-from titlefetch.http.codings import ContentDecodingError, UnsupportedCoding
-from titlefetch.http.origin import Origin
-from titlefetch.http.parser import CutShort, HeadTooLarge, MalformedResponse, ResponseError
-from titlefetch.http.trust import Trust
+from titlefetch.http._codings import ContentDecodingError, UnsupportedCoding
+from titlefetch.http._origins import Origin
+from titlefetch.http._parser import CutShort, HeadTooLarge, MalformedResponse, ResponseError
+from titlefetch.http._trust import Trust
 
 CONNECT, RESPONSE = "connect", "response"  # FetchError.stage
 # What a failed request can raise: the socket's, the response reader's, the codings' and, for

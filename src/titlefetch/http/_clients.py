@@ -9,12 +9,10 @@ import threading
 from dataclasses import dataclass, field
 
 from titlefetch._options import FetchOptions
-from titlefetch.http.codings import accept_encoding
-from titlefetch.http.retries import RetryPolicy
-from titlefetch.http.strays import StrayOrigins, Table
-from titlefetch.http.transport import Transport, new_transport
-from titlefetch.http.trust import Trust, choose_trust
-from titlefetch.http.unreachable import UnreachableOrigins
+from titlefetch.http._codings import accept_encoding
+from titlefetch.http._origins import StrayOrigins, StrayTable, UnreachableOrigins
+from titlefetch.http._transport import RetryPolicy, Transport, new_transport
+from titlefetch.http._trust import Trust, choose_trust
 
 _clients: dict[FetchOptions, Client] = {}
 _clients_lock = threading.Lock()
@@ -27,7 +25,7 @@ class Client:
 
     transport: Transport
     headers: dict[str, str]
-    # https origins of host lines that could not be reached lately (fallback.py)
+    # https origins of host lines that could not be reached lately (_fallback.py)
     unreachable: UnreachableOrigins = field(default_factory=UnreachableOrigins)
 
 
@@ -54,9 +52,9 @@ def client_for(options: FetchOptions) -> Client:
     return client
 
 
-def share_strays(table: Table | None) -> None:
+def share_strays(table: StrayTable | None) -> None:
     """Share the origins whose connections are not reused with the other processes that
-    were given `table` (strays.new_table(); the process backend's workers, at start)."""
+    were given `table` (new_table(); the process backend's workers, at start)."""
     global _strays
     _strays = StrayOrigins(table)
 
@@ -76,7 +74,7 @@ def close_clients() -> None:
 
 
 def _new_client(options: FetchOptions) -> Client:
-    # What requests sends; Accept-Encoding names exactly the codings codings.py decodes here.
+    # What requests sends; Accept-Encoding names exactly the codings _codings.py decodes here.
     headers = {
         "User-Agent": options.user_agent,
         "Accept-Encoding": accept_encoding(),
@@ -93,7 +91,7 @@ def _new_client(options: FetchOptions) -> Client:
 
 
 def _trust(options: FetchOptions) -> Trust:
-    """What to verify certificates against (trust.py has the order)."""
+    """What to verify certificates against (_trust.py has the order)."""
     return choose_trust(
         verify=options.verify,
         ca_bundle=options.ca_bundle,
