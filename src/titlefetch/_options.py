@@ -97,7 +97,7 @@ class FetchOptions:
         2.0, "Seconds a rendered page may take to set its title once parsed (within --timeout)"
     )
     render_workers: int = _option(4, "Pages rendered at once, per process")
-    # The Chromium to drive; None: found on PATH (render/browsers.py).
+    # The Chromium to drive; None: found on PATH (render/_renderer.py).
     browser: str | None = _option(
         None, "Chromium or Chrome to render with", shown="chromium on PATH"
     )
