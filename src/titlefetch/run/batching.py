@@ -29,10 +29,10 @@ P = ParamSpec("P")
 T = TypeVar("T")
 _GATHER_SECONDS = 0.005  # how long submissions may gather before they are cut into batches
 _GATHER_AT_MOST = 0.05  # ... while they keep coming
-BATCH_CALLS = 256  # calls in a batch (one task) at most, packing several groups
-# A packed batch holds at most this share of --workers in groups: its allowances come back only
-# when its slowest call ends, so the run's fetches in flight are spread over this many batches
-# at least (on a list of one URL per host, 64 groups in one task ran in rounds of 64).
+BATCH_CALLS = 256  # calls in a batch at most, packing several groups
+# A packed batch holds at most this share of --workers in groups: a batch goes whole to one
+# feed (or, as a task of its own, gives its allowances back only when its slowest call ends),
+# so the run's fetches in flight are spread over this many batches at least.
 PACKED_SHARE = 16
 
 

@@ -93,16 +93,18 @@ class ClusterExecutor(BatchingExecutor):
             for batch in batches:
                 self.lose(batch, ClusterLost(_LOST))
             return
-        alone = [
+        # A call of a lost batch runs alone, in a task of its own: if it kills its workers,
+        # Dask gives up on that task (KilledWorker), not on a feed with others' calls.
+        as_tasks = [
             batch
             for batch in batches
             if any(group.alone for group in batch.groups) or not self._feeds.send(batch)
         ]
-        if not alone:
+        if not as_tasks:
             return
         # One message for all: the scheduler's cost is per task and per message.
-        tasks = self._client.map(run_batch, [batch.payload for batch in alone], pure=False)
-        self._watch(list(zip(alone, tasks, strict=True)))
+        tasks = self._client.map(run_batch, [batch.payload for batch in as_tasks], pure=False)
+        self._watch(list(zip(as_tasks, tasks, strict=True)))
 
     def _watch(self, tasks: Sequence[tuple[Batch | None, Future[Any]]]) -> None:
         """Wait for `tasks` to end: a batch's, or a feed's (None)."""
