@@ -14,9 +14,10 @@ process), the scheduler and the workers:
 - `event-out`: a running task's worker logs an event (`Worker.log_event`), the client is
   subscribed to the topic (`Client.subscribe_topic`);
 - `actor-in`: the client calls an actor's method (directly on its worker), which keeps it;
-- `feed-in`: titlefetch's feeds (run/feeds.py): a batch of one call per message, sent over
-  the feed's own socket; the outcomes come back the same way;
-- `feed-out`: one batch whose calls end at the pace, each outcome sent back as it ends.
+- `feed-in`: titlefetch's feeds (run/feeds.py), started beforehand: a batch of one call per
+  message, sent over the feed's own socket; the outcomes come back the same way;
+- `feed-out`: one batch whose calls end at the pace (each sleeps a message's time), each
+  outcome sent back as it ends.
 
     .venv/bin/python benchmarks/dask_channels.py --messages 2000 --rate 400
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -83,49 +85,68 @@ class Inbox:
         self.count += 1
 
 
-def _at(n: int, start: float, rate: float, size: int) -> bytes:
-    time.sleep(max(0.0, start + n / rate - time.time()))
-    return bytes(size)
-
-
 def _batch(calls: list[tuple[int, Callable[..., object], tuple[object, ...]]]) -> Batch:
     made = tuple(Call(n, fn, args, {}, Future()) for n, fn, args in calls)
     return Batch((Group("bench", 1, made),))
 
 
-def _with_feed(client: Client, count: int, feed: Callable[[Feeds], None]) -> None:
-    got = threading.Semaphore(0)
-    feeds = Feeds(client, lambda outcomes: [got.release() for _ in outcomes], print)
-    [(_, task)] = feeds.start(1)
-    feed(feeds)
-    for _ in range(count):
-        got.acquire()
-    feeds.close()
-    task.result()
+class OneFeed:
+    """A feed started and connected before the measurement; counts the outcomes it gets."""
+
+    def __init__(self, client: Client) -> None:
+        self.got = self.target = 0
+        self.enough = threading.Condition()
+        self.feeds = Feeds(client, self._count, self._lost)
+        [(_, self.task)] = self.feeds.start(1)
+        self.expect(1)
+        self.feeds.send(_batch([(-1, abs, (-1,))]))
+        self.wait()  # connected, and a call ran
+
+    def _count(self, outcomes: list[tuple[int, bool, object]]) -> None:
+        with self.enough:
+            self.got += len(outcomes)
+            if self.got >= self.target:  # wake the waiting thread once, not per outcome
+                self.enough.notify()
+
+    def _lost(self, calls: list[Call]) -> None:
+        print(f"dask_channels.py: the feed lost {len(calls)} calls", file=sys.stderr)
+
+    def expect(self, count: int) -> None:
+        with self.enough:
+            self.got, self.target = 0, count
+
+    def wait(self) -> None:
+        with self.enough:
+            self.enough.wait_for(lambda: self.got >= self.target)
+
+    def close(self) -> None:
+        self.feeds.close()
+        self.task.result()
 
 
-def run_feed_in(client: Client, args: argparse.Namespace) -> None:
+def run_feed_in(client: Client, args: argparse.Namespace, feed: OneFeed | None) -> None:
+    assert feed is not None
     payload = bytes(args.bytes)
-    _with_feed(
-        client,
-        args.messages,
-        lambda feeds: _paced(
-            args.messages, args.rate, lambda n: feeds.send(_batch([(n, len, (payload,))]))
-        ),
-    )
+    batches = [_batch([(n, len, (payload,))]) for n in range(args.messages)]
+    feed.expect(args.messages)
+    _paced(args.messages, args.rate, lambda n: feed.feeds.send(batches[n]))
+    feed.wait()
 
 
-def run_feed_out(client: Client, args: argparse.Namespace) -> None:
-    start = time.time() + 0.2
-    calls = [(n, _at, (n, start, args.rate, args.bytes)) for n in range(args.messages)]
-    _with_feed(client, args.messages, lambda feeds: feeds.send(_batch(calls)))
+def run_feed_out(client: Client, args: argparse.Namespace, feed: OneFeed | None) -> None:
+    assert feed is not None
+    # One call after the other, each sleeping a message's time: a function the workers can
+    # import, so its outcome (None) is a few bytes, not --bytes.
+    feed.expect(args.messages)
+    feed.feeds.send(_batch([(n, time.sleep, (1 / args.rate,)) for n in range(args.messages)]))
+    feed.wait()
 
 
-def run_idle(client: Client, args: argparse.Namespace) -> None:
+def run_idle(client: Client, args: argparse.Namespace, feed: OneFeed | None) -> None:
     time.sleep(args.messages / args.rate)
 
 
-def run_task(client: Client, args: argparse.Namespace) -> None:
+def run_task(client: Client, args: argparse.Namespace, feed: OneFeed | None) -> None:
     finished = as_completed()
     _paced(
         args.messages,
@@ -136,7 +157,7 @@ def run_task(client: Client, args: argparse.Namespace) -> None:
         pass
 
 
-def run_queue_in(client: Client, args: argparse.Namespace) -> None:
+def run_queue_in(client: Client, args: argparse.Namespace, feed: OneFeed | None) -> None:
     name = f"in-{time.time_ns()}"
     queue = Queue(name, client=client)
     reader = client.submit(_get_all, name, args.messages, pure=False)
@@ -144,7 +165,7 @@ def run_queue_in(client: Client, args: argparse.Namespace) -> None:
     reader.result()
 
 
-def run_queue_out(client: Client, args: argparse.Namespace) -> None:
+def run_queue_out(client: Client, args: argparse.Namespace, feed: OneFeed | None) -> None:
     name = f"out-{time.time_ns()}"
     queue = Queue(name, client=client)
     writer = client.submit(_put_all, name, args.messages, args.rate, args.bytes, pure=False)
@@ -153,7 +174,7 @@ def run_queue_out(client: Client, args: argparse.Namespace) -> None:
     writer.result()
 
 
-def run_event_out(client: Client, args: argparse.Namespace) -> None:
+def run_event_out(client: Client, args: argparse.Namespace, feed: OneFeed | None) -> None:
     topic = f"out-{time.time_ns()}"
     got = threading.Semaphore(0)
     client.subscribe_topic(topic, lambda event: got.release())
@@ -165,7 +186,7 @@ def run_event_out(client: Client, args: argparse.Namespace) -> None:
     client.unsubscribe_topic(topic)
 
 
-def run_actor_in(client: Client, args: argparse.Namespace) -> None:
+def run_actor_in(client: Client, args: argparse.Namespace, feed: OneFeed | None) -> None:
     inbox = client.submit(Inbox, actor=True).result()
     calls: list[object] = []
     _paced(args.messages, args.rate, lambda n: calls.append(inbox.put(bytes(args.bytes))))
@@ -173,7 +194,7 @@ def run_actor_in(client: Client, args: argparse.Namespace) -> None:
         call.result()  # type: ignore[attr-defined]
 
 
-CHANNELS: dict[str, Callable[[Client, argparse.Namespace], None]] = {
+CHANNELS: dict[str, Callable[[Client, argparse.Namespace, OneFeed | None], None]] = {
     "idle": run_idle,
     "task": run_task,
     "queue-in": run_queue_in,
@@ -186,12 +207,15 @@ CHANNELS: dict[str, Callable[[Client, argparse.Namespace], None]] = {
 
 
 def measure(cluster: Cluster, client: Client, name: str, args: argparse.Namespace) -> str:
+    feed = OneFeed(client) if name.startswith("feed") else None
     time.sleep(0.5)
     before = (_client_cpu(), *cluster.cpu_seconds())
     started = time.perf_counter()
-    CHANNELS[name](client, args)
+    CHANNELS[name](client, args, feed)
     wall = time.perf_counter() - started
     after = (_client_cpu(), *cluster.cpu_seconds())
+    if feed is not None:
+        feed.close()
     ms = [1000 * (a - b) / args.messages for a, b in zip(after, before, strict=True)]
     return f"{name:<10} {wall:>7.2f} {ms[0]:>10.3f} {ms[1]:>10.3f} {ms[2]:>10.3f}"
 
