@@ -39,7 +39,12 @@ def held(url: str) -> str:
 def in_process_cluster() -> Iterator[LocalCluster]:
     """Workers as threads of this process: quick to start, enough to test the executor."""
     with LocalCluster(
-        n_workers=1, threads_per_worker=4, processes=False, dashboard_address=None
+        n_workers=1,
+        threads_per_worker=4,
+        processes=False,
+        dashboard_address=None,
+        # its health checks on a port of its own: 8787 may be another cluster's
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     ) as cluster:
         yield cluster
 

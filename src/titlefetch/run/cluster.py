@@ -35,7 +35,15 @@ from titlefetch.run.processes import PoolShape
 CONNECT_SECONDS = 10  # how long to look for a scheduler before giving up
 _QUIET = logging.CRITICAL  # cluster logs would mix with titlefetch's own lines on stderr
 _LOST = "the Dask client lost its scheduler"
-_LOGGERS = ("distributed", "distributed.client", "distributed.gc", "tornado", "bokeh")
+# tornado.application by name too: distributed's own configuration gives it a level of its own
+_LOGGERS = (
+    "distributed",
+    "distributed.client",
+    "distributed.gc",
+    "tornado",
+    "tornado.application",
+    "bokeh",
+)
 # A worker's statistical profiler samples every thread's stack 100 times a second: with the
 # threads that run a batch's fetches that was a sixth of the worker's CPU.
 _LOCAL_CONFIG: dict[str, object] = {
@@ -119,8 +127,10 @@ class ClusterExecutor(BatchingExecutor):
         super().shutdown(wait=wait and not cancel_futures, cancel_futures=cancel_futures)
         self._feeds.close()
         with self._tasks_changed:
+            if wait and not cancel_futures:  # the feeds end now: see their tasks end first
+                self._tasks_changed.wait_for(lambda: not self._tasks, timeout=CONNECT_SECONDS)
             self._tasks_closed = True
-            self._tasks_changed.notify()
+            self._tasks_changed.notify_all()
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
@@ -136,6 +146,7 @@ class ClusterExecutor(BatchingExecutor):
             for task, result in self._finished_tasks:  # until no task is left to wait for
                 with self._tasks_changed:
                     batch = self._tasks.pop(task.key)
+                    self._tasks_changed.notify_all()
                 self._end(batch, task, result)
 
     def _end(self, batch: Batch | None, task: Future[Any], result: Any) -> None:
