@@ -29,6 +29,10 @@ P = ParamSpec("P")
 T = TypeVar("T")
 _GATHER_SECONDS = 0.005  # how long submissions may gather before they are cut into batches
 _GATHER_AT_MOST = 0.05  # ... while they keep coming
+# How long the outcomes that end about together may gather before the allowance they gave back
+# is cut into new batches: each cut and each batch sent costs titlefetch tens of microseconds,
+# and a list of many hosts ends a group with every fetch.
+_RETURNS_GATHER_SECONDS = 0.002
 BATCH_CALLS = 256  # calls in a batch at most, packing several groups
 # A packed batch holds at most this share of --workers in groups: a batch goes whole to one
 # feed (or, as a task of its own, gives its allowances back only when its slowest call ends),
@@ -197,6 +201,8 @@ class BatchingExecutor(Executor):
         while self._wait_for_change():
             if not self._returned:  # a group that ended frees its allowance for calls waiting
                 self._gather()
+            else:
+                time.sleep(_RETURNS_GATHER_SECONDS)
             with self._lock:
                 self._returned = False
                 groups = self._lanes.take() if self._broken is None else []
