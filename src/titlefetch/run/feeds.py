@@ -161,10 +161,14 @@ class Feeds:
         self._drop(name)  # an earlier run of this feed, on a worker that died
         try:
             peer = socket.create_connection(address, timeout=CONNECT_SECONDS)
+        except OSError:
+            return  # the feed gives up waiting, its task ends, and ended() replaces it
+        try:
             peer.sendall(self._keys[name])
             peer.settimeout(None)
         except OSError:
-            return  # the feed gives up waiting, its task ends, and ended() replaces it
+            peer.close()
+            return
         link = Link(name, peer)
         with self._lock:
             if self._closing:
