@@ -8,6 +8,12 @@ workers it runs `titlefetch --backend dask` over the same list and prints wall t
 second, and the CPU per URL at the client (titlefetch), the scheduler and the workers.
 
     sudo .venv/bin/python benchmarks/netns_cluster.py --workers 1,2,4 --urls 6000
+    sudo .venv/bin/python benchmarks/netns_cluster.py --workers 1,2,4 --urls 6000 --hosts 6000
+
+With `--hosts N` the URLs are spread over N host names (`h1.many.test` ...), each a host of
+its own to titlefetch (its own --per-host, its own connections), all served by the web
+machine: every namespace gets a hosts file (`/etc/netns/NAME/hosts`, which `ip netns exec`
+puts in place of /etc/hosts) naming them, removed with the namespace.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ CLIENT_ADDRESS = f"{NETWORK}.1"  # titlefetch and the scheduler
 WEB_ADDRESS = f"{NETWORK}.2"
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
+NETNS_ETC = Path("/etc/netns")
 
 
 def ip(*args: str) -> None:
@@ -52,13 +59,28 @@ def add_machine(name: str, address: str, index: int) -> None:
     ip("-n", SWITCH, "link", "set", f"tfnc{index}p", "master", "br0", "up")
 
 
+def host_name(n: int) -> str:
+    return f"h{n}.many.test"
+
+
+def write_hosts_file(name: str, hosts: int) -> None:
+    """The web machine under `hosts` names, for namespace `name`."""
+    folder = NETNS_ETC / name
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["127.0.0.1 localhost"] + [f"{WEB_ADDRESS} {host_name(n)}" for n in range(hosts)]
+    (folder / "hosts").write_text("\n".join(lines) + "\n")
+
+
 @contextlib.contextmanager
-def network(workers: int) -> Iterator[list[str]]:
+def network(workers: int, hosts: int) -> Iterator[list[str]]:
     """The switch, the client and web machines, and `workers` worker machines; yields the
     workers' namespace names."""
     names = [f"{PREFIX}client", f"{PREFIX}web"] + [f"{PREFIX}w{n}" for n in range(workers)]
     addresses = [CLIENT_ADDRESS, WEB_ADDRESS] + [f"{NETWORK}.{11 + n}" for n in range(workers)]
     try:
+        if hosts > 1:
+            for name in names:
+                write_hosts_file(name, hosts)
         ip("netns", "add", SWITCH)
         ip("-n", SWITCH, "link", "add", "br0", "type", "bridge")
         ip("-n", SWITCH, "link", "set", "br0", "up")
@@ -68,6 +90,10 @@ def network(workers: int) -> Iterator[list[str]]:
     finally:
         for name in [*names, SWITCH]:
             subprocess.run(["ip", "netns", "delete", name], stderr=subprocess.DEVNULL)
+            hosts_file = NETNS_ETC / name / "hosts"
+            if hosts > 1 and hosts_file.exists():
+                hosts_file.unlink()
+                (NETNS_ETC / name).rmdir()
 
 
 @contextlib.contextmanager
@@ -97,7 +123,7 @@ def measure(args: argparse.Namespace, workers: int, urls: Path) -> str:
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
     with contextlib.ExitStack() as stack:
-        names = stack.enter_context(network(workers))
+        names = stack.enter_context(network(workers, args.hosts))
         web = [sys.executable, str(HERE / "latency_server.py"), "--in-namespace"]
         web += ["--host", WEB_ADDRESS, "--port", "8080", "--latency-ms", str(args.latency_ms)]
         stack.enter_context(started(in_namespace(f"{PREFIX}web", web), **quiet))
@@ -120,6 +146,10 @@ def measure(args: argparse.Namespace, workers: int, urls: Path) -> str:
         command += ["--scheduler", f"tcp://{CLIENT_ADDRESS}:8786", "--quiet", "--format", "jsonl"]
         command += ["--workers", str(args.threads * workers)]
         command += ["--per-host", str(args.per_host or args.threads * workers), str(urls)]
+        if args.pyspy:  # titlefetch under py-spy (its CPU is then counted in the client's)
+            spy = [str(BIN / "py-spy"), "record", "--gil", "--function", "--nonblocking", "-r"]
+            spy += ["250", "--format", "raw", "-o", f"{args.pyspy}.{workers}", "--"]
+            command = [*spy, *command]
         started_at = time.perf_counter()
         with open(os.devnull, "w") as sink:
             process = subprocess.Popen(in_namespace(f"{PREFIX}client", command), stdout=sink)
@@ -143,14 +173,22 @@ def main() -> None:
     parser.add_argument("--urls", type=int, default=6000, help="distinct URLs per run")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="delay per response")
     parser.add_argument("--per-host", type=int, help="titlefetch --per-host (default: --workers)")
+    parser.add_argument("--pyspy", help="profile titlefetch with py-spy into PYSPY.WORKERS")
+    parser.add_argument("--hosts", type=int, default=1, help="host names the URLs are spread over")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("netns_cluster.py: needs root (ip netns)")
     urls = Path("/tmp/tfnc-urls.txt")
+    hosts = [host_name(n) for n in range(args.hosts)] if args.hosts > 1 else [WEB_ADDRESS]
     urls.write_text(
-        "".join(f"http://{WEB_ADDRESS}:8080/p/{n % 200}?n={n}\n" for n in range(args.urls))
+        "".join(
+            f"http://{hosts[n % len(hosts)]}:8080/p/{n % 200}?n={n}\n" for n in range(args.urls)
+        )
     )
-    print(f"{args.urls} URLs, {args.latency_ms:g} ms per response, {os.cpu_count()} cores")
+    print(
+        f"{args.urls} URLs on {len(hosts)} hosts, {args.latency_ms:g} ms per response, "
+        f"{os.cpu_count()} cores"
+    )
     print(
         f"{'workers':>7} {'fetches':>7} {'wall s':>7} {'URLs/s':>7} "
         f"{'client ms':>10} {'sched ms':>10} {'worker ms':>10} {'rc':>3}  (CPU per URL)"

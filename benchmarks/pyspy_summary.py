@@ -8,7 +8,11 @@ Record one with py-spy (pip install py-spy), for example on the rig's small work
     .venv/bin/python benchmarks/pyspy_summary.py /tmp/prof.txt --top 15
 
 Prints the top functions by own samples (the frame on top of the stack) and by cumulative
-samples (anywhere on the stack), and own samples grouped by library. With `--gil`, py-spy
+samples (anywhere on the stack), and own samples grouped by library; with `--part REGEX`,
+also the samples with a matching frame anywhere on the stack (for the Dask client's part of
+titlefetch: `--part 'distributed/|tornado/|asyncio/|run/(batching|lanes|cluster|feeds)'
+--but 'run/dispatch'`, leaving out the run's own work that a result's callback does), as CPU
+ms per URL given `--rate` and `--urls`. With `--gil`, py-spy
 keeps only samples of the thread holding the GIL, so the shares are shares of the CPU the
 interpreter used.
 """
@@ -98,12 +102,38 @@ def summarise(stacks: Counter[tuple[str, ...]], top: int) -> str:
     return "\n".join(lines)
 
 
+def part(
+    stacks: Counter[tuple[str, ...]], pattern: str, *, but: str, rate: float, urls: int
+) -> str:
+    """The samples with a frame matching `pattern` anywhere in their stack and none matching
+    `but`: their share, and (with the sampling `rate` and the `urls` of the run) CPU ms per
+    URL."""
+    total = sum(stacks.values()) or 1
+    found, unless = re.compile(pattern), re.compile(but or "(?!)")
+    count = sum(
+        n
+        for frames, n in stacks.items()
+        if any(map(found.search, frames)) and not any(map(unless.search, frames))
+    )
+    line = f"\n== part /{pattern}/ but /{but}/: {100 * count / total:.1f}% ({count} samples)"
+    if rate and urls:
+        line += f", {1000 * count / rate / urls:.4f} ms per URL"
+    return line
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("profile", type=Path, help="py-spy --format raw output")
     parser.add_argument("--top", type=int, default=15, help="rows per table")
+    parser.add_argument("--part", help="also: the samples with a frame matching this regex")
+    parser.add_argument("--but", default="", help="leaving out samples with a frame matching this")
+    parser.add_argument("--rate", type=float, default=0, help="py-spy's samples a second")
+    parser.add_argument("--urls", type=int, default=0, help="URLs of the run, for ms per URL")
     args = parser.parse_args(argv)
-    print(summarise(parse(args.profile), args.top))
+    stacks = parse(args.profile)
+    print(summarise(stacks, args.top))
+    if args.part:
+        print(part(stacks, args.part, but=args.but, rate=args.rate, urls=args.urls))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 
 from titlefetch._errors import WorkerLost
 from titlefetch.run.batch_runner import run_batch
-from titlefetch.run.batching import Batch, BatchingExecutor
+from titlefetch.run.batching import Batch, BatchingExecutor, Call
 from titlefetch.run.executors.process import Outcome
 from titlefetch.run.lanes import Lanes
 
@@ -156,3 +156,63 @@ def test_a_call_missing_from_its_batchs_outcomes_fails_loudly():
     with pytest.raises(RuntimeError, match="without this call's outcome"):
         future.result(timeout=10)
     executor.shutdown()
+
+
+class ByHand(BatchingExecutor):
+    """Launched batches wait in a list; the test delivers their outcomes when it likes."""
+
+    def __init__(self, per_host: int, workers: int) -> None:
+        self.launched = threading.Condition()
+        self.batches: list[Batch] = []
+        super().__init__(Lanes(per_host=per_host, workers=workers, waves=2), host)
+
+    def launch(self, batches: list[Batch]) -> None:
+        with self.launched:
+            self.batches += batches
+            self.launched.notify_all()
+
+    def calls_launched(self, count: int) -> list[str]:
+        with self.launched:
+            assert self.launched.wait_for(lambda: len(self.calls()) >= count, timeout=10)
+            return [call.args[0] for call in self.calls()]
+
+    def calls(self) -> list[Call]:
+        return [call for batch in self.batches for call in batch.calls]
+
+    def deliver_for(self, url: str) -> None:
+        *_, call = [call for call in self.calls() if call.args[0] == url]  # its last launch
+        self.deliver([(call.id, True, f"got {url}")])
+
+
+def test_a_call_ends_when_its_outcome_comes_and_its_group_frees_its_allowance():
+    # Issue 25: outcomes stream back while a batch runs; the last call of a group gives the
+    # group's allowance back at once, whatever the other groups of its batch do.
+    executor = ByHand(per_host=1, workers=2)
+    futures = {url: executor.submit(echo, url) for url in ("a/0", "b/0", "c/0")}
+    assert executor.calls_launched(2) == ["a/0", "b/0"]  # --workers 2: c waits
+    executor.deliver_for("a/0")
+    assert futures["a/0"].result(timeout=10) == "got a/0"
+    assert not futures["b/0"].done()
+    assert executor.calls_launched(3)[2] == "c/0"  # a's allowance, not b's, came back
+    executor.deliver_for("a/0")  # a second outcome (its batch ran again) is ignored
+    executor.deliver_for("b/0")
+    executor.deliver_for("c/0")
+    executor.shutdown()
+    assert {url: future.result() for url, future in futures.items()} == {
+        url: f"got {url}" for url in futures
+    }
+
+
+def test_calls_lost_before_they_ended_run_again_alone_and_the_others_keep_their_results():
+    executor = ByHand(per_host=4, workers=4)
+    futures = [executor.submit(echo, f"a/{n}") for n in range(3)]
+    executor.calls_launched(3)
+    executor.deliver_for("a/0")
+    executor.lose_calls(executor.calls(), WorkerLost("a Dask worker died"), split=True)
+    again = executor.calls_launched(5)[3:]  # the two that had not ended, each alone
+    assert sorted(again) == ["a/1", "a/2"]
+    assert all(len(batch.calls) == 1 for batch in executor.batches[-2:])
+    executor.deliver_for("a/1")
+    executor.deliver_for("a/2")
+    executor.shutdown()
+    assert [future.result() for future in futures] == ["got a/0", "got a/1", "got a/2"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,15 +108,17 @@ def test_dask_trace_names_both_workers_and_exit_is_0(cluster, site, tmp_path) ->
 
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(cluster, site, tmp_path) -> None:
     # Issues 7 and 16: --per-host 2 makes two batches of four slow URLs, one fetched after
-    # the other. Once three have started, one batch is past its first URL: its worker dies,
-    # and Dask runs the whole batch again on the other worker. Every URL is printed once.
+    # the other. Once two have started, each worker is on its batch's first URL: one dies,
+    # and its batch's URLs run again on the other worker. Every URL is printed once. (Issue
+    # 25: a result is printed as its fetch ends, so the worker dies before any has ended;
+    # the next test kills one that had sent a result.)
     urls = _url_file(tmp_path, [f"{site.base}/slow/{n}" for n in range(SLOW)])
     command = [str(BIN / "titlefetch"), "--backend", "dask", "--scheduler", _address(cluster)]
     command += ["--format", "jsonl", "--workers", "2", "--per-host", "2", urls]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as run:
         try:
             deadline = time.monotonic() + 20
-            while _slow_started(site) < 3 and time.monotonic() < deadline:
+            while _slow_started(site) < 2 and time.monotonic() < deadline:
                 time.sleep(0.01)
             busy = [worker for worker, keys in cluster.processing().items() if keys]
             victim = cluster.run(os.getpid, workers=busy[:1])[busy[0]]
@@ -128,6 +132,74 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(cluster, site, t
     assert [r["title"] for r in results] == [f"slow {n}" for n in range(SLOW)]
     assert victim not in {r["pid"] for r in results}
     assert _slow_started(site) > SLOW  # the lost batch ran again, its started URLs too
+
+
+def test_results_come_as_fetches_end_and_a_dead_workers_are_not_repeated(cluster, tmp_path):
+    # Issue 25: the first result is printed while its batch runs on, long before the batch
+    # ends; the worker that sent it then dies, the URLs it had not finished run again
+    # elsewhere, and the result it had sent is not printed again.
+    with PageServer() as server:
+        for n in range(SLOW):
+            server.add(f"/slow/{n}", html_page(f"slow {n}", delay=0.5))
+        urls = _url_file(tmp_path, [f"{server.base}/slow/{n}" for n in range(SLOW)])
+        command = [str(BIN / "titlefetch"), "--backend", "dask", "--scheduler", _address(cluster)]
+        command += ["--format", "jsonl", "--order", "completed", "--workers", "2"]
+        command += ["--per-host", "2", urls]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as run:
+            try:
+                assert run.stdout is not None and run.stderr is not None
+                first = json.loads(run.stdout.readline())
+                started = sum(server.hits[f"/slow/{n}"] for n in range(SLOW))
+                deadline = time.monotonic() + 20  # each worker on its batch's second URL
+                while sum(server.hits.values()) < 4 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                os.kill(first["pid"], signal.SIGKILL)
+                # read on from the same buffered file: communicate() would skip what
+                # readline() had buffered already
+                rest, stderr = run.stdout.read(), run.stderr.read()
+                run.wait(timeout=60)
+            finally:
+                run.kill()
+        ran = sum(server.hits[f"/slow/{n}"] for n in range(SLOW))
+
+    assert run.returncode == 0, stderr.decode()
+    results = [first, *(json.loads(line) for line in rest.decode().splitlines())]
+    assert sorted(r["title"] for r in results) == sorted(f"slow {n}" for n in range(SLOW))
+    assert started <= 4  # each worker on its batch's first or second URL: no batch had ended
+    assert [r["title"] for r in results if r["pid"] == first["pid"]] == [first["title"]]
+    assert ran > SLOW  # the URL the dead worker had started ran again elsewhere
+
+
+def test_workers_hold_across_the_cluster_on_single_url_hosts(cluster, tmp_path) -> None:
+    # Issue 25: twelve hosts with one URL each, as most real lists are, and --workers 3: the
+    # feeds run many hosts' calls at once, and the web (all twelve servers together) never
+    # sees more than three requests at once, but sees three.
+    lock = threading.Lock()
+    tally = {"now": 0, "most": 0}
+
+    def record(path: str, headers: dict[str, str]) -> None:
+        with lock:
+            tally["now"] += 1
+            tally["most"] = max(tally["most"], tally["now"])
+
+    def answered() -> None:
+        with lock:
+            tally["now"] -= 1
+
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(PageServer()) for _ in range(12)]
+        for server in servers:
+            server.record = record  # type: ignore[method-assign]
+            server.answered = answered  # type: ignore[method-assign]
+        urls = [s.add("/", html_page(f"host {n}", delay=0.2)) for n, s in enumerate(servers)]
+        run = _titlefetch(
+            "--backend", "dask", "--scheduler", _address(cluster), "--format", "jsonl",
+            "--workers", "3", _url_file(tmp_path, urls),
+        )  # fmt: skip
+
+    assert run.returncode == 0, run.stderr
+    assert [r["title"] for r in _records(run.stdout)] == [f"host {n}" for n in range(12)]
+    assert tally == {"now": 0, "most": 3}
 
 
 def test_library_api_runs_on_a_cluster_too(cluster, site) -> None:

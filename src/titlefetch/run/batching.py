@@ -1,11 +1,13 @@
 """BatchingExecutor: one Future per call, the calls run in batches of one host's calls.
 
 The run still submits one call per URL and reads one Future per URL; this executor queues the
-calls by host (lanes.py), cuts them into groups, and launches each group as one batch: a
-subclass says how (cluster.py: one Dask task per batch, run by batch_runner.py). A batch's
-outcomes settle its calls' futures when it ends. Calls still waiting can be cancelled; calls
-in a launched batch count as running. A batch that was lost with its workers is split: each
-of its calls runs again alone, so a call that kills its workers cannot take others with it.
+calls by host (lanes.py), cuts them into groups, and launches each group as part of a batch: a
+subclass says how (cluster.py: sent to a feed that runs on as it is fed, or one Dask task per
+batch, run by batch_runner.py). Outcomes may come back one by one while a batch runs
+(`deliver`) or all at its end (`settle`); a group gives its allowance back as its last call
+ends. Calls still waiting can be cancelled; calls launched count as running. Calls lost with
+their workers are split: each runs again alone, so a call that kills its workers cannot take
+others with it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import math
 import pickle
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -27,10 +29,14 @@ P = ParamSpec("P")
 T = TypeVar("T")
 _GATHER_SECONDS = 0.005  # how long submissions may gather before they are cut into batches
 _GATHER_AT_MOST = 0.05  # ... while they keep coming
-BATCH_CALLS = 256  # calls in a batch (one task) at most, packing several groups
-# A packed batch holds at most this share of --workers in groups: its allowances come back only
-# when its slowest call ends, so the run's fetches in flight are spread over this many batches
-# at least (on a list of one URL per host, 64 groups in one task ran in rounds of 64).
+# How long the outcomes that end about together may gather before the allowance they gave back
+# is cut into new batches: each cut and each batch sent costs titlefetch tens of microseconds,
+# and a list of many hosts ends a group with every fetch.
+_RETURNS_GATHER_SECONDS = 0.002
+BATCH_CALLS = 256  # calls in a batch at most, packing several groups
+# A packed batch holds at most this share of --workers in groups: a batch goes whole to one
+# feed (or, as a task of its own, gives its allowances back only when its slowest call ends),
+# so the run's fetches in flight are spread over this many batches at least.
 PACKED_SHARE = 16
 
 
@@ -64,8 +70,18 @@ class Batch:
         return pickle.dumps(groups, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+class _Held:
+    """A launched group: its allowance is held until none of its calls runs."""
+
+    __slots__ = ("group", "left")
+
+    def __init__(self, group: Group[Call]) -> None:
+        self.group = group
+        self.left = len(group.calls)
+
+
 class BatchingExecutor(Executor):
-    """Runs calls in batches that `launch` starts and `settle` or `lose` ends."""
+    """Runs calls in batches that `launch` starts; `deliver`, `settle` and `lose` end calls."""
 
     def __init__(self, lanes: Lanes[Call], host_of_call: Callable[[tuple[Any, ...]], str]):
         self._lanes = lanes
@@ -75,7 +91,7 @@ class BatchingExecutor(Executor):
         self._changed = threading.Condition(self._lock)
         self._dirty = False  # calls came, or allowance came back, since the last cut
         self._returned = False  # allowance came back since the last cut
-        self._launched = 0  # batches launched and not yet ended
+        self._running: dict[int, tuple[Call, _Held]] = {}  # launched calls by id
         self._next_id = 0
         self._closing = False
         self._broken: BrokenExecutor | None = None  # every later submit fails with it
@@ -98,7 +114,7 @@ class BatchingExecutor(Executor):
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Launch what waits (or cancel it), let launched batches end, then stop."""
+        """Launch what waits (or cancel it), let launched calls end, then stop."""
         with self._lock:
             self._closing = True
             waiting = self._lanes.drop_waiting() if cancel_futures else []
@@ -111,39 +127,56 @@ class BatchingExecutor(Executor):
     # -- for subclasses ------------------------------------------------------------------
 
     def launch(self, batches: list[Batch]) -> None:
-        """Start `batches`; each must end in settle() or lose() (from any thread)."""
+        """Start `batches`; each of their calls must end in deliver(), settle() or lose()
+        (from any thread)."""
         raise NotImplementedError
 
-    def settle(self, batch: Batch, outcomes: list[Outcome]) -> None:
-        """A batch ended: set each call's result or exception."""
-        futures = {call.id: call.future for call in batch.calls}
-        for call_id, ok, value in outcomes:
-            future = futures.pop(call_id)
+    def deliver(self, outcomes: list[Outcome]) -> None:
+        """Calls ended: set each one's result or exception. An outcome of a call that is not
+        running (its batch ran again after a lost worker) is ignored."""
+        ended = []
+        with self._lock:
+            for call_id, ok, value in outcomes:
+                if call_id in self._running:
+                    ended.append((self._ended(call_id).future, ok, value))
+        for future, ok, value in ended:
             if ok:
                 future.set_result(value)
             else:
                 future.set_exception(value)
-        for future in futures.values():  # never, unless the batch runner has a bug
-            future.set_exception(RuntimeError("the batch ended without this call's outcome"))
-        self._ended(batch)
+
+    def settle(self, batch: Batch, outcomes: list[Outcome]) -> None:
+        """A batch ended: set each call's result or exception."""
+        self.deliver(outcomes)
+        # never, unless the batch runner has a bug
+        self._fail(batch.calls, RuntimeError("the batch ended without this call's outcome"))
 
     def lose(self, batch: Batch, error: BaseException) -> None:
         """A batch failed as a whole: its workers kept dying (WorkerLost), the cluster is gone
         (a BrokenExecutor: every call still waiting and every later submit fails too), or
         the batch runner raised."""
-        failed = list(batch.calls)
+        self.lose_calls(batch.calls, error, split=len(batch.calls) > 1)
+
+    def lose_calls(self, calls: Iterable[Call], error: BaseException, *, split: bool) -> None:
+        """Calls failed with `error` before they ended; with `split`, a WorkerLost error
+        runs each of them again alone, ahead of its host's others, instead."""
+        if isinstance(error, WorkerLost) and split:
+            with self._lock:
+                for call in calls:
+                    if call.id in self._running:
+                        self._lanes.add_alone(self._running[call.id][1].group.host, [call])
+                        self._ended(call.id)
+            return
+        self._fail(calls, error)
+
+    def _fail(self, calls: Iterable[Call], error: BaseException) -> None:
         with self._lock:
-            if isinstance(error, WorkerLost) and len(failed) > 1:
-                # Each call runs again alone, ahead of its host's others.
-                for group in batch.groups:
-                    self._lanes.add_alone(group.host, list(group.calls))
-                failed = []
-            elif isinstance(error, BrokenExecutor):
+            failed = [self._ended(call.id) for call in calls if call.id in self._running]
+            if isinstance(error, BrokenExecutor):
                 self._broken = error
                 failed += self._lanes.drop_waiting()
         for call in failed:
             call.future.set_exception(error)
-        self._ended(batch)
 
     # -- the dispatcher thread -----------------------------------------------------------
 
@@ -153,25 +186,33 @@ class BatchingExecutor(Executor):
             self._dirty = True
             self._changed.notify()
 
-    def _ended(self, batch: Batch) -> None:
-        with self._lock:
-            for group in batch.groups:
-                self._lanes.finish(group)
-            self._launched -= 1
+    def _ended(self, call_id: int) -> Call:
+        """A launched call ended (holding the lock): the last of its group gives the group's
+        allowance back."""
+        call, held = self._running.pop(call_id)
+        held.left -= 1
+        if not held.left:
+            self._lanes.finish(held.group)
             self._returned = True
             self._touch()
+        return call
 
     def _dispatch(self) -> None:
         while self._wait_for_change():
-            if not self._returned:  # a batch that ended frees its allowance for calls waiting
+            if not self._returned:  # a group that ended frees its allowance for calls waiting
                 self._gather()
+            else:
+                time.sleep(_RETURNS_GATHER_SECONDS)
             with self._lock:
                 self._returned = False
                 groups = self._lanes.take() if self._broken is None else []
             batches = _packed([group for group in map(self._started, groups) if group], self._pack)
             if batches:
                 with self._lock:
-                    self._launched += len(batches)
+                    for batch in batches:
+                        for group in batch.groups:
+                            held = _Held(group)
+                            self._running.update((call.id, (call, held)) for call in group.calls)
                 self.launch(batches)
 
     def _gather(self) -> None:
@@ -189,7 +230,7 @@ class BatchingExecutor(Executor):
         """Wait until there may be groups to cut; False once shut down with nothing left."""
         with self._lock:
             while not self._dirty:
-                if self._closing and not self._launched and not len(self._lanes):
+                if self._closing and not self._running and not len(self._lanes):
                     return False
                 self._changed.wait()
             self._dirty = False

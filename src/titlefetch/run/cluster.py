@@ -1,9 +1,11 @@
 """The dask backend: a Dask cluster, running or local, as one more concurrent.futures.Executor.
 
-One Dask task per batch of one host's calls (batching.py cuts them, batch_runner.py runs them
-on the worker): a task per URL cost the scheduler and the client a millisecond or more each,
-so a cluster could fetch no faster than one machine's threads. Only imported for
-`--backend dask`, so the other backends never load distributed.
+Batches of one host's calls (batching.py cuts them) go to the run's feeds, a long task on
+each worker that runs what it is fed and sends each outcome back as its call ends (feeds.py):
+a task per URL cost the scheduler and the client a millisecond or more each, so a cluster
+could fetch no faster than one machine's threads. A batch no feed can take (none connected
+yet, or the calls of a lost feed, each alone) is one Dask task (batch_runner.py). Only
+imported for `--backend dask`, so the other backends never load distributed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import pickle
 import sys
 import threading
+from collections.abc import Sequence
 from concurrent.futures import BrokenExecutor
 from multiprocessing import resource_tracker
 from typing import Any
@@ -26,12 +29,21 @@ from titlefetch.run._jobs import host_of
 from titlefetch.run.batch_runner import run_batch
 from titlefetch.run.batching import Batch, BatchingExecutor, Call
 from titlefetch.run.executors.process import PoolShape
+from titlefetch.run.feeds import Feeds
 from titlefetch.run.lanes import Lanes
 
 CONNECT_SECONDS = 10  # how long to look for a scheduler before giving up
 _QUIET = logging.CRITICAL  # cluster logs would mix with titlefetch's own lines on stderr
 _LOST = "the Dask client lost its scheduler"
-_LOGGERS = ("distributed", "distributed.client", "distributed.gc", "tornado", "bokeh")
+# tornado.application by name too: distributed's own configuration gives it a level of its own
+_LOGGERS = (
+    "distributed",
+    "distributed.client",
+    "distributed.gc",
+    "tornado",
+    "tornado.application",
+    "bokeh",
+)
 # A worker's statistical profiler samples every thread's stack 100 times a second: with the
 # threads that run a batch's fetches that was a sixth of the worker's CPU.
 _LOCAL_CONFIG: dict[str, object] = {
@@ -58,10 +70,11 @@ class ClusterLost(BrokenExecutor):
 class ClusterExecutor(BatchingExecutor):
     """A Dask client as an executor of calls `fn(url, ...)`, batched by the URL's host.
 
-    A batch whose workers kept dying is split (see batching.py); a call that alone kills its
-    workers fails with WorkerLost. A batch the cluster dropped fails with ClusterLost, and so
-    does every later submit: nothing is silently missing, and nothing waits for a scheduler
-    that is gone. Results come back when their batch ends.
+    Calls lost with a feed's worker, and a batch task whose workers kept dying, are split (see
+    batching.py); a call that alone kills its workers fails with WorkerLost. A batch or a feed
+    the cluster dropped fails its calls with ClusterLost, and so does every later submit:
+    nothing is silently missing, and nothing waits for a scheduler that is gone. Results come
+    back as their calls end.
     """
 
     def __init__(
@@ -74,31 +87,50 @@ class ClusterExecutor(BatchingExecutor):
         self._finished_tasks = as_completed(
             [], loop=client.loop, with_results=True, raise_errors=False
         )
-        self._tasks: dict[object, Batch] = {}  # task key -> its batch, while it runs
+        self._tasks: dict[object, Batch | None] = {}  # task key -> its batch (a feed: None)
         self._tasks_changed = threading.Condition()
         self._tasks_closed = False
         threading.Thread(target=self._collect, name="titlefetch-outcomes", daemon=True).start()
         super().__init__(lanes, _host_of_call)
+        self._feeds = Feeds(client, self.deliver, self._lost_to_feed)
+        workers = client.scheduler_info().get("workers", ()) if client.status == "running" else ()
+        self._watch(self._feeds.start(max(1, len(workers))))
 
     def launch(self, batches: list[Batch]) -> None:
         if self._client.status in ("closing", "closed"):
             for batch in batches:
                 self.lose(batch, ClusterLost(_LOST))
             return
+        # A call of a lost batch runs alone, in a task of its own: if it kills its workers,
+        # Dask gives up on that task (KilledWorker), not on a feed with others' calls.
+        as_tasks = [
+            batch
+            for batch in batches
+            if any(group.alone for group in batch.groups) or not self._feeds.send(batch)
+        ]
+        if not as_tasks:
+            return
         # One message for all: the scheduler's cost is per task and per message.
-        tasks = self._client.map(run_batch, [batch.payload for batch in batches], pure=False)
+        tasks = self._client.map(run_batch, [batch.payload for batch in as_tasks], pure=False)
+        self._watch(list(zip(as_tasks, tasks, strict=True)))
+
+    def _watch(self, tasks: Sequence[tuple[Batch | None, Future[Any]]]) -> None:
+        """Wait for `tasks` to end: a batch's, or a feed's (None)."""
         with self._tasks_changed:
-            for batch, task in zip(batches, tasks, strict=True):
+            for batch, task in tasks:
                 self._tasks[task.key] = batch
-            self._finished_tasks.update(tasks)
+            self._finished_tasks.update([task for _, task in tasks])
             self._tasks_changed.notify()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         # Cancelling: batches still running are abandoned with the client.
         super().shutdown(wait=wait and not cancel_futures, cancel_futures=cancel_futures)
+        self._feeds.close()
         with self._tasks_changed:
+            if wait and not cancel_futures:  # the feeds end now: see their tasks end first
+                self._tasks_changed.wait_for(lambda: not self._tasks, timeout=CONNECT_SECONDS)
             self._tasks_closed = True
-            self._tasks_changed.notify()
+            self._tasks_changed.notify_all()
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
@@ -114,13 +146,28 @@ class ClusterExecutor(BatchingExecutor):
             for task, result in self._finished_tasks:  # until no task is left to wait for
                 with self._tasks_changed:
                     batch = self._tasks.pop(task.key)
+                    self._tasks_changed.notify_all()
                 self._end(batch, task, result)
 
-    def _end(self, batch: Batch, task: Future[bytes], result: Any) -> None:
-        if task.status == "finished":
+    def _end(self, batch: Batch | None, task: Future[Any], result: Any) -> None:
+        if batch is None:
+            self._feed_ended(task, result)
+        elif task.status == "finished":
             self.settle(batch, pickle.loads(result))
         else:
             self.lose(batch, task_failure(task.status, result))
+
+    def _feed_ended(self, task: Future[None], result: Any) -> None:
+        """A feed's task ended: dropped by the cluster (the executor is broken), given up on
+        by Dask (replaced), or done (the run ended, or nobody connected to it)."""
+        if task.status == "cancelled" or self._client.status in ("closing", "closed"):
+            self.lose_calls(self._feeds.calls(), task_failure("cancelled", result), split=False)
+            self._feeds.ended(str(task.key), replace=False)
+            return
+        self._watch(self._feeds.ended(str(task.key), replace=True))
+
+    def _lost_to_feed(self, calls: list[Call]) -> None:
+        self.lose_calls(calls, WorkerLost("a Dask worker died running it"), split=True)
 
 
 def task_failure(status: str | None, result: Any) -> BaseException:

@@ -4,8 +4,8 @@ A group is some of one host's waiting calls and an allowance: how many of them i
 run at once. The allowances of the running groups add up to at most `per_host` for a host and
 `workers` in all, so --per-host and --workers hold across the whole cluster however the
 batches are spread over its workers. A group holds `waves` times its allowance in calls, so
-that a task carries many calls while its allowance stays busy (each task ending costs a trip
-to the scheduler and back while its allowance waits), but no more than its part of what waits
+that a batch carries many calls while its allowance stays busy (each group ending costs a trip
+to titlefetch and back while its allowance waits), but no more than its part of what waits
 for the host, so that a short list, and the end of a long one, is shared out evenly.
 Allowance goes first to the host with the most calls waiting for each unit it holds: the host
 with the most URLs bounds the run, as the longest job bounds a schedule, and must not lose its

@@ -362,8 +362,9 @@ class Outbox:
     """Sends outcomes to the parent, batched: the thread that finds no send under way sends
     everything that gathered, until nothing is left; the others only add theirs."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, gone: Callable[[], object] | None = None) -> None:
         self._connection = connection
+        self._gone = gone or _leave  # what to do once the other end is gone
         self._outcomes: list[Outcome] = []
         self._sending = False
         self._lock = threading.Lock()
@@ -382,8 +383,13 @@ class Outbox:
                     return
             try:
                 self._connection.send_bytes(encode_outcomes(batch))
-            except OSError:  # the parent is gone
-                os._exit(1)
+            except OSError:  # the other end is gone
+                self._gone()
+
+
+def _leave() -> None:
+    """A worker process whose parent is gone: nobody wants its results."""
+    os._exit(1)
 
 
 def encode_outcomes(outcomes: list[Outcome]) -> bytes:
