@@ -14,8 +14,8 @@ process), the scheduler and the workers:
 - `event-out`: a running task's worker logs an event (`Worker.log_event`), the client is
   subscribed to the topic (`Client.subscribe_topic`);
 - `actor-in`: the client calls an actor's method (directly on its worker), which keeps it;
-- `feed-in`: titlefetch's feeds (run/feeds.py), started beforehand: a batch of one call per
-  message, sent over the feed's own socket; the outcomes come back the same way;
+- `feed-in`: titlefetch's feeds (the dask backend's _feeds.py), started beforehand: a batch of
+  one call per message, sent over the feed's own socket; the outcomes come back the same way;
 - `feed-out`: one batch whose calls end at the pace (each sleeps a message's time), each
   outcome sent back as it ends.
 
@@ -35,9 +35,9 @@ from concurrent.futures import Future
 from dask_cluster import Cluster, running_cluster
 from distributed import Client, Queue, as_completed, get_worker
 
-from titlefetch.run.batching import Batch, Call
-from titlefetch.run.feeds import Feeds
-from titlefetch.run.lanes import Group
+from titlefetch.run.executors.dask._batching import Batch, Call
+from titlefetch.run.executors.dask._feeds import Feeds
+from titlefetch.run.executors.dask._lanes import Group
 
 
 def _client_cpu() -> float:

@@ -13,7 +13,7 @@ import pytest
 from tests.page_server import Page, html_page
 from tests.processes import children_of, wait_until_gone
 from tests.test_entry_point import TITLEFETCH
-from titlefetch.run.lanes import WAVES
+from titlefetch.run.executors.dask._lanes import WAVES
 
 WHERE_FIELDS = {"pid", "process", "thread", "worker", "elapsed_ms", "started"}
 BACKENDS = ["thread", "process", "dask"]

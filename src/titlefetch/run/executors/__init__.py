@@ -1,6 +1,6 @@
 """The PoolExecutor alias: one name for every backend, and make_executor() to build one.
 
-The dask backend lives in run/cluster.py, imported only when it is asked for.
+The dask backend is the dask/ package beside this one; Dask is imported only when it is asked for.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from typing import Any, TypeAlias
 
 from titlefetch._errors import BackendUnavailable
 from titlefetch._options import DEFAULT_PER_HOST, DEFAULT_WORKERS, PLAN
-from titlefetch.run.batching import BatchingExecutor
+from titlefetch.run.executors.dask import WAVES, BatchingExecutor
 from titlefetch.run.executors.process import PoolShape, ProcessThreadPoolExecutor
-from titlefetch.run.lanes import WAVES
 
 PoolExecutor: TypeAlias = ThreadPoolExecutor | ProcessThreadPoolExecutor
 BACKENDS: dict[str, type[PoolExecutor]] = {
@@ -113,7 +112,7 @@ def make_executor(
         raise ValueError(f"a scheduler address needs the dask backend, not {name!r}")
     if name == "dask":
         require_backend(name)
-        from titlefetch.run.cluster import connect_cluster
+        from titlefetch.run.executors.dask import connect_cluster
 
         return connect_cluster(
             workers,

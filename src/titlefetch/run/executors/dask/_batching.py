@@ -1,9 +1,9 @@
 """BatchingExecutor: one Future per call, the calls run in batches of one host's calls.
 
 The run still submits one call per URL and reads one Future per URL; this executor queues the
-calls by host (lanes.py), cuts them into groups, and launches each group as part of a batch: a
-subclass says how (cluster.py: sent to a feed that runs on as it is fed, or one Dask task per
-batch, run by batch_runner.py). Outcomes may come back one by one while a batch runs
+calls by host (_lanes.py), cuts them into groups, and launches each group as part of a batch: a
+subclass says how (_cluster.py: sent to a feed that runs on as it is fed, or one Dask task per
+batch, run by _on_workers.py). Outcomes may come back one by one while a batch runs
 (`deliver`) or all at its end (`settle`); a group gives its allowance back as its last call
 ends. Calls still waiting can be cancelled; calls launched count as running. Calls lost with
 their workers are split: each runs again alone, so a call that kills its workers cannot take
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 from titlefetch._errors import WorkerLost
+from titlefetch.run.executors.dask._lanes import Group, Lanes
 from titlefetch.run.executors.process import Outcome
-from titlefetch.run.lanes import Group, Lanes
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -14,13 +14,13 @@ pytest.importorskip("distributed")  # the dask extra; scripts/setup installs it
 from distributed import Client, KilledWorker, LocalCluster  # noqa: E402
 
 from titlefetch._errors import WorkerLost  # noqa: E402
-from titlefetch.run.cluster import (  # noqa: E402
+from titlefetch.run.executors.dask._cluster import (  # noqa: E402
     ClusterExecutor,
     ClusterLost,
     local_cluster_size,
     task_failure,
 )
-from titlefetch.run.lanes import Lanes  # noqa: E402
+from titlefetch.run.executors.dask._lanes import Lanes  # noqa: E402
 
 _LAST_WORKER: Any = SimpleNamespace(address="tcp://127.0.0.1:1")  # a WorkerState to str()
 _GATE = threading.Event()  # in-process workers: what holds a test's call back
@@ -44,7 +44,7 @@ def in_process_cluster() -> Iterator[LocalCluster]:
         processes=False,
         dashboard_address=None,
         # Its health checks are served over HTTP even without a dashboard: on a random port,
-        # not 8787, which another Dask on the machine may hold (as run/cluster.py does).
+        # not 8787, which another Dask on the machine may hold (as the dask backend does).
         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     ) as cluster:
         yield cluster

@@ -1,10 +1,10 @@
 """The dask backend: a Dask cluster, running or local, as one more concurrent.futures.Executor.
 
-Batches of one host's calls (batching.py cuts them) go to the run's feeds, a long task on
-each worker that runs what it is fed and sends each outcome back as its call ends (feeds.py):
+Batches of one host's calls (_batching.py cuts them) go to the run's feeds, a long task on
+each worker that runs what it is fed and sends each outcome back as its call ends (_feeds.py):
 a task per URL cost the scheduler and the client a millisecond or more each, so a cluster
 could fetch no faster than one machine's threads. A batch no feed can take (none connected
-yet, or the calls of a lost feed, each alone) is one Dask task (batch_runner.py). Only
+yet, or the calls of a lost feed, each alone) is one Dask task (_on_workers.py). Only
 imported for `--backend dask`, so the other backends never load distributed.
 """
 
@@ -26,11 +26,11 @@ from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 from titlefetch._errors import ClusterError, WorkerLost
 from titlefetch._options import FetchOptions
 from titlefetch.run._jobs import host_of
-from titlefetch.run.batch_runner import run_batch
-from titlefetch.run.batching import Batch, BatchingExecutor, Call
+from titlefetch.run.executors.dask._batching import Batch, BatchingExecutor, Call
+from titlefetch.run.executors.dask._feeds import Feeds
+from titlefetch.run.executors.dask._lanes import Lanes
+from titlefetch.run.executors.dask._on_workers import run_batch
 from titlefetch.run.executors.process import PoolShape
-from titlefetch.run.feeds import Feeds
-from titlefetch.run.lanes import Lanes
 
 CONNECT_SECONDS = 10  # how long to look for a scheduler before giving up
 _QUIET = logging.CRITICAL  # cluster logs would mix with titlefetch's own lines on stderr
@@ -71,7 +71,7 @@ class ClusterExecutor(BatchingExecutor):
     """A Dask client as an executor of calls `fn(url, ...)`, batched by the URL's host.
 
     Calls lost with a feed's worker, and a batch task whose workers kept dying, are split (see
-    batching.py); a call that alone kills its workers fails with WorkerLost. A batch or a feed
+    _batching.py); a call that alone kills its workers fails with WorkerLost. A batch or a feed
     the cluster dropped fails its calls with ClusterLost, and so does every later submit:
     nothing is silently missing, and nothing waits for a scheduler that is gone. Results come
     back as their calls end.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from titlefetch.run.lanes import Lanes
+from titlefetch.run.executors.dask._lanes import Lanes
 
 
 def lanes(per_host: int, workers: int, waves: int = 4) -> Lanes[str]:

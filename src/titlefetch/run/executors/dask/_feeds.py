@@ -1,14 +1,14 @@
 """Feeds: long tasks on a Dask cluster, one per worker, fed batches over sockets of their own.
 
 A task per batch costs the scheduler and the client a millisecond or so, and a batch's
-allowance came back only when its slowest call ended. A feed (feed_runner.py) is one task for
+allowance came back only when its slowest call ended. A feed (_on_workers.py) is one task for
 the whole run: it announces its address as a Dask event, titlefetch connects to it directly
 (as a Dask client reaches its workers) and sends it batches as they are cut, and it sends back
 each call's outcome as the call ends. So the scheduler sees one task per worker, and a slot is
 free, and a result printed, as soon as its fetch ends.
 
 If a feed's worker dies, its calls that had not ended are lost to it: they run again alone
-(batching.py), and Dask starts the feed again elsewhere, which announces itself anew. A feed
+(_batching.py), and Dask starts the feed again elsewhere, which announces itself anew. A feed
 that Dask gives up on is replaced, a few times at most.
 """
 
@@ -29,9 +29,9 @@ from typing import Any
 from distributed import Client, Future, get_worker
 from distributed.comm.addressing import get_address_host
 
-from titlefetch.run.batching import Batch, Call
+from titlefetch.run.executors.dask._batching import Batch, Call
+from titlefetch.run.executors.dask._on_workers import KEY_BYTES, Address, serve_feed
 from titlefetch.run.executors.process import Outcome
-from titlefetch.run.feed_runner import KEY_BYTES, Address, serve_feed
 
 CONNECT_SECONDS = 10  # how long a feed and titlefetch wait for each other
 FIRST_FEED_SECONDS = 2  # how long the first batches wait for a feed, before tasks of their own

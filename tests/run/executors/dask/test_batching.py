@@ -8,10 +8,10 @@ from concurrent.futures import BrokenExecutor, CancelledError
 import pytest
 
 from titlefetch._errors import WorkerLost
-from titlefetch.run.batch_runner import run_batch
-from titlefetch.run.batching import Batch, BatchingExecutor, Call
+from titlefetch.run.executors.dask._batching import Batch, BatchingExecutor, Call
+from titlefetch.run.executors.dask._lanes import Lanes
+from titlefetch.run.executors.dask._on_workers import run_batch
 from titlefetch.run.executors.process import Outcome
-from titlefetch.run.lanes import Lanes
 
 
 def host(args: tuple[object, ...]) -> str:

@@ -1,0 +1,145 @@
+"""What a Dask worker runs: a batch's groups of calls, and the feed that runs batches as
+they arrive and sends each outcome back as its call ends."""
+
+from __future__ import annotations
+
+import contextvars
+import hmac
+import pickle
+import socket
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from typing import Any
+
+from titlefetch.run.executors.process import Outbox, Outcome, encode_outcomes
+
+# run_batch(): what a cluster worker runs for one batch: groups of calls, each group's
+# `allowance` at a time; start_groups(): the same, reporting each outcome as its call ends.
+#
+# For each group, `allowance` threads (for run_batch, the task's own thread among them) each take
+# the group's next call until none is left, so one slow call holds one of them, not the group's
+# others. Each runs in a copy of the caller's context, so a call sees the cluster worker it runs
+# in (get_title records its address). No import of distributed here: the batch is plain data.
+
+BatchCall = tuple[int, Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+Groups = list[tuple[int, list[BatchCall]]]  # (allowance, calls) for each group
+Report = Callable[[Outcome], object]
+# Threads shared by the batches running in this process; made on demand, kept while idle.
+_THREADS = ThreadPoolExecutor(max_workers=4096, thread_name_prefix="titlefetch-batch")
+
+
+def run_batch(payload: bytes) -> bytes:
+    """Run the pickled list of groups `(allowance, calls)`; returns the pickled list of the
+    calls' outcomes."""
+    outcomes: list[Outcome] = []
+    queues = _queues(pickle.loads(payload))
+    helpers = _start_queues(queues[1:], outcomes.append)
+    _run_calls(queues[0], outcomes.append)
+    for helper in helpers:
+        helper.result()
+    return encode_outcomes(outcomes)
+
+
+def start_groups(groups: Groups, report: Report) -> list[Future[None]]:
+    """Start the groups' calls on threads of this process; `report` gets each outcome as its
+    call ends. Returns the threads' futures, done when their calls are."""
+    return _start_queues(_queues(groups), report)
+
+
+def _start_queues(queues: list[deque[BatchCall]], report: Report) -> list[Future[None]]:
+    return [
+        _THREADS.submit(contextvars.copy_context().run, _run_calls, waiting, report)
+        for waiting in queues
+    ]
+
+
+def _queues(groups: Groups) -> list[deque[BatchCall]]:
+    """A queue for each thread that runs calls: a group's `allowance` threads share one."""
+    queues: list[deque[BatchCall]] = []
+    for allowance, calls in groups:
+        queues += [deque(calls)] * min(allowance, len(calls))
+    return queues
+
+
+def _run_calls(waiting: deque[BatchCall], report: Report) -> None:
+    while True:
+        try:
+            call_id, fn, args, kwargs = waiting.popleft()
+        except IndexError:
+            return
+        try:
+            report((call_id, True, fn(*args, **kwargs)))
+        except Exception as exc:  # the call's own error, for its future alone
+            report((call_id, False, exc))
+
+
+# serve_feed(): a batch that runs on as it is fed, sending each call's outcome as it ends.
+#
+# A feed is one long task on a cluster worker (_feeds.py starts one per worker for a run). It
+# listens on a TCP port of the worker's host for one connection from titlefetch, which must
+# first send the feed's key (random bytes titlefetch gave the task: nothing from anyone else is
+# unpickled). Then titlefetch sends batches (the payloads _batching.py makes: groups of calls),
+# and the feed starts each as it arrives, `allowance` of a group's calls at a time, and sends
+# each call's outcome back as the call ends (those that end while a send is under way go
+# together). When titlefetch closes its end, the feed lets what runs end and returns. No import
+# of distributed here: the task in _feeds.py passes in the worker's host and how to announce.
+
+KEY_BYTES = 32
+Address = tuple[str, int]
+
+
+def serve_feed(key: bytes, host: str, announce: Callable[[Address], object], wait: float) -> None:
+    """Listen on `host`, announce the address, and run what the one connection that sends
+    `key` within `wait` seconds feeds in, until it closes."""
+    with socket.create_server((host, 0)) as server:
+        server.settimeout(wait)
+        announce(server.getsockname()[:2])
+        try:
+            peer = _accepted(server, key, wait)
+        except OSError:  # nobody came with the key in time: titlefetch is gone
+            return
+    connection = Connection(peer.detach())
+    outbox = Outbox(connection, gone=_drop)
+    running: list[Future[None]] = []
+    try:
+        while True:
+            try:
+                payload = connection.recv_bytes()
+            except (EOFError, OSError):  # titlefetch closed its end, or is gone
+                break
+            running = [thread for thread in running if not thread.done()]
+            running += start_groups(pickle.loads(payload), outbox.put)
+        for thread in running:
+            thread.result()
+    finally:
+        connection.close()
+
+
+def _accepted(server: socket.socket, key: bytes, wait: float) -> socket.socket:
+    """The first connection to send `key`; others are closed unread."""
+    while True:
+        peer, _ = server.accept()
+        peer.settimeout(wait)
+        try:
+            if hmac.compare_digest(_read_exactly(peer, len(key)), key):
+                peer.settimeout(None)
+                return peer
+        except OSError:
+            pass
+        peer.close()
+
+
+def _read_exactly(peer: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = peer.recv(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _drop() -> None:
+    """titlefetch is gone: the outcomes of the calls still running have nobody to go to."""
