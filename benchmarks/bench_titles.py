@@ -25,8 +25,7 @@ from bs4 import BeautifulSoup
 from bs4.element import Tag
 
 from titlefetch.html._decoders import decode
-from titlefetch.html._encodings import declared_encoding, guess_encoding
-from titlefetch.html._mime import can_have_title
+from titlefetch.html._encodings import can_have_title, declared_encoding, guess_encoding
 from titlefetch.html._titles import extract_title, is_title_settled, normalize_title
 
 CHUNK = 16 * 1024

@@ -15,8 +15,8 @@ from titlefetch.http import forget_strays, new_table
 from titlefetch.render import close_renderers, find_browser
 from titlefetch.run import (
     Check,
+    ExecutorWork,
     Listeners,
-    Pool,
     Schedule,
     Scheduler,
     UrlLine,
@@ -217,7 +217,7 @@ def start_run(
         return owned[0]
 
     # Each URL becomes one executor.submit(get_title, url, fetch).
-    pool = Pool(
+    pool = ExecutorWork(
         executor if executor is not None else new_executor(),
         get_title,
         fetch,

@@ -29,7 +29,7 @@ HOST_SCHEMES: tuple[HostScheme, ...] = ("auto", "https", "http")
 # What certificates are verified against when no bundle is named (http/_trust.py).
 TrustStore = Literal["system", "certifi"]
 TRUST_STORES: tuple[TrustStore, ...] = ("system", "certifi")
-# Which pages a browser renders (run/_worker.py, render/): none, those without a static title,
+# Which pages a browser renders (run/_work.py, render/): none, those without a static title,
 # every one.
 RenderMode = Literal["never", "missing", "always"]
 RENDER_MODES: tuple[RenderMode, ...] = ("never", "missing", "always")
@@ -83,11 +83,11 @@ class FetchOptions:
         "system",
         "Certificates to verify against: the system's (as browsers), or certifi's bundle",
     )
-    # get_title follows a page's meta refresh (run/_worker.py).
+    # get_title follows a page's meta refresh (run/_work.py).
     follow_refresh: bool = _option(
         False, "Follow a meta refresh of up to 5 s, as a browser does, to report the target's title"
     )
-    # get_title opens HTML pages in a headless Chromium (run/_worker.py, render/).
+    # get_title opens HTML pages in a headless Chromium (run/_work.py, render/).
     render: RenderMode = _option(
         "never",
         "Open HTML pages in headless Chromium for the title JavaScript sets: pages without "

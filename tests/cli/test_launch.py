@@ -1,4 +1,4 @@
-"""_settings.py: the command's option values become FetchOptions, a RunPlan and RunSettings."""
+"""settings_from(): the command's option values become FetchOptions, a RunPlan and RunSettings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 import pytest
 
 from titlefetch.cli import main
-from titlefetch.cli._settings import UsageFailure, settings_from, statuses_from
+from titlefetch.cli._launch import UsageFailure, settings_from, statuses_from
 
 
 def settings(*args: str) -> Any:

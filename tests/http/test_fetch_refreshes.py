@@ -1,7 +1,7 @@
 """fetch_page's `refresh`: a hop a final page asks for, followed as a redirect is (#18).
 
 The pages here mark their refresh as `refresh:URL` in the body, read by a callback of the
-test's own: which refreshes count is run/_worker.py's and html/'s business, not fetch.py's.
+test's own: which refreshes count is run/_work.py's and html/'s business, not fetch.py's.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecu
 from titlefetch._options import FetchOptions
 from titlefetch._results import TitleResult
 from titlefetch.http._fetch import RunHooks
-from titlefetch.run._dispatch import Dispatcher, Pool
+from titlefetch.run._dispatch import Dispatcher, ExecutorWork
 from titlefetch.run._jobs import Job
 from titlefetch.run._slots import HostSlots
 
@@ -43,7 +43,11 @@ def title(url: str, options: FetchOptions, hooks: RunHooks | None = None) -> Tit
 def setup(executor: Executor, renew=None, per_host: int = 1):
     slots: HostSlots[Job] = HostSlots(per_host=per_host, in_flight=10, rate=None)
     finished: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
-    return Dispatcher(Pool(executor, title, OPTIONS, renew), slots, finished), slots, finished
+    return (
+        Dispatcher(ExecutorWork(executor, title, OPTIONS, renew), slots, finished),
+        slots,
+        finished,
+    )
 
 
 def drain(finished: queue.SimpleQueue[Job | None]) -> list[Job | None]:
@@ -75,7 +79,7 @@ def test_a_thread_pools_fetch_gets_hooks_and_its_redirect_moves_its_slot():
     with ThreadPoolExecutor(2) as pool:
         slots: HostSlots[Job] = HostSlots(per_host=1, in_flight=10, rate=None)
         finished: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
-        dispatcher = Dispatcher(Pool(pool, redirected, OPTIONS), slots, finished)
+        dispatcher = Dispatcher(ExecutorWork(pool, redirected, OPTIONS), slots, finished)
         first, second = (
             Job("http://a.test/1", "a.test:80", 0),
             Job("http://a.test/2", "a.test:80", 1),

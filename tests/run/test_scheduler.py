@@ -13,10 +13,10 @@ from titlefetch._errors import WorkerLost
 from titlefetch._options import FetchOptions
 from titlefetch._results import Failure, TitleResult
 from titlefetch.http._fetch import RunHooks
-from titlefetch.run._dispatch import Pool
+from titlefetch.run._dispatch import ExecutorWork
 from titlefetch.run._jobs import Job
 from titlefetch.run._lines import UrlLine, url_problem
-from titlefetch.run._scheduler import Listeners, Schedule, Scheduler
+from titlefetch.run._scheduler import Listeners, OutputOrder, Schedule, Scheduler
 
 OPTIONS = FetchOptions()
 
@@ -75,7 +75,9 @@ def run(urls, work, schedule=DEFAULT_SCHEDULE, executor: Executor | None = None,
     listeners = Listeners(on_fetched=getattr(work, "fetched", None))
     try:
         return list(
-            Scheduler(urls, Pool(pool, work, OPTIONS, renew=renew), schedule, listeners=listeners)
+            Scheduler(
+                urls, ExecutorWork(pool, work, OPTIONS, renew=renew), schedule, listeners=listeners
+            )
         )
     finally:
         pool.shutdown()
@@ -143,7 +145,7 @@ def test_window_bounds_how_far_reading_runs_ahead_of_a_slow_line():
     pool = ThreadPoolExecutor(10)
     listeners = Listeners(on_fetched=work.fetched)
     scheduler = Scheduler(
-        source(), Pool(pool, work, OPTIONS), Schedule(window=10), listeners=listeners
+        source(), ExecutorWork(pool, work, OPTIONS), Schedule(window=10), listeners=listeners
     )
     first = next(scheduler)
     assert first.url == "http://h0.test/"
@@ -171,7 +173,7 @@ def test_the_first_fetches_start_before_the_whole_window_is_read():
 
     schedule = Schedule(in_flight=4, window=256)
     pool = ThreadPoolExecutor(4)
-    scheduler = Scheduler(source(), Pool(pool, Recording(), OPTIONS), schedule)
+    scheduler = Scheduler(source(), ExecutorWork(pool, Recording(), OPTIONS), schedule)
     assert len(list(scheduler)) == 300
     pool.shutdown()
     assert read_when_first_started[0] <= 5  # not 256
@@ -207,7 +209,7 @@ def test_stop_cancels_unstarted_work_and_flushes_finished_results():
 
     work = Gated()
     pool = ThreadPoolExecutor(max_workers=2)
-    scheduler = Scheduler(urls, Pool(pool, work, OPTIONS), Schedule(in_flight=4, window=8))
+    scheduler = Scheduler(urls, ExecutorWork(pool, work, OPTIONS), Schedule(in_flight=4, window=8))
     results = [next(scheduler)]
     scheduler.stop()
     stopped.set()
@@ -306,7 +308,7 @@ def test_before_waiting_runs_only_when_no_result_is_ready():
     pool = ThreadPoolExecutor(max_workers=4)
     schedule = Schedule(order="input")
     listeners = Listeners(on_fetched=work.fetched, before_waiting=lambda: events.append("wait"))
-    scheduler = Scheduler(urls, Pool(pool, work, OPTIONS), schedule, listeners=listeners)
+    scheduler = Scheduler(urls, ExecutorWork(pool, work, OPTIONS), schedule, listeners=listeners)
     try:
         for result in scheduler:
             events.append(result.url)
@@ -345,7 +347,7 @@ def test_a_thread_pool_worker_starts_the_next_url_without_the_scheduling_thread(
     work = FakeWork()
     pool = ThreadPoolExecutor(max_workers=1)
     schedule = Schedule(in_flight=1, per_host=1)
-    scheduler = Scheduler(urls, Pool(pool, work, OPTIONS), schedule)
+    scheduler = Scheduler(urls, ExecutorWork(pool, work, OPTIONS), schedule)
     try:
         assert next(scheduler).url == "http://a.test/1"
         # This thread does not iterate now: only the pool's worker can start the others.
@@ -394,3 +396,68 @@ def test_a_task_the_cluster_gave_up_on_is_reported_as_worker_crashed():
         (line.url, Failure("worker_crashed", "the workers running it died")) for line in urls
     ]
     assert results[0].line == 1
+
+
+# Output order: input order reassembled from results that arrive in any order, or as they come.
+
+
+def result(n: int) -> TitleResult:
+    return TitleResult(f"https://h{n}.test/")
+
+
+def handed(output: OutputOrder) -> list[str]:
+    urls = []
+    while (next_result := output.pop()) is not None:
+        urls.append(next_result.url)
+    return urls
+
+
+def test_input_order_holds_later_results_until_the_earlier_ones_arrive():
+    output = OutputOrder("input")
+    output.put(2, result(2))
+    output.put(1, result(1))
+    assert not output
+    assert handed(output) == []
+    assert output.settled == 0
+    output.put(0, result(0))
+    assert output
+    assert handed(output) == [result(n).url for n in range(3)]
+    assert output.settled == 3
+
+
+def test_completed_order_hands_each_result_out_at_once():
+    output = OutputOrder("completed")
+    output.put(2, result(2))
+    assert handed(output) == [result(2).url]
+    output.put(0, result(0))
+    assert handed(output) == [result(0).url]
+    assert output.settled == 2
+
+
+@pytest.mark.parametrize("order", ["input", "completed"])
+def test_a_dropped_line_counts_as_settled_and_never_blocks_the_next(order):
+    output = OutputOrder(order)
+    output.put(1, result(1))
+    output.drop(0)
+    output.drop(3)
+    output.put(2, result(2))
+    assert sorted(handed(output)) == [result(1).url, result(2).url]
+    assert output.settled == 4
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_any_arrival_order_comes_out_in_input_order(seed):
+    import random
+
+    seqs = list(range(50))
+    random.Random(seed).shuffle(seqs)
+    output = OutputOrder("input")
+    out: list[str] = []
+    for seq in seqs:
+        if seq % 7 == 3:
+            output.drop(seq)
+        else:
+            output.put(seq, result(seq))
+        out += handed(output)
+    assert out == [result(n).url for n in range(50) if n % 7 != 3]
+    assert output.settled == 50

@@ -15,7 +15,7 @@ from tests import fault_server as fs
 from tests.page_server import Page, PageServer
 from titlefetch._options import FetchOptions
 from titlefetch._results import Failure
-from titlefetch.run._worker import get_title
+from titlefetch.run._work import get_title
 
 OPTIONS = FetchOptions(timeout=2, retries=0)
 

@@ -193,6 +193,6 @@ def main(**params: Any) -> None:  # noqa: D103 - the help text is HELP
 
 
 def _statuses(text: str | None) -> frozenset[int] | None:
-    from titlefetch.cli._settings import statuses_from
+    from titlefetch.cli._launch import statuses_from
 
     return statuses_from(text)

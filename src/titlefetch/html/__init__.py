@@ -1,7 +1,7 @@
 """Page bytes -> title, as a browser shows it: encodings, the walk to the first real <title>,
 XML documents' titles and meta refresh. Knows nothing of HTTP."""
 
-from titlefetch.html._mime import can_have_title, is_html_type, media_type
+from titlefetch.html._encodings import can_have_title, is_html_type, media_type
 from titlefetch.html._refresh import followed_refresh, is_read_for_refresh
 from titlefetch.html._titles import PageTitle, TitleReader
 

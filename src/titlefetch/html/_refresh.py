@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from titlefetch.html._decoders import decode, is_ascii_compatible
-from titlefetch.html._encodings import declared_encoding, guess_encoding
-from titlefetch.html._mime import is_html_type, media_type
+from titlefetch.html._encodings import declared_encoding, guess_encoding, is_html_type, media_type
 from titlefetch.html._titles import decode_rcdata
 from titlefetch.html._tokenizer import (
     TEXT_ELEMENTS,

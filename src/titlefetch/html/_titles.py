@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from titlefetch.html._decoders import decode, is_ascii_compatible
 from titlefetch.html._encodings import (
     ChosenEncoding,
+    content_type_parts,
     declared_encoding,
     encoding_for_label,
     find_bom,
     guess_encoding,
+    is_html_type,
+    is_xml_type,
+    media_type,
 )
-from titlefetch.html._mime import content_type_parts, is_html_type, is_xml_type, media_type
 from titlefetch.html._tokenizer import SearchAbandoned
 from titlefetch.html._tree import TitleSpan, find_title
 from titlefetch.html._xml import can_hold_a_title, xml_encoding, xml_title
@@ -45,8 +48,8 @@ class PageTitle:
 
 class TitleReader:
     """Finds one document's title while its body arrives: `is_settled` is fetch_page's
-    `is_enough`, and `read` then reuses the markup walk that settled it (a second walk was a
-    tenth of the CPU spent on a page)."""
+    `is_enough`, and `read` then reuses the markup walk that settled it rather than walking
+    the page a second time."""
 
     __slots__ = ("_found",)
 

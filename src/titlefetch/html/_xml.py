@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from titlefetch.html._decoders import decode
-from titlefetch.html._encodings import ChosenEncoding, declared_encoding
-from titlefetch.html._mime import media_type
+from titlefetch.html._encodings import ChosenEncoding, declared_encoding, media_type
 from titlefetch.html._tokenizer import WorkBudget
 
 if TYPE_CHECKING:
@@ -65,7 +64,7 @@ def xml_title(body: bytes, content_types: Sequence[str]) -> str | None:
 
 
 def _title_in(text: str, is_svg_document: bool) -> str | None:
-    # bs4 and lxml are imported on first use: 60 ms at start-up that HTML pages never need.
+    # bs4 and lxml are imported on first use: a start-up cost that HTML pages never need.
     from bs4.element import CData, NavigableString, Tag
 
     soup = _parse_xml(text)

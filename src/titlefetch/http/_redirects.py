@@ -37,7 +37,7 @@ def location_of(status: int, headers: Headers) -> str | None:
 
 def resolve(location: str, current: str) -> str:
     """The absolute URL that `location`, received from `current`, points at."""
-    from requests.utils import requote_uri  # here: only redirects need requests (~20 ms)
+    from requests.utils import requote_uri  # here: only redirects need requests, slow to import
 
     # Header values are decoded as Latin-1; servers send UTF-8 (requests undoes it too).
     with contextlib.suppress(UnicodeError):
@@ -96,7 +96,7 @@ _URL_DROPPED = str.maketrans("", "", "\t\n\r")
 
 
 def _join(url: str, current: str) -> str:
-    from requests.utils import requote_uri  # here: only redirects need requests (~20 ms)
+    from requests.utils import requote_uri  # here: only redirects need requests, slow to import
 
     return urljoin(current, requote_uri(url))
 
@@ -149,7 +149,7 @@ class ChainCookies:
         """Keep the cookies that the response from `url` (with `headers`) sets."""
         if "Set-Cookie" not in headers:
             return
-        # Imported here: most chains set no cookie, and urllib.request costs ~10 ms to import.
+        # Imported here: most chains set no cookie, and urllib.request is slow to import.
         import http.cookiejar
         import urllib.request
 

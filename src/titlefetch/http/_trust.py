@@ -127,7 +127,7 @@ def tls_context(trust: Trust) -> ssl.SSLContext:
 
 @functools.cache
 def _openssl_context(trust: Trust) -> ssl.SSLContext:
-    # One per process and Trust: loading the system's or certifi's bundle costs 40-100 ms.
+    # One per process and Trust: loading the system's or certifi's bundle is slow.
     context = create_urllib3_context()
     if trust.verifier == "none":
         context.check_hostname = False
@@ -148,7 +148,7 @@ _os_contexts = threading.local()
 def _os_context() -> ssl.SSLContext:
     # One per thread: truststore holds a lock of its context through each handshake, round
     # trips included, so one context shared by a process's threads takes one handshake at a
-    # time (benchmarks/trust.py: 64 handshakes at 50 ms from 32 threads took 3.6 s, not 0.2).
+    # time (measured by benchmarks/trust.py).
     context: ssl.SSLContext | None = getattr(_os_contexts, "context", None)
     if context is None:
         import truststore  # macOS and Windows only: see pyproject.toml

@@ -12,23 +12,24 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from titlefetch.run._checks import check_result, parse_statuses
-    from titlefetch.run._dispatch import Pool
+    from titlefetch.run._dispatch import ExecutorWork
     from titlefetch.run._lines import (
         UrlLine,
         as_lines,
+        check_result,
         host_line_problem,
         is_url_argument,
         parse_lines,
+        parse_statuses,
         url_problem,
     )
     from titlefetch.run._scheduler import Check, Listeners, Schedule, Scheduler
-    from titlefetch.run._worker import get_title, prepare_worker
+    from titlefetch.run._work import get_title, prepare_worker
 
 _EXPORTS = {
-    "check_result": "titlefetch.run._checks",
-    "parse_statuses": "titlefetch.run._checks",
-    "Pool": "titlefetch.run._dispatch",
+    "check_result": "titlefetch.run._lines",
+    "parse_statuses": "titlefetch.run._lines",
+    "ExecutorWork": "titlefetch.run._dispatch",
     "UrlLine": "titlefetch.run._lines",
     "as_lines": "titlefetch.run._lines",
     "host_line_problem": "titlefetch.run._lines",
@@ -39,14 +40,14 @@ _EXPORTS = {
     "Listeners": "titlefetch.run._scheduler",
     "Schedule": "titlefetch.run._scheduler",
     "Scheduler": "titlefetch.run._scheduler",
-    "get_title": "titlefetch.run._worker",
-    "prepare_worker": "titlefetch.run._worker",
+    "get_title": "titlefetch.run._work",
+    "prepare_worker": "titlefetch.run._work",
 }
 
 __all__ = [
     "Check",
+    "ExecutorWork",
     "Listeners",
-    "Pool",
     "Schedule",
     "Scheduler",
     "UrlLine",

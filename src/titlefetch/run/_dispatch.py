@@ -34,7 +34,7 @@ class Work(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Pool:
+class ExecutorWork:
     """Where fetches run: an executor, the work each fetch does, and how to replace a broken
     executor (None: a broken one is not replaced, as with an executor the caller owns)."""
 
@@ -48,7 +48,7 @@ class Dispatcher:
     """Submits the jobs the slots let start; reports each finished job on `finished`."""
 
     def __init__(
-        self, pool: Pool, slots: HostSlots[Job], finished: queue.SimpleQueue[Job | None]
+        self, pool: ExecutorWork, slots: HostSlots[Job], finished: queue.SimpleQueue[Job | None]
     ) -> None:
         self._pool = pool
         self._executor = pool.executor

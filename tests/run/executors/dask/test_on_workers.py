@@ -143,7 +143,7 @@ def run_in_context(payload: bytes) -> bytes:
 
 
 def test_the_calls_run_allowance_at_a_time_each_seeing_the_tasks_context(monkeypatch):
-    import tests.run.test_batch_runner as me
+    import tests.run.executors.dask.test_on_workers as me
 
     meeting = Meeting(3)
     monkeypatch.setattr(me, "MEETING", meeting, raising=False)

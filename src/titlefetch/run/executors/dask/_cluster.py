@@ -44,21 +44,21 @@ _LOGGERS = (
     "tornado.application",
     "bokeh",
 )
-# A worker's statistical profiler samples every thread's stack 100 times a second: with the
-# threads that run a batch's fetches that was a sixth of the worker's CPU.
+# A worker's statistical profiler samples every thread's stack many times a second: with the
+# threads that run a batch's fetches it costs a good share of the worker's CPU.
 _LOCAL_CONFIG: dict[str, object] = {
     "distributed.worker.profile.enabled": False,
-    # Each process of a local cluster checks its event loop every 20 ms and its memory and
-    # CPU every 500 ms (the nannies, in titlefetch's own process, every 100 ms): 8% of a core
-    # at titlefetch, 3% at each worker, while a run waits on the network. Seldom is enough
-    # for a run that ends in seconds: 1% and 0.6%.
+    # Each process of a local cluster checks its event loop, its memory and its CPU (and the
+    # nannies, in titlefetch's own process, their workers) many times a second, which costs
+    # CPU while a run waits on the network; seldom is enough for a run that ends in seconds
+    # (benchmarks/README.md has the figures).
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.worker.memory.monitor-interval": "1s",
 }
 if sys.platform == "linux" and sys.version_info < (3, 12):
-    # Forked workers start in 0.7 s instead of 3 s (2 cores, loaded), have titlefetch imported
-    # already, and stop at once. Python 3.12 deprecates fork in a process with threads (the
+    # Forked workers start far sooner than spawned ones, have titlefetch imported already,
+    # and stop at once. Python 3.12 deprecates fork in a process with threads (the
     # client's event loop runs in one), so later versions keep distributed's default, spawn.
     _LOCAL_CONFIG["distributed.worker.multiprocessing-method"] = "fork"
 
