@@ -24,7 +24,7 @@ import dask
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 
 from titlefetch._errors import ClusterError, WorkerLost
-from titlefetch._options import FetchOptions
+from titlefetch._options import FETCH, FetchOptions
 from titlefetch.run._jobs import host_of
 from titlefetch.run.executors.dask._batching import Batch, BatchingExecutor, Call
 from titlefetch.run.executors.dask._feeds import Feeds
@@ -186,7 +186,7 @@ def task_failure(status: str | None, result: Any) -> BaseException:
 def _host_of_call(args: tuple[Any, ...]) -> str:
     # The run submits (url, options); a host line counts where --scheme sends it first.
     options = args[1] if len(args) > 1 else None
-    return host_of(args[0], options.scheme if isinstance(options, FetchOptions) else "auto")
+    return host_of(args[0], options.scheme if isinstance(options, FetchOptions) else FETCH.scheme)
 
 
 def local_cluster_size(workers: int, processes: int) -> tuple[int, int]:
