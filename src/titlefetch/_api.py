@@ -12,7 +12,7 @@ from typing import Any, Unpack
 from titlefetch._options import ORDERS, PLAN, FetchOptions, Order, RunOptions, RunPlan
 from titlefetch._results import TitleResult
 from titlefetch.http import forget_strays, new_table
-from titlefetch.render import close_renderers, find_browser
+from titlefetch.render import close_renderers, find_browser, hold_renderers
 from titlefetch.run import (
     Check,
     ExecutorWork,
@@ -51,6 +51,8 @@ class TitleRun(Iterator[TitleResult]):
         self._scheduler = scheduler
         self._owned_executor = owned_executor
         self._renders = renders  # its fetches may start a browser in this process
+        if renders:
+            hold_renderers()  # another run's end must not close the browser this one uses
 
     def __next__(self) -> TitleResult:
         try:
@@ -97,6 +99,7 @@ class TitleRun(Iterator[TitleResult]):
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=True)
         if self._renders:
+            self._renders = False  # once per run: the last run holding the browsers closes them
             close_renderers()
 
     def __enter__(self) -> TitleRun:

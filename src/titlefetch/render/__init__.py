@@ -5,7 +5,15 @@ from titlefetch.render._renderer import (
     RenderJob,
     close_renderers,
     find_browser,
+    hold_renderers,
     render_title,
 )
 
-__all__ = ["PageRules", "RenderJob", "close_renderers", "find_browser", "render_title"]
+__all__ = [
+    "PageRules",
+    "RenderJob",
+    "close_renderers",
+    "find_browser",
+    "hold_renderers",
+    "render_title",
+]

@@ -157,12 +157,14 @@ def _first_line(message: str) -> str:
 
 _renderers: dict[tuple[str, int], Renderer] = {}
 _renderers_lock = threading.Lock()
+_holders = 0  # runs of this process that may render (hold_renderers)
 
 
 def _forget_after_fork() -> None:
     # A forked worker has the parent's records but not its loop thread or its browser.
-    global _renderers_lock
+    global _renderers_lock, _holders
     _renderers.clear()
+    _holders = 0
     _renderers_lock = threading.Lock()
 
 
@@ -183,9 +185,22 @@ def render_title(job: RenderJob, rules: PageRules, *, browser: str, workers: int
     return renderer.render(job, rules)
 
 
-def close_renderers() -> None:
-    """Close this process's browsers (at the end of a run; again is fine)."""
+def hold_renderers() -> None:
+    """Count a run that may render in this process: its browsers stay open until the last
+    such run calls close_renderers()."""
+    global _holders
     with _renderers_lock:
+        _holders += 1
+
+
+def close_renderers() -> None:
+    """A run that held the renderers ends: the last one closes this process's browsers (with
+    none held, they close at once)."""
+    global _holders
+    with _renderers_lock:
+        _holders = max(0, _holders - 1)
+        if _holders:
+            return
         renderers = list(_renderers.values())
         _renderers.clear()
     for renderer in renderers:
