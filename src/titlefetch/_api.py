@@ -12,7 +12,6 @@ from typing import Any, Unpack
 from titlefetch._options import ORDERS, PLAN, FetchOptions, Order, RunOptions, RunPlan
 from titlefetch._results import TitleResult
 from titlefetch.http import forget_strays, new_table
-from titlefetch.render import close_renderers, find_browser, hold_renderers
 from titlefetch.run import (
     Check,
     ExecutorWork,
@@ -52,6 +51,8 @@ class TitleRun(Iterator[TitleResult]):
         self._owned_executor = owned_executor
         self._renders = renders  # its fetches may start a browser in this process
         if renders:
+            from titlefetch.render import hold_renderers  # only --render loads the renderer
+
             hold_renderers()  # another run's end must not close the browser this one uses
 
     def __next__(self) -> TitleResult:
@@ -99,6 +100,8 @@ class TitleRun(Iterator[TitleResult]):
         if executor is not None:
             executor.shutdown(wait=wait, cancel_futures=True)
         if self._renders:
+            from titlefetch.render import close_renderers
+
             self._renders = False  # once per run: the last run holding the browsers closes them
             close_renderers()
 
@@ -249,6 +252,8 @@ def _fetch_options(options: Mapping[str, Any]) -> FetchOptions:
         raise TypeError(f"unexpected options: {', '.join(sorted(unknown))}")
     fetch = FetchOptions(**options)
     if fetch.render != "never":  # BrowserUnavailable before anything is fetched
+        from titlefetch.render import find_browser
+
         fetch = dataclasses.replace(fetch, browser=find_browser(fetch.browser))
     return fetch
 

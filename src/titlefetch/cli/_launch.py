@@ -28,7 +28,6 @@ from titlefetch.cli._console import (
     run_and_write,
 )
 from titlefetch.cli._sources import answered_urls, read_sources, trim_partial_line
-from titlefetch.render import find_browser
 from titlefetch.run import UrlLine, parse_statuses
 from titlefetch.run.executors import require_backend
 
@@ -119,6 +118,8 @@ def _browser_from(params: dict[str, Any]) -> str | None:
     """The browser --render drives, checked before anything is fetched."""
     if params["render"] == "never":
         return None
+    from titlefetch.render import find_browser  # only --render loads the renderer
+
     try:
         return find_browser(params["browser"])
     except BrowserUnavailable as exc:

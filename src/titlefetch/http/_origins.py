@@ -14,9 +14,7 @@ same free slot at once keep one of the origins; the other process still keeps it
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
-import multiprocessing.sharedctypes
 import threading
 import time
 from collections import OrderedDict
@@ -36,6 +34,9 @@ StrayTable = MutableSequence[int]  # a RawArray of c_uint64, shared by the proce
 
 def new_table() -> StrayTable:
     """A table for the processes of one run to share (passed to them when they start)."""
+    import ctypes  # here: only the process backend shares a table
+    import multiprocessing.sharedctypes
+
     table = multiprocessing.sharedctypes.RawArray(ctypes.c_uint64, TABLE_SLOTS)
     return table  # type: ignore[return-value]  # an Array of c_uint64 reads and writes ints
 

@@ -33,7 +33,6 @@ from titlefetch.http import (
     fetch_first_reachable,
     share_strays,
 )
-from titlefetch.render import PageRules, RenderJob, find_browser, render_title
 from titlefetch.run._lines import urls_to_try
 
 
@@ -146,6 +145,9 @@ def _rendered(url: str, fields: dict[str, object], options: FetchOptions) -> dic
     empty; a render that fails keeps the static title and reports why."""
     static = fields.get("title")
     clock = time.perf_counter()
+    # Imported here: only --render needs the renderer (and asyncio), not a plain fetch's start.
+    from titlefetch.render import PageRules, RenderJob, find_browser, render_title
+
     job = RenderJob(url, wait=options.render_wait, timeout=options.timeout)
     rules = PageRules(options.headers, ignore_tls_errors=not options.verify)
     changed: dict[str, object]
