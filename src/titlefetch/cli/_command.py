@@ -43,6 +43,7 @@ Examples:
   titlefetch urls.txt --backend process --workers 4 --format jsonl | jq -r .title
   titlefetch checks.txt --expect-status 200 --format junit -o report.xml
   titlefetch --demo --trace
+  titlefetch spa-urls.txt --render missing --format jsonl
   titlefetch urls.txt --backend dask --scheduler tcp://10.0.0.5:8786 --workers 256
 
 Exit status: 0 every URL ok, 1 any failed, 2 usage error, 130 interrupted. Any option's
