@@ -27,7 +27,7 @@ from urllib3.util import parse_url
 from titlefetch._errors import FetchError
 
 TABLE_SLOTS = 4096  # shared hashes; more origins than that are kept by each process alone
-MAX_ORIGINS = 4096  # origins a process keeps
+MAX_ORIGINS = 4096  # origins a process keeps in each of its sets (stray, unreachable)
 _PROBES = 8
 StrayTable = MutableSequence[int]  # a RawArray of c_uint64, shared by the processes of a run
 
@@ -150,7 +150,6 @@ class Origin:
 # host go straight to http, as browsers remember a host whose upgrade to https failed.
 
 REMEMBER_SECONDS = 600.0  # a site's https rarely comes up within a run; a long run may see it
-MOST_ORIGINS = 4096
 
 
 class UnreachableOrigins:
@@ -181,5 +180,5 @@ class UnreachableOrigins:
         with self._lock:
             self._failures[origin] = (self._clock() + REMEMBER_SECONDS, failure)
             self._failures.move_to_end(origin)
-            if len(self._failures) > MOST_ORIGINS:
+            if len(self._failures) > MAX_ORIGINS:
                 self._failures.popitem(last=False)
