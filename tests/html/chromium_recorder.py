@@ -24,8 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-FLAGS = [
-    "--headless",
+# How every recorder starts Chromium: no sandbox (root), no GPU, no QUIC, no first-run or
+# background traffic (this machine reaches no other host), en-US.
+BROWSER_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -34,8 +35,8 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--lang=en-US",
-    "--remote-debugging-pipe",
 ]
+FLAGS = ["--headless", *BROWSER_FLAGS, "--remote-debugging-pipe"]  # driven over the pipe here
 Served = dict[str, tuple[int, str | None, bytes]]  # path -> status, Content-Type, body
 
 

@@ -21,20 +21,12 @@ from typing import Any
 
 from tests.fault_server import FaultServer
 from tests.hostile_server import serve_all
+from tests.html.chromium_recorder import BROWSER_FLAGS
 
 CHROMIUM = "/usr/bin/chromium"
 TABLE = Path(__file__).with_name("hostile_chromium.json")
 WAIT_MS = 6000  # a load that takes longer is recorded with what it showed by then
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--lang=en-US",
-]
+FLAGS = BROWSER_FLAGS  # Playwright adds --headless and its own pipe
 _NET_ERROR = re.compile(r"net::(ERR_[A-Z_0-9]+)")
 
 
