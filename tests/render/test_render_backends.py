@@ -71,20 +71,7 @@ def test_ctrl_c_leaves_no_browser(server, tmp_path, backend):
     serve_pages(server)
     slow = [server.add(f"/slow{n}", _slow_page(n)) for n in range(40)]
     environ, mark = marked_environment()
-    command = [
-        TITLEFETCH,
-        "--backend",
-        backend,
-        "-w",
-        "4",
-        "--render",
-        "missing",
-        "--timeout",
-        "30",
-        "-f",
-        "jsonl",
-        url_file(tmp_path, slow),
-    ]
+    command = slow_rendering(["--backend", backend], "jsonl", url_file(tmp_path, slow))
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ
     ) as run:
@@ -99,6 +86,24 @@ def test_ctrl_c_leaves_no_browser(server, tmp_path, backend):
     assert len(rest.splitlines()) < len(slow) - 1
     assert browsers  # the browser was running when Ctrl-C came
     assert wait_until_gone(processes_with(mark)) == []
+
+
+def slow_rendering(backend: list[str], output_format: str, listing: str) -> list[str]:
+    """The command that renders `listing`'s slow pages (_slow_page) four at a time on
+    `backend`, each given 30 s: long enough to be stopped in the middle."""
+    return [
+        TITLEFETCH,
+        *backend,
+        "-w",
+        "4",
+        "--render",
+        "missing",
+        "--timeout",
+        "30",
+        "-f",
+        output_format,
+        listing,
+    ]
 
 
 def _slow_page(n: int) -> Page:
@@ -141,20 +146,7 @@ def test_a_missing_browser_is_a_usage_error_before_any_fetch(server: PageServer,
 def test_a_closed_pipe_leaves_no_browser(server, tmp_path, backend):
     slow = [server.add(f"/slow{n}", _slow_page(n)) for n in range(40)]
     environ, mark = marked_environment()
-    command = [
-        TITLEFETCH,
-        "--backend",
-        backend,
-        "-w",
-        "4",
-        "--render",
-        "missing",
-        "--timeout",
-        "30",
-        "-f",
-        "tsv",
-        url_file(tmp_path, slow),
-    ]
+    command = slow_rendering(["--backend", backend], "tsv", url_file(tmp_path, slow))
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ
     ) as run:
@@ -171,22 +163,8 @@ def test_a_closed_pipe_leaves_no_browser(server, tmp_path, backend):
 def test_a_killed_worker_leaves_no_browser(server, tmp_path):
     slow = [server.add(f"/slow{n}", _slow_page(n)) for n in range(24)]
     environ, mark = marked_environment()
-    command = [
-        TITLEFETCH,
-        "--backend",
-        "process",
-        "--processes",
-        "2",
-        "-w",
-        "4",
-        "--render",
-        "missing",
-        "--timeout",
-        "30",
-        "-f",
-        "jsonl",
-        url_file(tmp_path, slow),
-    ]
+    backend = ["--backend", "process", "--processes", "2"]
+    command = slow_rendering(backend, "jsonl", url_file(tmp_path, slow))
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environ
     ) as run:
