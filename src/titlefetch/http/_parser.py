@@ -264,7 +264,7 @@ def _headers(lines: list[str]) -> Headers:
         name, colon, value = line.partition(":")
         last = name.strip(" \t").lower()
         if colon and last:
-            values.setdefault(last, []).append(value.strip(" \t"))
+            headers.add(last, value.strip(" \t"))
     return headers
 
 
