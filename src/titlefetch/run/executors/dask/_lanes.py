@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -45,11 +45,13 @@ class Lanes(Generic[CallT]):
         self._waves = waves
         self._workers = workers
         self._free = workers  # allowance not held by any group
-        self._held: Counter[str] = Counter()  # host -> allowance its groups hold
+        self._held: dict[str, int] = {}  # host -> allowance its groups hold (none: absent)
         self._waiting: dict[str, deque[tuple[int, CallT, bool]]] = {}  # (seq, call, alone)
         # Hosts with waiting calls and room, by priority (see _priority); an entry is current
         # while it matches `_offered` (calls come and go, allowance is taken and given back).
         self._startable: list[tuple[tuple[int, float, int], str]] = []
+        # Offers of hosts' first calls, in the order of the heap (see add).
+        self._fresh: deque[tuple[tuple[int, float, int], str]] = deque()
         self._offered: dict[str, tuple[int, float, int]] = {}
         self._seq = 0
 
@@ -58,6 +60,11 @@ class Lanes(Generic[CallT]):
         """The allowance of all groups together, at most (--workers)."""
         return self._workers
 
+    @property
+    def free(self) -> int:
+        """The allowance no group holds."""
+        return self._free
+
     def __len__(self) -> int:
         """How many calls wait."""
         return sum(len(calls) for calls in self._waiting.values())
@@ -65,7 +72,18 @@ class Lanes(Generic[CallT]):
     def add(self, host: str, call: CallT) -> None:
         """Queue `call` behind the others waiting for `host`."""
         self._seq += 1
-        self._queue(host).append((self._seq, call, False))
+        queue = self._waiting.get(host)
+        if queue is None and host not in self._held:
+            # The usual call on a list of many hosts: the first of a host that holds nothing.
+            # Its priority is the same as every such call's but for its place in the list,
+            # which comes after all of theirs: it joins the end of `_fresh`, not the heap.
+            self._waiting[host] = deque([(self._seq, call, False)])
+            priority = self._offered[host] = (1, -1 / self._share, self._seq)
+            self._fresh.append((priority, host))
+            return
+        if queue is None:
+            queue = self._waiting[host] = deque()
+        queue.append((self._seq, call, False))
         self._offer(host)  # one more call waiting: a higher priority
 
     def add_alone(self, host: str, calls: list[CallT]) -> None:
@@ -79,15 +97,26 @@ class Lanes(Generic[CallT]):
     def take(self) -> list[Group[CallT]]:
         """The groups that may start now, in the order of _priority; their allowances are held."""
         groups: list[Group[CallT]] = []
-        cut_now: Counter[str] = Counter()  # host -> allowance of the groups cut here
-        while self._startable and self._free > 0:
-            priority, host = heapq.heappop(self._startable)
+        cut_now: dict[str, int] = {}  # host -> allowance of the groups cut here
+        startable, fresh = self._startable, self._fresh
+        while (startable or fresh) and self._free > 0:
+            if fresh and (not startable or fresh[0] < startable[0]):
+                priority, host = fresh.popleft()
+            else:
+                priority, host = heapq.heappop(startable)
             if self._offered.get(host) != priority:
                 continue  # an old offer: a newer one of this host is in the heap
             del self._offered[host]
             queue = self._waiting.get(host)
-            if not queue or self._held[host] >= self._per_host:
+            held = self._held.get(host, 0)
+            if not queue or held >= self._per_host:
                 continue  # served meanwhile, or full: finish() offers it again
+            if len(queue) == 1 and not queue[0][2]:  # the usual group on a list of many hosts
+                self._held[host] = held + 1
+                self._free -= 1
+                groups.append(Group(host, 1, (queue[0][1],), last=True))
+                del self._waiting[host]
+                continue
             groups.append(self._cut(host, queue, cut_now))
             if queue:
                 self._offer(host)
@@ -97,17 +126,22 @@ class Lanes(Generic[CallT]):
 
     def finish(self, group: Group[CallT]) -> None:
         """Give back the allowance of a group that ended."""
-        self._held[group.host] -= group.allowance
-        if not self._held[group.host]:
-            del self._held[group.host]
+        host = group.host
+        held = self._held[host] - group.allowance
+        if held:
+            self._held[host] = held
+        else:
+            del self._held[host]
         self._free += group.allowance
-        self._offer(group.host)
+        if host in self._waiting:
+            self._offer(host)
 
     def drop_waiting(self) -> list[CallT]:
         """Forget every waiting call, and return them."""
         calls = [call for queue in self._waiting.values() for _, call, _ in queue]
         self._waiting.clear()
         self._startable.clear()
+        self._fresh.clear()
         self._offered.clear()
         return calls
 
@@ -118,34 +152,35 @@ class Lanes(Generic[CallT]):
         return queue
 
     def _cut(
-        self, host: str, queue: deque[tuple[int, CallT, bool]], cut_now: Counter[str]
+        self, host: str, queue: deque[tuple[int, CallT, bool]], cut_now: dict[str, int]
     ) -> Group[CallT]:
         alone = queue[0][2]
+        held = self._held.get(host, 0)
         if alone:  # a call of a lost batch
             allowance, size = 1, 1
         else:
-            room = self._per_host - self._held[host]
+            room = self._per_host - held
             allowance = min(self._share, room, self._free, len(queue))
             # Up to `waves` rounds of the allowance, but no more than this group's part of
             # what waits, shared over all the allowance the host may hold but for groups cut
             # in this take, which took their parts already: a short list, and the end of a
             # long one, is spread evenly over the host's groups, and they end together
             # instead of one running on alone.
-            lanes = min(self._per_host, self._held[host] + self._free) - cut_now[host]
+            lanes = min(self._per_host, held + self._free) - cut_now.get(host, 0)
             part = math.ceil(len(queue) * allowance / lanes)
             size = min(len(queue), allowance * self._waves, max(allowance, part))
         calls: list[CallT] = []
         while len(calls) < size and queue and not (calls and queue[0][2]):
             calls.append(queue.popleft()[1])
-        self._held[host] += allowance
+        self._held[host] = held + allowance
         self._free -= allowance
-        cut_now[host] += allowance
+        cut_now[host] = cut_now.get(host, 0) + allowance
         return Group(host, allowance, tuple(calls), alone, last=not queue)
 
     def _offer(self, host: str) -> None:
         """Look at `host` again at the next take, if it has waiting calls and room."""
         queue = self._waiting.get(host)
-        if queue and self._held[host] < self._per_host:
+        if queue and self._held.get(host, 0) < self._per_host:
             priority = self._priority(host, queue)
             if self._offered.get(host) != priority:
                 self._offered[host] = priority
@@ -158,4 +193,4 @@ class Lanes(Generic[CallT]):
         """Calls of lost batches first; then the host with the most calls waiting for each
         unit of allowance it would hold; then the host with the oldest waiting call."""
         seq, _, alone = queue[0]
-        return (0 if alone else 1, -len(queue) / (self._held[host] + self._share), seq)
+        return (0 if alone else 1, -len(queue) / (self._held.get(host, 0) + self._share), seq)
