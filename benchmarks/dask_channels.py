@@ -87,7 +87,7 @@ class Inbox:
 
 def _batch(calls: list[tuple[int, Callable[..., object], tuple[object, ...]]]) -> Batch:
     made = tuple(Call(n, fn, args, {}, Future()) for n, fn, args in calls)
-    return Batch((Group("bench", 1, made),))
+    return Batch.of((Group("bench", 1, made),))
 
 
 class OneFeed:

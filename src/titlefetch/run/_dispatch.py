@@ -22,6 +22,7 @@ from titlefetch.http import RunHooks
 from titlefetch.run._jobs import Job, host_of
 from titlefetch.run._slots import HostSlots
 from titlefetch.run.executors import starts_at_once
+from titlefetch.run.executors.dask import BatchingExecutor
 from titlefetch.run.executors.process import WorkerDied
 
 
@@ -78,6 +79,9 @@ class Dispatcher:
         try:
             if self._in_threads:  # nothing is pickled: the future may call back into self
                 job.future = self._executor.submit(self._run_in_thread, job)
+            elif isinstance(self._executor, BatchingExecutor):  # it queues calls by host
+                work, options = self._pool.work, self._pool.options
+                job.future = self._executor.submit_to_host(job.host, work, job.url, options)
             else:
                 job.future = self._executor.submit(self._pool.work, job.url, self._pool.options)
         except BrokenExecutor as exc:

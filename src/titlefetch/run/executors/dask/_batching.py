@@ -29,10 +29,6 @@ P = ParamSpec("P")
 T = TypeVar("T")
 _GATHER_SECONDS = 0.005  # how long submissions may gather before they are cut into batches
 _GATHER_AT_MOST = 0.05  # ... while they keep coming
-# How long the outcomes that end about together may gather before the allowance they gave back
-# is cut into new batches: each cut and each batch sent costs titlefetch tens of microseconds,
-# and a list of many hosts ends a group with every fetch.
-_RETURNS_GATHER_SECONDS = 0.002
 BATCH_CALLS = 256  # calls in a batch at most, packing several groups
 # A packed batch holds at most this share of --workers in groups: a batch goes whole to one
 # feed (or, as a task of its own, gives its allowances back only when its slowest call ends),
@@ -40,7 +36,7 @@ BATCH_CALLS = 256  # calls in a batch at most, packing several groups
 PACKED_SHARE = 16
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # not frozen: made for every URL, and frozen costs 3× as much
 class Call:
     """One submitted call and its future."""
 
@@ -56,10 +52,11 @@ class Batch:
     """Groups of calls launched together as one task; `payload` is what run_batch takes."""
 
     groups: tuple[Group[Call], ...]
+    calls: tuple[Call, ...]  # the groups' calls
 
-    @property
-    def calls(self) -> tuple[Call, ...]:
-        return tuple(call for group in self.groups for call in group.calls)
+    @classmethod
+    def of(cls, groups: tuple[Group[Call], ...]) -> Batch:
+        return cls(groups, tuple(call for group in groups for call in group.calls))
 
     @property
     def payload(self) -> bytes:
@@ -89,7 +86,7 @@ class BatchingExecutor(Executor):
         self._host_of_call = host_of_call  # the host of a call, from its arguments
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._dirty = False  # calls came, or allowance came back, since the last cut
+        self._dirty = False  # calls came while allowance was free, or closing: for the dispatcher
         self._returned = False  # allowance came back since the last cut
         self._running: dict[int, tuple[Call, _Held]] = {}  # launched calls by id
         self._next_id = 0
@@ -101,6 +98,13 @@ class BatchingExecutor(Executor):
         self._dispatcher.start()
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        return self.submit_to_host(self._host_of_call(args), fn, *args, **kwargs)
+
+    def submit_to_host(
+        self, host: str, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Future[T]:
+        """submit(), for a caller that knows the call's host already (finding it in the
+        arguments parses the URL again)."""
         future: Future[T] = Future()
         with self._lock:
             if self._broken is not None:
@@ -109,8 +113,9 @@ class BatchingExecutor(Executor):
                 raise RuntimeError("cannot schedule new futures after shutdown")
             self._next_id += 1
             call = Call(self._next_id, fn, args, kwargs, future)
-            self._lanes.add(self._host_of_call(args), call)
-            self._touch()
+            self._lanes.add(host, call)
+            if self._lanes.free:  # else nothing starts before a group ends, which wakes it
+                self._touch()
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -139,6 +144,7 @@ class BatchingExecutor(Executor):
             for call_id, ok, value in outcomes:
                 if call_id in self._running:
                     ended.append((self._ended(call_id).future, ok, value))
+        self._start_freed()  # first: the fetches it starts need not wait for the results' callbacks
         for future, ok, value in ended:
             if ok:
                 future.set_result(value)
@@ -166,6 +172,7 @@ class BatchingExecutor(Executor):
                     if call.id in self._running:
                         self._lanes.add_alone(self._running[call.id][1].group.host, [call])
                         self._ended(call.id)
+            self._start_freed()
             return
         self._fail(calls, error)
 
@@ -175,10 +182,16 @@ class BatchingExecutor(Executor):
             if isinstance(error, BrokenExecutor):
                 self._broken = error
                 failed += self._lanes.drop_waiting()
+        self._start_freed()
         for call in failed:
             call.future.set_exception(error)
 
-    # -- the dispatcher thread -----------------------------------------------------------
+    # -- starting groups -----------------------------------------------------------------
+    #
+    # Calls submitted while allowance is free are started by the dispatcher thread, which
+    # lets a burst of submissions gather first. Allowance that comes back (a group ended) is
+    # cut into new groups at once by the thread that ended it (the one reading outcomes):
+    # waking the dispatcher would cost a switch of threads for every message of outcomes.
 
     def _touch(self) -> None:
         """Wake the dispatcher: there may be groups to cut (holding the lock)."""
@@ -193,27 +206,43 @@ class BatchingExecutor(Executor):
         held.left -= 1
         if not held.left:
             self._lanes.finish(held.group)
-            self._returned = True
-            self._touch()
+            self._returned = True  # for _start_freed()
+            if self._closing:  # the dispatcher stops once nothing runs
+                self._touch()
         return call
 
-    def _dispatch(self) -> None:
-        while self._wait_for_change():
-            if not self._returned:  # a group that ended frees its allowance for calls waiting
-                self._gather()
-            else:
-                time.sleep(_RETURNS_GATHER_SECONDS)
+    def _start_freed(self) -> None:
+        """Start what the allowance given back since the last cut lets start."""
+        with self._lock:
+            if not self._returned:
+                return
+        self._start_waiting()
+
+    def _start_waiting(self) -> None:
+        """Cut the groups that may start now and launch them."""
+        while True:
             with self._lock:
                 self._returned = False
                 groups = self._lanes.take() if self._broken is None else []
-            batches = _packed([group for group in map(self._started, groups) if group], self._pack)
+            started = [group for group in map(self._started, groups) if group]
+            batches = _packed(started, self._pack)
             if batches:
                 with self._lock:
+                    running = self._running
                     for batch in batches:
                         for group in batch.groups:
                             held = _Held(group)
-                            self._running.update((call.id, (call, held)) for call in group.calls)
+                            for call in group.calls:
+                                running[call.id] = (call, held)
                 self.launch(batches)
+            if len(started) == len(groups):
+                return  # else cancelled calls gave allowance back: cut again
+
+    def _dispatch(self) -> None:
+        """The dispatcher thread: start calls submitted while allowance is free."""
+        while self._wait_for_change():
+            self._gather()
+            self._start_waiting()
 
     def _gather(self) -> None:
         """Let a burst of submissions (a window of lines read, a batch's worth of results
@@ -239,7 +268,14 @@ class BatchingExecutor(Executor):
     def _started(self, group: Group[Call]) -> Group[Call] | None:
         """The group's calls not cancelled meanwhile, now running (calls of a lost batch that
         run again alone are running already)."""
-        calls = tuple(call for call in group.calls if _start(call.future))
+        if len(group.calls) == 1:  # the usual group on a list of many hosts
+            if _start(group.calls[0].future):
+                return group
+            calls: tuple[Call, ...] = ()
+        else:
+            calls = tuple(call for call in group.calls if _start(call.future))
+        if len(calls) == len(group.calls):
+            return group
         if not calls:
             with self._lock:
                 self._lanes.finish(group)
@@ -264,13 +300,13 @@ def _packed(groups: list[Group[Call]], most: int) -> list[Batch]:
     size = 0
     for group in groups:
         if group.alone or not group.last:
-            batches.append(Batch((group,)))
+            batches.append(Batch(groups=(group,), calls=group.calls))
             continue
         if packing and (len(packing) == most or size + len(group.calls) > BATCH_CALLS):
-            batches.append(Batch(tuple(packing)))
+            batches.append(Batch.of(tuple(packing)))
             packing, size = [], 0
         packing.append(group)
         size += len(group.calls)
     if packing:
-        batches.append(Batch(tuple(packing)))
+        batches.append(Batch.of(tuple(packing)))
     return batches

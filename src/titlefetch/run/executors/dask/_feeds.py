@@ -19,10 +19,11 @@ import os
 import pickle
 import secrets
 import socket
+import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -179,11 +180,8 @@ class Feeds:
         self._read(link)
 
     def _read(self, link: Link) -> None:
-        while True:
-            try:
-                outcomes: list[Outcome] = pickle.loads(link.connection.recv_bytes())
-            except (EOFError, OSError):
-                break
+        for message in _messages(link.peer):
+            outcomes: list[Outcome] = pickle.loads(message)
             with self._lock:
                 for call_id, _, _ in outcomes:
                     link.running.pop(call_id, None)
@@ -205,3 +203,18 @@ class Feeds:
             current.peer.shutdown(socket.SHUT_RDWR)
         if lost:
             self._lose(lost)
+
+
+def _messages(peer: socket.socket) -> Iterator[bytes]:
+    """The messages a feed sends (framed as multiprocessing's Connection frames them), until
+    it is gone: read through a buffer, so that a message, or several, take one system call
+    (Connection.recv_bytes makes two a message)."""
+    with contextlib.suppress(OSError), peer.makefile("rb") as stream:
+        while len(header := stream.read(4)) == 4:
+            (size,) = struct.unpack("!i", header)
+            if size == -1:  # a message of 2 GiB or more
+                (size,) = struct.unpack("!Q", stream.read(8))
+            message = stream.read(size)
+            if len(message) < size:
+                return
+            yield message

@@ -3,17 +3,20 @@ they arrive and sends each outcome back as its call ends."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hmac
 import pickle
 import socket
+import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
-from titlefetch.run.executors.process import Outbox, Outcome, encode_outcomes
+from titlefetch.run.executors.process import Outcome, encode_outcomes
 
 # run_batch(): what a cluster worker runs for one batch: groups of calls, each group's
 # `allowance` at a time; start_groups(): the same, reporting each outcome as its call ends.
@@ -82,12 +85,13 @@ def _run_calls(waiting: deque[BatchCall], report: Report) -> None:
 # first send the feed's key (random bytes titlefetch gave the task: nothing from anyone else is
 # unpickled). Then titlefetch sends batches (the payloads _batching.py makes: groups of calls),
 # and the feed starts each as it arrives, `allowance` of a group's calls at a time, and sends
-# each call's outcome back as the call ends (those that end while a send is under way go
+# each call's outcome back as the call ends (those that end within GATHER_SECONDS go
 # together). When titlefetch closes its end, the feed lets what runs end and returns. No import
 # of distributed here: the task in _feeds.py passes in the worker's host and how to announce.
 
 KEY_BYTES = 32
 Address = tuple[str, int]
+GATHER_SECONDS = 0.005  # how long a feed lets outcomes gather before it sends them
 
 
 def serve_feed(key: bytes, host: str, announce: Callable[[Address], object], wait: float) -> None:
@@ -101,7 +105,7 @@ def serve_feed(key: bytes, host: str, announce: Callable[[Address], object], wai
         except OSError:  # nobody came with the key in time: titlefetch is gone
             return
     connection = Connection(peer.detach())
-    outbox = Outbox(connection, gone=_drop)
+    outbox = _Outbox(connection)
     running: list[Future[None]] = []
     try:
         while True:
@@ -114,7 +118,52 @@ def serve_feed(key: bytes, host: str, announce: Callable[[Address], object], wai
         for thread in running:
             thread.result()
     finally:
+        outbox.close()
         connection.close()
+
+
+class _Outbox:
+    """A feed's outcomes, sent from a thread of their own: those that end within
+    GATHER_SECONDS of the first go in one message. On a list of many hosts nearly every fetch
+    ends a group, and each message costs titlefetch a read, a wake-up of its dispatcher and a
+    cut of new batches, so messages of several outcomes are cheaper; and a thread that runs
+    calls never waits for a send."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._outcomes: list[Outcome] = []
+        self._changed = threading.Condition()
+        self._closing = False
+        self._sender = threading.Thread(target=self._send, name="titlefetch-feed-out", daemon=True)
+        self._sender.start()
+
+    def put(self, outcome: Outcome) -> None:
+        with self._changed:
+            self._outcomes.append(outcome)
+            if len(self._outcomes) == 1:
+                self._changed.notify()
+
+    def close(self) -> None:
+        """Send what is left, then stop."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify()
+        self._sender.join()
+
+    def _send(self) -> None:
+        while True:
+            with self._changed:
+                while not self._outcomes and not self._closing:
+                    self._changed.wait()
+                if not self._outcomes:
+                    return
+                closing = self._closing
+            if not closing:
+                time.sleep(GATHER_SECONDS)
+            with self._changed:
+                outcomes, self._outcomes = self._outcomes, []
+            with contextlib.suppress(OSError):  # titlefetch is gone: nobody wants them
+                self._connection.send_bytes(encode_outcomes(outcomes))
 
 
 def _accepted(server: socket.socket, key: bytes, wait: float) -> socket.socket:
@@ -139,7 +188,3 @@ def _read_exactly(peer: socket.socket, size: int) -> bytes:
             break
         data += chunk
     return data
-
-
-def _drop() -> None:
-    """titlefetch is gone: the outcomes of the calls still running have nobody to go to."""
