@@ -13,6 +13,7 @@ it without loading them.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, TypeVar
@@ -101,6 +102,15 @@ class FetchOptions:
     browser: str | None = _option(
         None, "Chromium or Chrome to render with", shown="chromium on PATH"
     )
+
+    def __reduce__(self) -> tuple[type[FetchOptions], tuple[object, ...]]:
+        # Pickled as the constructor's arguments, as TitleResult is: every batch sent to a
+        # Dask cluster carries the options, and the dataclass's own state handling takes
+        # twice as long.
+        return FetchOptions, _fetch_values(self)
+
+
+_fetch_values = operator.attrgetter(*(field.name for field in dataclasses.fields(FetchOptions)))
 
 
 @dataclass(frozen=True, slots=True)
