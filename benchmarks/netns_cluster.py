@@ -119,6 +119,18 @@ def wait_for_workers(count: int) -> None:
     subprocess.run(in_namespace(f"{PREFIX}client", [sys.executable, "-c", code]), check=True)
 
 
+@contextlib.contextmanager
+def profiled(pid: int, output: str) -> Iterator[subprocess.Popen[bytes]]:
+    """py-spy sampling titlefetch, process `pid`, into `output`, in py-spy's raw format,
+    until it ends."""
+    while "python" not in os.readlink(f"/proc/{pid}/exe"):  # until `ip netns exec` runs it
+        time.sleep(0.001)
+    spy = [str(BIN / "py-spy"), "record", "--gil", "--function", "--nonblocking"]
+    spy += ["-r", "250", "--format", "raw", "-o", output, "--pid", str(pid)]
+    with subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
+        yield process
+
+
 def measure(args: argparse.Namespace, workers: int, urls: Path) -> str:
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
@@ -146,14 +158,14 @@ def measure(args: argparse.Namespace, workers: int, urls: Path) -> str:
         command += ["--scheduler", f"tcp://{CLIENT_ADDRESS}:8786", "--quiet", "--format", "jsonl"]
         command += ["--workers", str(args.threads * workers)]
         command += ["--per-host", str(args.per_host or args.threads * workers), str(urls)]
-        if args.pyspy:  # titlefetch under py-spy (its CPU is then counted in the client's)
-            spy = [str(BIN / "py-spy"), "record", "--gil", "--function", "--nonblocking", "-r"]
-            spy += ["250", "--format", "raw", "-o", f"{args.pyspy}.{workers}", "--"]
-            command = [*spy, *command]
         started_at = time.perf_counter()
         with open(os.devnull, "w") as sink:
             process = subprocess.Popen(in_namespace(f"{PREFIX}client", command), stdout=sink)
+            if args.pyspy:  # attached to titlefetch, whose CPU stays its own
+                spy = stack.enter_context(profiled(process.pid, f"{args.pyspy}.{workers}"))
             _, status, usage = os.wait4(process.pid, 0)
+            if args.pyspy:
+                spy.wait()
         wall = time.perf_counter() - started_at
         after = tree_cpu(sched.pid), sum(tree_cpu(w.pid) for w in worker_processes)
     client = usage.ru_utime + usage.ru_stime

@@ -103,22 +103,47 @@ def summarise(stacks: Counter[tuple[str, ...]], top: int) -> str:
 
 
 def part(
-    stacks: Counter[tuple[str, ...]], pattern: str, *, but: str, rate: float, urls: int
+    stacks: Counter[tuple[str, ...]],
+    pattern: str,
+    *,
+    but: str,
+    rate: float,
+    urls: int,
+    cpu: float = 0.0,
+    top: int = 0,
 ) -> str:
-    """The samples with a frame matching `pattern` anywhere in their stack and none matching
-    `but`: their share, and (with the sampling `rate` and the `urls` of the run) CPU ms per
-    URL."""
-    total = sum(stacks.values()) or 1
+    """The samples with a frame matching `pattern` and no frame matching `but` at or below
+    (called from) the first of those: their share, and CPU ms per URL, from the share and
+    the process's `cpu` seconds if given (py-spy's samples of the thread holding the GIL
+    count time the thread was waiting for a core too, which a busy machine inflates), else
+    from the sampling `rate`; with `top`, the part's largest pieces by the innermost of its
+    frames and the frame that one called."""
+    all_samples = sum(stacks.values()) or 1
     found, unless = re.compile(pattern), re.compile(but or "(?!)")
-    count = sum(
-        n
-        for frames, n in stacks.items()
-        if any(map(found.search, frames)) and not any(map(unless.search, frames))
-    )
-    line = f"\n== part /{pattern}/ but /{but}/: {100 * count / total:.1f}% ({count} samples)"
-    if rate and urls:
-        line += f", {1000 * count / rate / urls:.4f} ms per URL"
+    pieces: Counter[str] = Counter()
+    for frames, n in stacks.items():
+        inside = [i for i, frame in enumerate(frames) if found.search(frame)]
+        if not inside or any(map(unless.search, frames[inside[0] :])):
+            continue
+        last = inside[-1]
+        pieces[" > ".join(_name(frame) for frame in frames[last : last + 2])] += n
+    count = sum(pieces.values())
+    line = f"\n== part /{pattern}/ but /{but}/: {100 * count / all_samples:.1f}% ({count} samples)"
+    per_sample = 0.0
+    if cpu and urls:
+        per_sample = 1000 * cpu / all_samples / urls
+        line += f", {per_sample * count:.4f} ms per URL of {cpu:.2f} s CPU"
+    elif rate and urls:
+        per_sample = 1000 / rate / urls
+        line += f", {per_sample * count:.4f} ms per URL"
+    for piece, n in pieces.most_common(top):
+        line += f"\n{per_sample * n:8.4f} {n:6} {piece}"
     return line
+
+
+def _name(frame: str) -> str:
+    match = _FRAME.match(frame)
+    return match.group("name") if match else frame
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -129,11 +154,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--but", default="", help="leaving out samples with a frame matching this")
     parser.add_argument("--rate", type=float, default=0, help="py-spy's samples a second")
     parser.add_argument("--urls", type=int, default=0, help="URLs of the run, for ms per URL")
+    parser.add_argument(
+        "--cpu", type=float, default=0, help="the process's CPU seconds, for ms per URL (better)"
+    )
     args = parser.parse_args(argv)
     stacks = parse(args.profile)
     print(summarise(stacks, args.top))
     if args.part:
-        print(part(stacks, args.part, but=args.but, rate=args.rate, urls=args.urls))
+        print(
+            part(
+                stacks,
+                args.part,
+                but=args.but,
+                rate=args.rate,
+                urls=args.urls,
+                cpu=args.cpu,
+                top=args.top,
+            )
+        )
 
 
 if __name__ == "__main__":
