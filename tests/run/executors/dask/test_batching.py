@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import threading
 from concurrent.futures import BrokenExecutor, CancelledError
 
@@ -159,17 +160,30 @@ def test_a_call_missing_from_its_batchs_outcomes_fails_loudly():
 
 
 class ByHand(BatchingExecutor):
-    """Launched batches wait in a list; the test delivers their outcomes when it likes."""
+    """Launched batches wait in a list; the test delivers their outcomes when it likes. With
+    `feed`, batches go to a feed of that name, as to a cluster's (their groups may be topped
+    up: the calls sent are kept in `topped`; a feed named "gone" takes none)."""
 
-    def __init__(self, per_host: int, workers: int) -> None:
+    def __init__(self, per_host: int, workers: int, feed: str | None = None) -> None:
         self.launched = threading.Condition()
         self.batches: list[Batch] = []
+        self.feed = feed
+        self.topped: list[tuple[str, bytes, tuple[Call, ...]]] = []
         super().__init__(Lanes(per_host=per_host, workers=workers, waves=2), host)
 
     def launch(self, batches: list[Batch]) -> None:
         with self.launched:
             self.batches += batches
             self.launched.notify_all()
+        for batch in batches:
+            if self.feed is not None and not any(group.alone for group in batch.groups):
+                self.fed(batch, self.feed)
+
+    def top_up(self, feed: str, payload: bytes, calls: tuple[Call, ...]) -> bool:
+        with self.launched:
+            self.topped.append((feed, payload, calls))
+            self.launched.notify_all()
+        return feed != "gone"
 
     def calls_launched(self, count: int) -> list[str]:
         with self.launched:
@@ -177,7 +191,8 @@ class ByHand(BatchingExecutor):
             return [call.args[0] for call in self.calls()]
 
     def calls(self) -> list[Call]:
-        return [call for batch in self.batches for call in batch.calls]
+        launched = [call for batch in self.batches for call in batch.calls]
+        return launched + [call for _, _, calls in self.topped for call in calls]
 
     def deliver_for(self, url: str) -> None:
         *_, call = [call for call in self.calls() if call.args[0] == url]  # its last launch
@@ -216,3 +231,62 @@ def test_calls_lost_before_they_ended_run_again_alone_and_the_others_keep_their_
     executor.deliver_for("a/2")
     executor.shutdown()
     assert [future.result() for future in futures] == ["got a/0", "got a/1", "got a/2"]
+
+
+def test_a_group_on_a_feed_is_topped_up_with_its_hosts_calls_as_its_last_ones_run():
+    # Issue 25: when a group on a feed has started all its calls, the next of its host's go
+    # to it, under its key, while its allowance stays held: no new group, no round trip.
+    executor = ByHand(per_host=1, workers=1, feed="f1")
+    futures = {f"a/{n}": executor.submit(echo, f"a/{n}") for n in range(6)}
+    assert executor.calls_launched(2) == ["a/0", "a/1"]  # a group of 2 waves, allowance 1
+    executor.deliver_for("a/0")  # a/1 runs, none left to start: a/2 and a/3 join
+    assert executor.calls_launched(4)[2:] == ["a/2", "a/3"]
+    feed, payload, _ = executor.topped[0]
+    [group] = executor.batches[0].groups
+    assert feed == "f1"
+    [(key, allowance, calls)] = pickle.loads(payload)
+    assert (key, allowance) == (group.calls[0].id, 1)  # the running group's key
+    assert [args[0] for _, _, args, _ in calls] == ["a/2", "a/3"]
+    executor.deliver_for("a/1")
+    executor.deliver_for("a/2")  # a/3 runs: a/4 and a/5 join
+    assert executor.calls_launched(6)[4:] == ["a/4", "a/5"]
+    for url in ("a/3", "a/4", "a/5"):
+        executor.deliver_for(url)
+    executor.shutdown()
+    assert len(executor.batches) == 1
+    assert {url: future.result() for url, future in futures.items()} == {
+        url: f"got {url}" for url in futures
+    }
+
+
+def test_calls_topped_up_to_a_feed_that_is_gone_run_again_alone():
+    executor = ByHand(per_host=1, workers=1, feed="gone")
+    futures = {f"a/{n}": executor.submit(echo, f"a/{n}") for n in range(4)}
+    executor.calls_launched(2)
+    executor.deliver_for("a/0")
+    executor.calls_launched(4)  # a/2 and a/3 sent to the gone feed...
+    executor.deliver_for("a/1")
+    executor.calls_launched(5)  # ... and each launched again alone, in their order
+    [group] = executor.batches[-1].groups
+    assert (group.calls[0].args[0], group.alone) == ("a/2", True)
+    executor.deliver_for("a/2")
+    executor.calls_launched(6)
+    [group] = executor.batches[-1].groups
+    assert (group.calls[0].args[0], group.alone) == ("a/3", True)
+    executor.deliver_for("a/3")
+    executor.shutdown()
+    assert [future.result() for future in futures.values()] == [f"got a/{n}" for n in range(4)]
+
+
+def test_without_a_feed_a_group_is_not_topped_up():
+    executor = ByHand(per_host=1, workers=1)
+    futures = [executor.submit(echo, f"a/{n}") for n in range(4)]
+    executor.calls_launched(2)
+    executor.deliver_for("a/0")
+    executor.deliver_for("a/1")
+    assert executor.calls_launched(4)[2:] == ["a/2", "a/3"]
+    assert executor.topped == [] and len(executor.batches) == 2
+    executor.deliver_for("a/2")
+    executor.deliver_for("a/3")
+    executor.shutdown()
+    assert [future.result() for future in futures] == [f"got a/{n}" for n in range(4)]

@@ -132,3 +132,65 @@ def test_dropped_calls_never_run():
     assert queue.drop_waiting() == ["a/2", "a/3"]
     queue.finish(group)
     assert queue.take() == []
+
+
+def test_a_running_group_takes_more_of_its_hosts_calls_as_a_new_group_would():
+    # Issue 25: a group that has started all its calls is topped up, keeping its allowance.
+    queue = lanes(per_host=2, workers=2, waves=2)
+    add(queue, "a", 10)
+    first, second = queue.take()
+    assert (first.calls, second.calls) == (("a/0", "a/1"), ("a/2", "a/3"))
+    assert queue.more(first) == ("a/4", "a/5")
+    assert queue.take() == []  # nothing given back: both allowances still held
+    queue.finish(second)
+    assert [g.calls for g in queue.take()] == [("a/6", "a/7")]
+
+
+def test_a_running_group_takes_nothing_when_another_hosts_calls_come_first():
+    queue = lanes(per_host=1, workers=1, waves=1)
+    add(queue, "a", 3)
+    add(queue, "b", 5)
+    [group] = queue.take()
+    assert group.calls == ("b/0",)  # b has the most calls waiting
+    assert queue.more(group) == ("b/1",)  # b: 4 waiting, a: 3
+    assert queue.more(group) == ()  # b: 3 waiting, a: 3 with the older call
+    queue.finish(group)
+    assert [g.calls for g in queue.take()] == [("a/0",)]
+
+
+def test_a_running_group_takes_no_calls_that_must_run_alone_nor_from_an_empty_queue():
+    queue = lanes(per_host=2, workers=2, waves=1)
+    add(queue, "a", 1)
+    [group] = queue.take()
+    assert queue.more(group) == ()
+    queue.add_alone("a", ["a/lost"])
+    queue.add("a", "a/1")
+    assert queue.more(group) == ()
+    assert [(g.calls, g.alone) for g in queue.take()] == [(("a/lost",), True)]
+
+
+@pytest.mark.parametrize(("per_host", "workers"), [(1, 4), (3, 7), (8, 64)])
+def test_topped_up_groups_keep_per_host_and_workers_and_every_call_runs_once(per_host, workers):
+    import random
+
+    rng = random.Random(per_host * 10 + workers)
+    queue = lanes(per_host, workers)
+    calls = [call for host in "abcde" for call in add(queue, host, 40)]
+    running: list = []
+    ran: list[str] = []
+    while len(queue) or running:
+        groups = queue.take()
+        running += groups
+        ran += [call for group in groups for call in group.calls]
+        held: dict[str, int] = {}
+        for group in running:
+            held[group.host] = held.get(group.host, 0) + group.allowance
+        assert max(held.values(), default=0) <= per_host
+        assert sum(held.values()) <= workers
+        group = running[rng.randrange(len(running))]
+        more = queue.more(group) if rng.random() < 0.5 else ()
+        ran += more
+        if not more:
+            running.remove(group)
+            queue.finish(group)
+    assert sorted(ran) == sorted(calls)

@@ -14,7 +14,14 @@ from multiprocessing.connection import Connection
 
 import pytest
 
-from titlefetch.run.executors.dask._on_workers import KEY_BYTES, Address, run_batch, serve_feed
+from titlefetch.run.executors.dask._on_workers import (
+    KEY_BYTES,
+    Address,
+    FeedGroups,
+    run_batch,
+    serve_feed,
+)
+from titlefetch.run.executors.process import Outcome
 
 KEY = bytes(range(KEY_BYTES))
 GATE = threading.Event()
@@ -62,7 +69,7 @@ def _outcomes(connection: Connection) -> dict[int, tuple[bool, object]]:
 def test_each_outcome_comes_back_as_its_call_ends_while_others_run(feed) -> None:
     peer = feed.connect()
     connection = Connection(peer.detach())
-    groups = [(1, [(1, held, (1,), {})]), (1, [(2, abs, (-2,), {}), (3, fails, (3,), {})])]
+    groups = [(1, 1, [(1, held, (1,), {})]), (2, 1, [(2, abs, (-2,), {}), (3, fails, (3,), {})])]
     connection.send_bytes(pickle.dumps(groups))
 
     first = _outcomes(connection)
@@ -70,7 +77,7 @@ def test_each_outcome_comes_back_as_its_call_ends_while_others_run(feed) -> None
         first.update(_outcomes(connection))
     assert first[2] == (True, 2)
     assert first[3][0] is False and str(first[3][1]) == "no 3"
-    connection.send_bytes(pickle.dumps([(1, [(4, abs, (-4,), {})])]))  # fed while 1 runs
+    connection.send_bytes(pickle.dumps([(4, 1, [(4, abs, (-4,), {})])]))  # fed while 1 runs
     assert _outcomes(connection) == {4: (True, 4)}
 
     GATE.set()
@@ -80,11 +87,73 @@ def test_each_outcome_comes_back_as_its_call_ends_while_others_run(feed) -> None
     assert not feed.thread.is_alive()
 
 
+def test_calls_sent_under_a_running_groups_key_wait_for_its_allowance(feed) -> None:
+    # Issue 25: more calls for a group that runs (allowance 1) join it: 4 cannot end before 1.
+    connection = Connection(feed.connect().detach())
+    connection.send_bytes(pickle.dumps([(7, 1, [(1, held, (1,), {})])]))
+    connection.send_bytes(pickle.dumps([(7, 1, [(4, abs, (-4,), {})])]))
+    connection.send_bytes(pickle.dumps([(8, 1, [(5, abs, (-5,), {})])]))  # another group
+    assert _outcomes(connection) == {5: (True, 5)}
+    GATE.set()
+    first = _outcomes(connection)
+    assert 1 in first
+    if 4 not in first:
+        assert _outcomes(connection) == {4: (True, 4)}
+    connection.close()
+    feed.thread.join(timeout=10)
+    assert not feed.thread.is_alive()
+
+
+class Tracker:
+    """Calls that wait for a gate, counting how many run at once and on which threads."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.changed = threading.Condition()
+        self.running = 0
+        self.most = 0
+        self.threads: set[int] = set()
+
+    def __call__(self, n: int) -> int:
+        with self.changed:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            self.threads.add(threading.get_ident())
+            self.changed.notify_all()
+        assert self.gate.wait(timeout=10)
+        with self.changed:
+            self.running -= 1
+        return n
+
+
+TRACKER = Tracker()
+
+
+def tracked(n: int) -> int:
+    return TRACKER(n)
+
+
+def test_feed_groups_run_a_groups_later_calls_on_its_own_threads_allowance_at_a_time():
+    global TRACKER
+    TRACKER = tracker = Tracker()
+    reported: list[Outcome] = []
+    groups = FeedGroups(reported.append)
+    groups.add([(7, 2, [(1, tracked, (1,), {})])])
+    groups.add([(7, 2, [(n, tracked, (n,), {}) for n in (2, 3, 4)]), (9, 1, [(5, abs, (-5,), {})])])
+    with tracker.changed:
+        assert tracker.changed.wait_for(lambda: tracker.running == 2, timeout=10)
+    tracker.gate.set()
+    groups.wait()
+    assert sorted(call_id for call_id, _, _ in reported) == [1, 2, 3, 4, 5]
+    assert tracker.most == 2
+    assert len(tracker.threads) == 2  # 3 and 4 ran on the group's two threads, not new ones
+
+
 def test_a_connection_without_the_key_is_closed_unread_and_the_feed_waits_on(feed) -> None:
     with feed.connect(bytes(KEY_BYTES)) as stranger:
         assert stranger.recv(1) == b""  # closed by the feed
     connection = Connection(feed.connect().detach())
-    connection.send_bytes(pickle.dumps([(1, [(1, abs, (-1,), {})])]))
+    connection.send_bytes(pickle.dumps([(1, 1, [(1, abs, (-1,), {})])]))
     assert _outcomes(connection) == {1: (True, 1)}
     connection.close()
     feed.thread.join(timeout=10)
@@ -130,7 +199,7 @@ def meet(n: int) -> str:
 
 def batch(allowance: int, calls: list[tuple[int, object, tuple[object, ...]]]) -> bytes:
     """A batch of one group."""
-    return pickle.dumps([(allowance, [(id_, fn, args, {}) for id_, fn, args in calls])])
+    return pickle.dumps([(0, allowance, [(id_, fn, args, {}) for id_, fn, args in calls])])
 
 
 def outcomes(data: bytes) -> dict[int, tuple[bool, object]]:
@@ -171,7 +240,10 @@ def test_each_group_of_a_batch_keeps_to_its_own_allowance():
     first = [(n, meet, (n,)) for n in range(4)]
     second = [(n, meet, (n,)) for n in range(4, 6)]
     payload = pickle.dumps(
-        [(2, [(i, f, a, {}) for i, f, a in first]), (1, [(i, f, a, {}) for i, f, a in second])]
+        [
+            (0, 2, [(i, f, a, {}) for i, f, a in first]),
+            (4, 1, [(i, f, a, {}) for i, f, a in second]),
+        ]
     )
     try:
         done = outcomes(run_in_context(payload))

@@ -60,21 +60,31 @@ class Batch:
 
     @property
     def payload(self) -> bytes:
-        groups = [
-            (group.allowance, [(call.id, call.fn, call.args, call.kwargs) for call in group.calls])
-            for group in self.groups
-        ]
-        return pickle.dumps(groups, protocol=pickle.HIGHEST_PROTOCOL)
+        return _payload([(group, group.calls) for group in self.groups])
+
+
+def _payload(groups: list[tuple[Group[Call], tuple[Call, ...]]]) -> bytes:
+    """What run_batch and a feed take: for each group, its key (its first call's id, which
+    the calls sent to it later carry too), its allowance and the calls."""
+    return pickle.dumps(
+        [
+            (group.calls[0].id, group.allowance, [(c.id, c.fn, c.args, c.kwargs) for c in calls])
+            for group, calls in groups
+        ],
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )
 
 
 class _Held:
-    """A launched group: its allowance is held until none of its calls runs."""
+    """A launched group: its allowance is held until none of its calls runs; sent to a feed
+    (`fed`), it may be sent more calls of its host while it runs."""
 
-    __slots__ = ("group", "left")
+    __slots__ = ("fed", "group", "left")
 
     def __init__(self, group: Group[Call]) -> None:
         self.group = group
-        self.left = len(group.calls)
+        self.left = len(group.calls)  # calls sent and not ended
+        self.fed: str | None = None  # the feed it went to
 
 
 class BatchingExecutor(Executor):
@@ -133,18 +143,41 @@ class BatchingExecutor(Executor):
 
     def launch(self, batches: list[Batch]) -> None:
         """Start `batches`; each of their calls must end in deliver(), settle() or lose()
-        (from any thread)."""
+        (from any thread). A batch sent to a feed that runs on may be marked so (`fed`):
+        its groups are then sent more calls through `top_up` as they run."""
         raise NotImplementedError
+
+    def top_up(self, feed: str, payload: bytes, calls: tuple[Call, ...]) -> bool:
+        """Send more calls to running groups on `feed`; False if the feed is gone."""
+        return False
+
+    def fed(self, batch: Batch, feed: str) -> None:
+        """`batch` went to `feed`, which runs on: its groups may take more calls there."""
+        with self._lock:
+            for group in batch.groups:
+                entry = next(filter(None, map(self._running.get, _ids(group))), None)
+                if entry is not None:  # else the group ended already
+                    entry[1].fed = feed
 
     def deliver(self, outcomes: list[Outcome]) -> None:
         """Calls ended: set each one's result or exception. An outcome of a call that is not
-        running (its batch ran again after a lost worker) is ignored."""
+        running (its batch ran again after a lost worker) is ignored. A group on a feed left
+        with no call to start is topped up with more of its host's calls."""
         ended = []
+        low: list[_Held] = []  # groups on feeds with nothing left to start
         with self._lock:
             for call_id, ok, value in outcomes:
-                if call_id in self._running:
+                entry = self._running.get(call_id)
+                if entry is not None:
                     ended.append((self._ended(call_id).future, ok, value))
+                    held = entry[1]
+                    if held.fed and 0 < held.left <= held.group.allowance and held not in low:
+                        low.append(held)
+            topped = [(held, self._topped_up(held)) for held in low]
         self._start_freed()  # first: the fetches it starts need not wait for the results' callbacks
+        for held, calls in topped:
+            if calls and not self.top_up(str(held.fed), _payload([(held.group, calls)]), calls):
+                self.lose_calls(calls, WorkerLost("its Dask worker was lost"), split=True)
         for future, ok, value in ended:
             if ok:
                 future.set_result(value)
@@ -168,10 +201,14 @@ class BatchingExecutor(Executor):
         runs each of them again alone, ahead of its host's others, instead."""
         if isinstance(error, WorkerLost) and split:
             with self._lock:
+                by_host: dict[str, list[Call]] = {}
                 for call in calls:
                     if call.id in self._running:
-                        self._lanes.add_alone(self._running[call.id][1].group.host, [call])
+                        host = self._running[call.id][1].group.host
                         self._ended(call.id)
+                        by_host.setdefault(host, []).append(call)
+                for host, lost in by_host.items():
+                    self._lanes.add_alone(host, lost)
             self._start_freed()
             return
         self._fail(calls, error)
@@ -210,6 +247,14 @@ class BatchingExecutor(Executor):
             if self._closing:  # the dispatcher stops once nothing runs
                 self._touch()
         return call
+
+    def _topped_up(self, held: _Held) -> tuple[Call, ...]:
+        """More calls for the running group `held`, now running too (holding the lock)."""
+        calls = tuple(call for call in self._lanes.more(held.group) if _start(call.future))
+        held.left += len(calls)
+        for call in calls:
+            self._running[call.id] = (call, held)
+        return calls
 
     def _start_freed(self) -> None:
         """Start what the allowance given back since the last cut lets start."""
@@ -281,6 +326,10 @@ class BatchingExecutor(Executor):
                 self._lanes.finish(group)
             return None
         return Group(group.host, group.allowance, calls, group.alone, group.last)
+
+
+def _ids(group: Group[Call]) -> Iterable[int]:
+    return (call.id for call in group.calls)
 
 
 def _start(future: Future[Any]) -> bool:

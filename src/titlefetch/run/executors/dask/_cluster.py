@@ -103,16 +103,21 @@ class ClusterExecutor(BatchingExecutor):
             return
         # A call of a lost batch runs alone, in a task of its own: if it kills its workers,
         # Dask gives up on that task (KilledWorker), not on a feed with others' calls.
-        as_tasks = [
-            batch
-            for batch in batches
-            if any(group.alone for group in batch.groups) or not self._feeds.send(batch)
-        ]
+        as_tasks = []
+        for batch in batches:
+            feed = None if any(group.alone for group in batch.groups) else self._feeds.send(batch)
+            if feed is None:
+                as_tasks.append(batch)
+            else:
+                self.fed(batch, feed)
         if not as_tasks:
             return
         # One message for all: the scheduler's cost is per task and per message.
         tasks = self._client.map(run_batch, [batch.payload for batch in as_tasks], pure=False)
         self._watch(list(zip(as_tasks, tasks, strict=True)))
+
+    def top_up(self, feed: str, payload: bytes, calls: tuple[Call, ...]) -> bool:
+        return self._feeds.send_to(feed, payload, calls)
 
     def _watch(self, tasks: Sequence[tuple[Batch | None, Future[Any]]]) -> None:
         """Wait for `tasks` to end: a batch's, or a feed's (None)."""

@@ -109,21 +109,34 @@ class Feeds:
             tasks.append((None, task))
         return tasks
 
-    def send(self, batch: Batch) -> bool:
-        """Send `batch` to the connected feed with the fewest calls running; False if none is
-        connected (at the start, after waiting a little for the first feeds)."""
+    def send(self, batch: Batch) -> str | None:
+        """Send `batch` to the connected feed with the fewest calls running, and name it; None
+        if none is connected (at the start, after waiting a little for the first feeds)."""
         self._ready.wait(max(0.0, self._first_by - time.monotonic()))
         with self._lock:
             if not self._links:
-                return False
+                return None
             link = min(self._links.values(), key=lambda each: len(each.running))
             link.running.update((call.id, call) for call in batch.calls)
+        self._send(link, batch.payload)
+        return link.name
+
+    def send_to(self, name: str, payload: bytes, calls: Iterable[Call]) -> bool:
+        """Send more calls to feed `name`; False if it is gone (its calls were lost)."""
+        with self._lock:
+            link = self._links.get(name)
+            if link is None:
+                return False
+            link.running.update((call.id, call) for call in calls)
+        self._send(link, payload)
+        return True
+
+    def _send(self, link: Link, payload: bytes) -> None:
         try:
             with link.sending:
-                link.connection.send_bytes(batch.payload)
+                link.connection.send_bytes(payload)
         except OSError:  # its reader finds the feed gone, and loses the calls
             link.close()
-        return True
 
     def ended(self, name: str, *, replace: bool) -> list[tuple[None, Future[None]]]:
         """A feed's task ended: its calls that had not ended are lost; with `replace`, a

@@ -124,6 +124,31 @@ class Lanes(Generic[CallT]):
                 del self._waiting[host]
         return groups
 
+    def more(self, group: Group[CallT]) -> tuple[CallT, ...]:
+        """More calls for `group`, which runs and has no call left to start: as many as a new
+        group of its host would take, if no other host would get the group's allowance first
+        were it given back; none otherwise, or if none wait. Its allowance stays held: a
+        running group topped up keeps it busy, where a new group would cost a round trip."""
+        host = group.host
+        self._offered.pop(host, None)  # its own offers are old now; made anew below
+        queue = self._waiting.get(host)
+        if not queue:
+            return ()
+        calls: list[CallT] = []
+        held = self._held[host] - group.allowance  # were the group's given back
+        mine = (1, -len(queue) / (held + self._share), queue[0][0])
+        first = self._first_offer()
+        if not queue[0][2] and (first is None or mine <= first):  # lost calls go alone
+            lanes = min(self._per_host, held + group.allowance + self._free)
+            part = math.ceil(len(queue) * group.allowance / lanes)
+            size = min(len(queue), group.allowance * self._waves, max(group.allowance, part))
+            calls = [queue.popleft()[1] for _ in range(size)]  # lost calls wait only in front
+        if queue:
+            self._offer(host)
+        else:
+            del self._waiting[host]
+        return tuple(calls)
+
     def finish(self, group: Group[CallT]) -> None:
         """Give back the allowance of a group that ended."""
         host = group.host
@@ -188,6 +213,16 @@ class Lanes(Generic[CallT]):
                 if len(self._startable) > 2 * len(self._offered) + 1024:  # mostly old offers
                     self._startable = [(p, h) for h, p in self._offered.items()]
                     heapq.heapify(self._startable)
+
+    def _first_offer(self) -> tuple[int, float, int] | None:
+        """The priority of the first current offer (old offers are cleared off the top)."""
+        startable, fresh, offered = self._startable, self._fresh, self._offered
+        while startable and offered.get(startable[0][1]) != startable[0][0]:
+            heapq.heappop(startable)
+        while fresh and offered.get(fresh[0][1]) != fresh[0][0]:
+            fresh.popleft()
+        firsts = [offers[0][0] for offers in (startable, fresh) if offers]
+        return min(firsts) if firsts else None
 
     def _priority(self, host: str, queue: deque[tuple[int, CallT, bool]]) -> tuple[int, float, int]:
         """Calls of lost batches first; then the host with the most calls waiting for each

@@ -19,7 +19,8 @@ from typing import Any
 from titlefetch.run.executors.process import Outcome, encode_outcomes
 
 # run_batch(): what a cluster worker runs for one batch: groups of calls, each group's
-# `allowance` at a time; start_groups(): the same, reporting each outcome as its call ends.
+# `allowance` at a time; FeedGroups: the same, reporting each outcome as its call ends, and a
+# running group takes the more calls sent to it under its key.
 #
 # For each group, `allowance` threads (for run_batch, the task's own thread among them) each take
 # the group's next call until none is left, so one slow call holds one of them, not the group's
@@ -27,15 +28,15 @@ from titlefetch.run.executors.process import Outcome, encode_outcomes
 # in (get_title records its address). No import of distributed here: the batch is plain data.
 
 BatchCall = tuple[int, Callable[..., Any], tuple[Any, ...], dict[str, Any]]
-Groups = list[tuple[int, list[BatchCall]]]  # (allowance, calls) for each group
+Groups = list[tuple[int, int, list[BatchCall]]]  # (key, allowance, calls) for each group
 Report = Callable[[Outcome], object]
 # Threads shared by the batches running in this process; made on demand, kept while idle.
 _THREADS = ThreadPoolExecutor(max_workers=4096, thread_name_prefix="titlefetch-batch")
 
 
 def run_batch(payload: bytes) -> bytes:
-    """Run the pickled list of groups `(allowance, calls)`; returns the pickled list of the
-    calls' outcomes."""
+    """Run the pickled list of groups `(key, allowance, calls)`; returns the pickled list of
+    the calls' outcomes."""
     outcomes: list[Outcome] = []
     queues = _queues(pickle.loads(payload))
     helpers = _start_queues(queues[1:], outcomes.append)
@@ -43,12 +44,6 @@ def run_batch(payload: bytes) -> bytes:
     for helper in helpers:
         helper.result()
     return encode_outcomes(outcomes)
-
-
-def start_groups(groups: Groups, report: Report) -> list[Future[None]]:
-    """Start the groups' calls on threads of this process; `report` gets each outcome as its
-    call ends. Returns the threads' futures, done when their calls are."""
-    return _start_queues(_queues(groups), report)
 
 
 def _start_queues(queues: list[deque[BatchCall]], report: Report) -> list[Future[None]]:
@@ -61,7 +56,7 @@ def _start_queues(queues: list[deque[BatchCall]], report: Report) -> list[Future
 def _queues(groups: Groups) -> list[deque[BatchCall]]:
     """A queue for each thread that runs calls: a group's `allowance` threads share one."""
     queues: list[deque[BatchCall]] = []
-    for allowance, calls in groups:
+    for _, allowance, calls in groups:
         queues += [deque(calls)] * min(allowance, len(calls))
     return queues
 
@@ -72,10 +67,75 @@ def _run_calls(waiting: deque[BatchCall], report: Report) -> None:
             call_id, fn, args, kwargs = waiting.popleft()
         except IndexError:
             return
-        try:
-            report((call_id, True, fn(*args, **kwargs)))
-        except Exception as exc:  # the call's own error, for its future alone
-            report((call_id, False, exc))
+        _run_call(call_id, fn, args, kwargs, report)
+
+
+def _run_call(
+    call_id: int,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    report: Report,
+) -> None:
+    try:
+        report((call_id, True, fn(*args, **kwargs)))
+    except Exception as exc:  # the call's own error, for its future alone
+        report((call_id, False, exc))
+
+
+class _Running:
+    """A group on a feed: its calls waiting, and how many threads run them."""
+
+    __slots__ = ("allowance", "threads", "waiting")
+
+    def __init__(self, allowance: int) -> None:
+        self.allowance = allowance
+        self.threads = 0
+        self.waiting: deque[BatchCall] = deque()
+
+
+class FeedGroups:
+    """The groups a feed runs, by key: calls sent under the key of a group that still runs
+    join it, and its threads, `allowance` at most, run them too. titlefetch holds the group's
+    allowance until its last call ends, and sends a key's calls to one feed only."""
+
+    def __init__(self, report: Report) -> None:
+        self._report = report
+        self._groups: dict[int, _Running] = {}
+        self._lock = threading.Lock()
+        self._threads: list[Future[None]] = []
+
+    def add(self, groups: Groups) -> None:
+        """Start these groups, or add their calls to the running ones of their keys."""
+        self._threads = [thread for thread in self._threads if not thread.done()]
+        for key, allowance, calls in groups:
+            with self._lock:
+                group = self._groups.get(key)
+                if group is None:
+                    group = self._groups[key] = _Running(allowance)
+                group.waiting.extend(calls)
+                more = min(group.allowance - group.threads, len(group.waiting))
+                group.threads += more
+            self._threads += [
+                _THREADS.submit(contextvars.copy_context().run, self._run, key, group)
+                for _ in range(more)
+            ]
+
+    def wait(self) -> None:
+        """Until every call added has ended."""
+        for thread in self._threads:
+            thread.result()
+
+    def _run(self, key: int, group: _Running) -> None:
+        while True:
+            with self._lock:
+                if not group.waiting:
+                    group.threads -= 1
+                    if not group.threads:
+                        del self._groups[key]
+                    return
+                call_id, fn, args, kwargs = group.waiting.popleft()
+            _run_call(call_id, fn, args, kwargs, self._report)
 
 
 # serve_feed(): a batch that runs on as it is fed, sending each call's outcome as it ends.
@@ -84,10 +144,11 @@ def _run_calls(waiting: deque[BatchCall], report: Report) -> None:
 # listens on a TCP port of the worker's host for one connection from titlefetch, which must
 # first send the feed's key (random bytes titlefetch gave the task: nothing from anyone else is
 # unpickled). Then titlefetch sends batches (the payloads _batching.py makes: groups of calls),
-# and the feed starts each as it arrives, `allowance` of a group's calls at a time, and sends
-# each call's outcome back as the call ends (those that end within GATHER_SECONDS go
-# together). When titlefetch closes its end, the feed lets what runs end and returns. No import
-# of distributed here: the task in _feeds.py passes in the worker's host and how to announce.
+# and the feed starts each as it arrives, `allowance` of a group's calls at a time (more calls
+# for a group that still runs join it: FeedGroups), and sends each call's outcome back as the
+# call ends (those that end within GATHER_SECONDS go together). When titlefetch closes its
+# end, the feed lets what runs end and returns. No import of distributed here: the task in
+# _feeds.py passes in the worker's host and how to announce.
 
 KEY_BYTES = 32
 Address = tuple[str, int]
@@ -106,17 +167,15 @@ def serve_feed(key: bytes, host: str, announce: Callable[[Address], object], wai
             return
     connection = Connection(peer.detach())
     outbox = _Outbox(connection)
-    running: list[Future[None]] = []
+    groups = FeedGroups(outbox.put)
     try:
         while True:
             try:
                 payload = connection.recv_bytes()
             except (EOFError, OSError):  # titlefetch closed its end, or is gone
                 break
-            running = [thread for thread in running if not thread.done()]
-            running += start_groups(pickle.loads(payload), outbox.put)
-        for thread in running:
-            thread.result()
+            groups.add(pickle.loads(payload))
+        groups.wait()
     finally:
         outbox.close()
         connection.close()
