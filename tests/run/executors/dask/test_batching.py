@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import threading
 from concurrent.futures import BrokenExecutor, CancelledError
@@ -290,3 +291,86 @@ def test_without_a_feed_a_group_is_not_topped_up():
     executor.deliver_for("a/3")
     executor.shutdown()
     assert [future.result() for future in futures] == [f"got a/{n}" for n in range(4)]
+
+
+class Concurrency:
+    """Calls that count how many run at once, for each host and in all."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: dict[str, int] = {}
+        self.most: dict[str, int] = {}
+        self.total = 0
+        self.most_total = 0
+
+    def __call__(self, url: str) -> str:
+        site = host((url,))
+        with self.lock:
+            self.running[site] = self.running.get(site, 0) + 1
+            self.most[site] = max(self.most.get(site, 0), self.running[site])
+            self.total += 1
+            self.most_total = max(self.most_total, self.total)
+        threading.Event().wait(0.0005 * (hash(url) % 4))
+        with self.lock:
+            self.running[site] -= 1
+            self.total -= 1
+        return f"got {url}"
+
+
+COUNTED = Concurrency()
+
+
+def counted(url: str) -> str:
+    return COUNTED(url)
+
+
+class InFeeds(BatchingExecutor):
+    """Batches go to two feeds in this process (FeedGroups, as on a cluster's workers), whose
+    outcomes come back gathered, and groups are topped up there."""
+
+    def __init__(self, per_host: int, workers: int) -> None:
+        import queue
+
+        from titlefetch.run.executors.dask._on_workers import FeedGroups
+
+        self.outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        self.feeds = {name: FeedGroups(self.outcomes.put) for name in ("f0", "f1")}
+        self.sent = 0
+        super().__init__(Lanes(per_host=per_host, workers=workers), host)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def launch(self, batches: list[Batch]) -> None:
+        for batch in batches:
+            self.sent += 1
+            name = f"f{self.sent % 2}"
+            self.feeds[name].add(pickle.loads(batch.payload))
+            self.fed(batch, name)
+
+    def top_up(self, feed: str, payload: bytes, calls: tuple[Call, ...]) -> bool:
+        self.feeds[feed].add(pickle.loads(payload))
+        return True
+
+    def _read(self) -> None:
+        import queue
+
+        while True:
+            outcomes = [self.outcomes.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(outcomes) < 8:
+                    outcomes.append(self.outcomes.get(timeout=0.001))
+            self.deliver(outcomes)
+
+
+@pytest.mark.parametrize(("hosts", "per_host", "workers"), [(40, 8, 64), (3, 8, 64), (500, 2, 16)])
+def test_topped_up_groups_on_feeds_keep_per_host_and_workers_and_end_every_call(
+    hosts, per_host, workers
+):
+    global COUNTED
+    COUNTED = Concurrency()
+    executor = InFeeds(per_host=per_host, workers=workers)
+    urls = [f"h{n % hosts}/{n}" for n in range(2000)]
+    futures = [executor.submit(counted, url) for url in urls]
+    assert [future.result(timeout=30) for future in futures] == [f"got {url}" for url in urls]
+    executor.shutdown()
+    assert max(COUNTED.most.values()) <= per_host
+    assert COUNTED.most_total <= workers

@@ -30,10 +30,13 @@ T = TypeVar("T")
 _GATHER_SECONDS = 0.005  # how long submissions may gather before they are cut into batches
 _GATHER_AT_MOST = 0.05  # ... while they keep coming
 BATCH_CALLS = 256  # calls in a batch at most, packing several groups
-# A packed batch holds at most this share of --workers in groups: a batch goes whole to one
-# feed (or, as a task of its own, gives its allowances back only when its slowest call ends),
-# so the run's fetches in flight are spread over this many batches at least.
+# A packed batch holds at most this share of --workers in groups: as a task of its own, a
+# batch gives its allowances back only when its slowest call ends, so the run's fetches in
+# flight are spread over this many batches at least.
 PACKED_SHARE = 16
+# ... or, for a feed, where its groups end one by one, this many groups if that is more: each
+# batch sent costs titlefetch microseconds, and a list of many hosts has a group per URL.
+FED_PACK = 16
 
 
 @dataclass(slots=True, eq=False)  # not frozen: made for every URL, and frozen costs 3× as much
@@ -92,7 +95,6 @@ class BatchingExecutor(Executor):
 
     def __init__(self, lanes: Lanes[Call], host_of_call: Callable[[tuple[Any, ...]], str]):
         self._lanes = lanes
-        self._pack = math.ceil(lanes.workers / PACKED_SHARE)  # groups in a packed batch
         self._host_of_call = host_of_call  # the host of a call, from its arguments
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -147,6 +149,11 @@ class BatchingExecutor(Executor):
         its groups are then sent more calls through `top_up` as they run."""
         raise NotImplementedError
 
+    def packing(self, *, fed: bool = False) -> int:
+        """How many groups a packed batch holds at most (`fed`: when batches go to feeds)."""
+        share = math.ceil(self._lanes.workers / PACKED_SHARE)
+        return max(share, FED_PACK) if fed else share
+
     def top_up(self, feed: str, payload: bytes, calls: tuple[Call, ...]) -> bool:
         """Send more calls to running groups on `feed`; False if the feed is gone."""
         return False
@@ -173,7 +180,8 @@ class BatchingExecutor(Executor):
                     held = entry[1]
                     if held.fed and 0 < held.left <= held.group.allowance and held not in low:
                         low.append(held)
-            topped = [(held, self._topped_up(held)) for held in low]
+            # (a group whose last call ended after it was noted gave its allowance back)
+            topped = [(held, self._topped_up(held)) for held in low if held.left]
         self._start_freed()  # first: the fetches it starts need not wait for the results' callbacks
         for held, calls in topped:
             if calls and not self.top_up(str(held.fed), _payload([(held.group, calls)]), calls):
@@ -270,7 +278,7 @@ class BatchingExecutor(Executor):
                 self._returned = False
                 groups = self._lanes.take() if self._broken is None else []
             started = [group for group in map(self._started, groups) if group]
-            batches = _packed(started, self._pack)
+            batches = _packed(started, self.packing())
             if batches:
                 with self._lock:
                     running = self._running
