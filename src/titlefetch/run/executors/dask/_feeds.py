@@ -109,6 +109,11 @@ class Feeds:
             tasks.append((None, task))
         return tasks
 
+    @property
+    def connected(self) -> bool:
+        """Whether a feed is connected."""
+        return bool(self._links)
+
     def send(self, batch: Batch) -> str | None:
         """Send `batch` to the connected feed with the fewest calls running, and name it; None
         if none is connected (at the start, after waiting a little for the first feeds)."""

@@ -25,7 +25,7 @@ WAVES = 32  # calls in a group per unit of its allowance
 PARTS = 8  # a host's --per-host is shared out over up to this many groups at once
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # not frozen: made for nearly every URL of a list of many hosts
 class Group(Generic[CallT]):
     """Calls of one host that run as one batch, `allowance` of them at once."""
 
