@@ -13,7 +13,9 @@ second, and the CPU per URL at the client (titlefetch), the scheduler and the wo
 With `--hosts N` the URLs are spread over N host names (`h1.many.test` ...), each a host of
 its own to titlefetch (its own --per-host, its own connections), all served by the web
 machine: every namespace gets a hosts file (`/etc/netns/NAME/hosts`, which `ip netns exec`
-puts in place of /etc/hosts) naming them, removed with the namespace.
+puts in place of /etc/hosts) naming them, removed with the namespace. A lookup in a hosts
+file of 20,000 lines costs a worker a few milliseconds of CPU; with `--by-address` the hosts
+are addresses instead (`10.100.0.1` ..., all the web machine's), and nothing is looked up.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ WEB_ADDRESS = f"{NETWORK}.2"
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 NETNS_ETC = Path("/etc/netns")
+ADDRESSES = "10.100"  # with --by-address: the web machine's addresses, 10.100.0.0/16
 
 
 def ip(*args: str) -> None:
@@ -63,6 +66,10 @@ def host_name(n: int) -> str:
     return f"h{n}.many.test"
 
 
+def host_address(n: int) -> str:
+    return f"{ADDRESSES}.{n // 250}.{n % 250 + 1}"
+
+
 def write_hosts_file(name: str, hosts: int) -> None:
     """The web machine under `hosts` names, for namespace `name`."""
     folder = NETNS_ETC / name
@@ -72,13 +79,14 @@ def write_hosts_file(name: str, hosts: int) -> None:
 
 
 @contextlib.contextmanager
-def network(workers: int, hosts: int) -> Iterator[list[str]]:
+def network(workers: int, hosts: int, by_address: bool = False) -> Iterator[list[str]]:
     """The switch, the client and web machines, and `workers` worker machines; yields the
-    workers' namespace names."""
+    workers' namespace names. With `by_address`, the web machine also answers on every
+    address of 10.100.0.0/16, routed to it from the others, instead of under host names."""
     names = [f"{PREFIX}client", f"{PREFIX}web"] + [f"{PREFIX}w{n}" for n in range(workers)]
     addresses = [CLIENT_ADDRESS, WEB_ADDRESS] + [f"{NETWORK}.{11 + n}" for n in range(workers)]
     try:
-        if hosts > 1:
+        if hosts > 1 and not by_address:
             for name in names:
                 write_hosts_file(name, hosts)
         ip("netns", "add", SWITCH)
@@ -86,12 +94,16 @@ def network(workers: int, hosts: int) -> Iterator[list[str]]:
         ip("-n", SWITCH, "link", "set", "br0", "up")
         for index, (name, address) in enumerate(zip(names, addresses, strict=True)):
             add_machine(name, address, index)
+        if by_address:
+            ip("-n", f"{PREFIX}web", "route", "add", "local", f"{ADDRESSES}.0.0/16", "dev", "lo")
+            for name in names[:1] + names[2:]:
+                ip("-n", name, "route", "add", f"{ADDRESSES}.0.0/16", "via", WEB_ADDRESS)
         yield names[2:]
     finally:
         for name in [*names, SWITCH]:
             subprocess.run(["ip", "netns", "delete", name], stderr=subprocess.DEVNULL)
             hosts_file = NETNS_ETC / name / "hosts"
-            if hosts > 1 and hosts_file.exists():
+            if hosts > 1 and not by_address and hosts_file.exists():
                 hosts_file.unlink()
                 (NETNS_ETC / name).rmdir()
 
@@ -120,13 +132,14 @@ def wait_for_workers(count: int) -> None:
 
 
 @contextlib.contextmanager
-def profiled(pid: int, output: str) -> Iterator[subprocess.Popen[bytes]]:
+def profiled(pid: int, output: str, *, pin: bool) -> Iterator[subprocess.Popen[bytes]]:
     """py-spy sampling titlefetch, process `pid`, into `output`, in py-spy's raw format,
     until it ends."""
     while "python" not in os.readlink(f"/proc/{pid}/exe"):  # until `ip netns exec` runs it
         time.sleep(0.001)
     spy = [str(BIN / "py-spy"), "record", "--gil", "--function", "--nonblocking"]
     spy += ["-r", "250", "--format", "raw", "-o", output, "--pid", str(pid)]
+    spy = ["taskset", "-c", "0", *spy] if pin else spy
     with subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
         yield process
 
@@ -135,13 +148,15 @@ def measure(args: argparse.Namespace, workers: int, urls: Path) -> str:
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
     with contextlib.ExitStack() as stack:
-        names = stack.enter_context(network(workers, args.hosts))
+        names = stack.enter_context(network(workers, args.hosts, args.by_address))
         web = [sys.executable, str(HERE / "latency_server.py"), "--in-namespace"]
-        web += ["--host", WEB_ADDRESS, "--port", "8080", "--latency-ms", str(args.latency_ms)]
-        stack.enter_context(started(in_namespace(f"{PREFIX}web", web), **quiet))
+        listen = "0.0.0.0" if args.by_address else WEB_ADDRESS
+        web += ["--host", listen, "--port", "8080", "--latency-ms", str(args.latency_ms)]
+        others = ["taskset", "-c", "0"] if args.pin else []  # all but titlefetch
+        stack.enter_context(started(in_namespace(f"{PREFIX}web", [*others, *web]), **quiet))
         scheduler = [str(BIN / "dask"), "scheduler", "--host", CLIENT_ADDRESS, "--no-dashboard"]
         sched = stack.enter_context(
-            started(in_namespace(f"{PREFIX}client", scheduler), env=env, **quiet)
+            started(in_namespace(f"{PREFIX}client", [*others, *scheduler]), env=env, **quiet)
         )
         worker_processes = []
         for n, name in enumerate(names):
@@ -149,7 +164,9 @@ def measure(args: argparse.Namespace, workers: int, urls: Path) -> str:
             worker += ["--host", f"{NETWORK}.{11 + n}", "--nthreads", str(args.threads)]
             worker += ["--no-dashboard", "--memory-limit", "0"]
             worker_processes.append(
-                stack.enter_context(started(in_namespace(name, worker), env=env, **quiet))
+                stack.enter_context(
+                    started(in_namespace(name, [*others, *worker]), env=env, **quiet)
+                )
             )
         wait_for_workers(workers)
         time.sleep(1)
@@ -160,9 +177,13 @@ def measure(args: argparse.Namespace, workers: int, urls: Path) -> str:
         command += ["--per-host", str(args.per_host or args.threads * workers), str(urls)]
         started_at = time.perf_counter()
         with open(os.devnull, "w") as sink:
+            if args.pin:
+                command = ["taskset", "-c", "1", *command]
             process = subprocess.Popen(in_namespace(f"{PREFIX}client", command), stdout=sink)
             if args.pyspy:  # attached to titlefetch, whose CPU stays its own
-                spy = stack.enter_context(profiled(process.pid, f"{args.pyspy}.{workers}"))
+                spy = stack.enter_context(
+                    profiled(process.pid, f"{args.pyspy}.{workers}", pin=args.pin)
+                )
             _, status, usage = os.wait4(process.pid, 0)
             if args.pyspy:
                 spy.wait()
@@ -187,11 +208,23 @@ def main() -> None:
     parser.add_argument("--per-host", type=int, help="titlefetch --per-host (default: --workers)")
     parser.add_argument("--pyspy", help="profile titlefetch with py-spy into PYSPY.WORKERS")
     parser.add_argument("--hosts", type=int, default=1, help="host names the URLs are spread over")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="titlefetch on core 1, everything else on core 0 (py-spy too): the client never "
+        "waits for a core the workers hold",
+    )
+    parser.add_argument(
+        "--by-address",
+        action="store_true",
+        help="the hosts are addresses (10.100.0.0/16), not names: no lookups in a hosts file",
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("netns_cluster.py: needs root (ip netns)")
     urls = Path("/tmp/tfnc-urls.txt")
-    hosts = [host_name(n) for n in range(args.hosts)] if args.hosts > 1 else [WEB_ADDRESS]
+    name = host_address if args.by_address else host_name
+    hosts = [name(n) for n in range(args.hosts)] if args.hosts > 1 else [WEB_ADDRESS]
     urls.write_text(
         "".join(
             f"http://{hosts[n % len(hosts)]}:8080/p/{n % 200}?n={n}\n" for n in range(args.urls)
