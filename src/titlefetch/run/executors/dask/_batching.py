@@ -5,9 +5,10 @@ calls by host (_lanes.py), cuts them into groups, and launches each group as par
 subclass says how (_cluster.py: sent to a feed that runs on as it is fed, or one Dask task per
 batch, run by _on_workers.py). Outcomes may come back one by one while a batch runs
 (`deliver`) or all at its end (`settle`); a group gives its allowance back as its last call
-ends. Calls still waiting can be cancelled; calls launched count as running. Calls lost with
-their workers are split: each runs again alone, so a call that kills its workers cannot take
-others with it.
+ends, unless, sent to a feed, it is topped up with more of its host's calls before (`top_up`).
+Calls still waiting can be cancelled; calls launched count as running. Calls lost with their
+workers are split: each runs again alone, so a call that kills its workers cannot take others
+with it.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ to titlefetch and back while its allowance waits), but no more than its part of 
 for the host, so that a short list, and the end of a long one, is shared out evenly.
 Allowance goes first to the host with the most calls waiting for each unit it holds: the host
 with the most URLs bounds the run, as the longest job bounds a schedule, and must not lose its
-allowance to others each time one of its batches ends. Pure bookkeeping: no threads, no cluster.
+allowance to others each time one of its batches ends; for the same reason a running group
+may take more of its host's calls (`more`) unless another host would get its allowance first.
+Pure bookkeeping: no threads, no cluster.
 """
 
 from __future__ import annotations
