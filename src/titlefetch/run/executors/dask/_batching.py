@@ -259,7 +259,8 @@ class BatchingExecutor(Executor):
 
     def _topped_up(self, held: _Held) -> tuple[Call, ...]:
         """More calls for the running group `held`, now running too (holding the lock)."""
-        calls = tuple(call for call in self._lanes.more(held.group) if _start(call.future))
+        more = self._lanes.more(held.group)  # never calls of a lost batch
+        calls = tuple(call for call in more if call.future.set_running_or_notify_cancel())
         held.left += len(calls)
         for call in calls:
             self._running[call.id] = (call, held)
@@ -320,14 +321,18 @@ class BatchingExecutor(Executor):
             return True
 
     def _started(self, group: Group[Call]) -> Group[Call] | None:
-        """The group's calls not cancelled meanwhile, now running (calls of a lost batch that
-        run again alone are running already)."""
+        """The group's calls not cancelled meanwhile, now running (a call of a lost batch, which
+        runs again alone, is running already; every other call waited, not yet running)."""
+        if group.alone:
+            return group
         if len(group.calls) == 1:  # the usual group on a list of many hosts
-            if _start(group.calls[0].future):
+            if group.calls[0].future.set_running_or_notify_cancel():
                 return group
             calls: tuple[Call, ...] = ()
         else:
-            calls = tuple(call for call in group.calls if _start(call.future))
+            calls = tuple(
+                call for call in group.calls if call.future.set_running_or_notify_cancel()
+            )
         if len(calls) == len(group.calls):
             return group
         if not calls:
@@ -339,11 +344,6 @@ class BatchingExecutor(Executor):
 
 def _ids(group: Group[Call]) -> Iterable[int]:
     return (call.id for call in group.calls)
-
-
-def _start(future: Future[Any]) -> bool:
-    """Mark `future` running, unless it was cancelled; True if it runs."""
-    return future.running() or future.set_running_or_notify_cancel()
 
 
 def _packed(groups: list[Group[Call]], most: int) -> list[Batch]:
