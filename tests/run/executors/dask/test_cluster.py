@@ -64,6 +64,35 @@ def test_each_url_gets_its_own_result_from_its_hosts_batch(executor) -> None:
     assert [future.result(timeout=20) for future in futures] == [f"{url} ran" for url in urls]
 
 
+class DeliversBadlyOnce(ClusterExecutor):
+    """A stand-in for a bug in passing outcomes on: the first message's delivery raises."""
+
+    raised = False
+
+    def deliver(self, outcomes: list[Any]) -> None:
+        if not self.raised:
+            self.raised = True
+            raise RuntimeError("a bug in delivering outcomes")
+        super().deliver(outcomes)
+
+
+def test_an_error_reading_a_feed_drops_it_and_its_calls_run_again(
+    in_process_cluster, monkeypatch
+) -> None:
+    # Issue 25: the thread that reads a feed died with such an error and the run waited.
+    errors: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    running = DeliversBadlyOnce(Client(in_process_cluster), Lanes(per_host=2, workers=4))
+    try:
+        urls = [f"http://{host}.test/{n}" for n in range(4) for host in "abc"]
+        futures = [running.submit(where, url) for url in urls]
+        assert [future.result(timeout=30) for future in futures] == [f"{u} ran" for u in urls]
+    finally:
+        running.shutdown(cancel_futures=True)
+    assert running.raised
+    assert [str(error) for error in errors] == ["a bug in delivering outcomes"]
+
+
 def test_a_batch_the_cluster_dropped_breaks_the_executor(executor) -> None:
     # Futures submitted while a client gives up on its scheduler may never finish: once the
     # cluster drops one batch, the executor is broken, as a process pool whose worker died.

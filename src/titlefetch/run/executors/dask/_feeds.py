@@ -198,15 +198,20 @@ class Feeds:
         self._read(link)
 
     def _read(self, link: Link) -> None:
-        for message in _messages(link.peer):
-            outcomes: list[Outcome] = pickle.loads(message)
-            with self._lock:
-                for call_id, _, _ in outcomes:
-                    link.running.pop(call_id, None)
-            self._deliver(outcomes)
-        self._drop(link.name, link)
-        link.connection.close()
-        link.peer.close()
+        """Pass on the feed's outcomes until it is gone. Whatever ends the reading (an error
+        too, which still reaches threading.excepthook), the feed is dropped and the calls it
+        had whose outcomes were not passed on run again: nothing waits for them forever."""
+        try:
+            for message in _messages(link.peer):
+                outcomes: list[Outcome] = pickle.loads(message)
+                self._deliver(outcomes)
+                with self._lock:
+                    for call_id, _, _ in outcomes:
+                        link.running.pop(call_id, None)
+        finally:
+            self._drop(link.name, link)
+            link.connection.close()
+            link.peer.close()
 
     def _drop(self, name: str, link: Link | None = None) -> None:
         """Forget feed `name` (only if it is still `link`), and lose its calls."""
