@@ -79,8 +79,8 @@ class Lanes(Generic[CallT]):
             # The usual call on a list of many hosts: the first of a host that holds nothing.
             # Its priority is the same as every such call's but for its place in the list,
             # which comes after all of theirs: it joins the end of `_fresh`, not the heap.
-            self._waiting[host] = deque([(self._seq, call, False)])
-            priority = self._offered[host] = (1, -1 / self._share, self._seq)
+            queue = self._waiting[host] = deque([(self._seq, call, False)])
+            priority = self._offered[host] = self._priority(queue, held=0)
             self._fresh.append((priority, host))
             return
         if queue is None:
@@ -137,13 +137,12 @@ class Lanes(Generic[CallT]):
         if not queue:
             return ()
         calls: list[CallT] = []
-        held = self._held[host] - group.allowance  # were the group's given back
-        mine = (1, -len(queue) / (held + self._share), queue[0][0])
+        held = self._held[host]
+        mine = self._priority(queue, held=held - group.allowance)  # were the group's given back
         first = self._first_offer()
         if not queue[0][2] and (first is None or mine <= first):  # lost calls go alone
-            lanes = min(self._per_host, held + group.allowance + self._free)
-            part = math.ceil(len(queue) * group.allowance / lanes)
-            size = min(len(queue), group.allowance * self._waves, max(group.allowance, part))
+            lanes = min(self._per_host, held + self._free)  # as _cut shares out what waits
+            size = self._size(len(queue), group.allowance, lanes)
             calls = [queue.popleft()[1] for _ in range(size)]  # lost calls wait only in front
         if queue:
             self._offer(host)
@@ -188,14 +187,10 @@ class Lanes(Generic[CallT]):
         else:
             room = self._per_host - held
             allowance = min(self._share, room, self._free, len(queue))
-            # Up to `waves` rounds of the allowance, but no more than this group's part of
-            # what waits, shared over all the allowance the host may hold but for groups cut
-            # in this take, which took their parts already: a short list, and the end of a
-            # long one, is spread evenly over the host's groups, and they end together
-            # instead of one running on alone.
+            # What waits is shared over all the allowance the host may hold but for groups
+            # cut in this take, which took their parts already.
             lanes = min(self._per_host, held + self._free) - cut_now.get(host, 0)
-            part = math.ceil(len(queue) * allowance / lanes)
-            size = min(len(queue), allowance * self._waves, max(allowance, part))
+            size = self._size(len(queue), allowance, lanes)
         calls: list[CallT] = []
         while len(calls) < size and queue and not (calls and queue[0][2]):
             calls.append(queue.popleft()[1])
@@ -204,11 +199,19 @@ class Lanes(Generic[CallT]):
         cut_now[host] = cut_now.get(host, 0) + allowance
         return Group(host, allowance, tuple(calls), alone, last=not queue)
 
+    def _size(self, waiting: int, allowance: int, lanes: int) -> int:
+        """How many of `waiting` calls a group of `allowance` takes: up to `waves` rounds of
+        its allowance, but no more than its part of what waits shared over `lanes` units of
+        allowance, so that a short list, and the end of a long one, is spread evenly over
+        the host's groups, and they end together instead of one running on alone."""
+        part = math.ceil(waiting * allowance / lanes)
+        return min(waiting, allowance * self._waves, max(allowance, part))
+
     def _offer(self, host: str) -> None:
         """Look at `host` again at the next take, if it has waiting calls and room."""
         queue = self._waiting.get(host)
         if queue and self._held.get(host, 0) < self._per_host:
-            priority = self._priority(host, queue)
+            priority = self._priority(queue, held=self._held.get(host, 0))
             if self._offered.get(host) != priority:
                 self._offered[host] = priority
                 heapq.heappush(self._startable, (priority, host))
@@ -226,8 +229,11 @@ class Lanes(Generic[CallT]):
         firsts = [offers[0][0] for offers in (startable, fresh) if offers]
         return min(firsts) if firsts else None
 
-    def _priority(self, host: str, queue: deque[tuple[int, CallT, bool]]) -> tuple[int, float, int]:
-        """Calls of lost batches first; then the host with the most calls waiting for each
-        unit of allowance it would hold; then the host with the oldest waiting call."""
+    def _priority(
+        self, queue: deque[tuple[int, CallT, bool]], *, held: int
+    ) -> tuple[int, float, int]:
+        """A host's, with `queue` waiting and `held` allowance held: calls of lost batches
+        first; then the host with the most calls waiting for each unit of allowance it would
+        hold; then the host with the oldest waiting call."""
         seq, _, alone = queue[0]
-        return (0 if alone else 1, -len(queue) / (self._held.get(host, 0) + self._share), seq)
+        return (0 if alone else 1, -len(queue) / (held + self._share), seq)
