@@ -150,10 +150,9 @@ class BatchingExecutor(Executor):
         its groups are then sent more calls through `top_up` as they run."""
         raise NotImplementedError
 
-    def packing(self, *, fed: bool = False) -> int:
-        """How many groups a packed batch holds at most (`fed`: when batches go to feeds)."""
-        share = math.ceil(self._lanes.workers / PACKED_SHARE)
-        return max(share, FED_PACK) if fed else share
+    def feeding(self) -> bool:
+        """Whether batches go to feeds now (where each group ends on its own)."""
+        return False
 
     def top_up(self, feed: str, payload: bytes, calls: tuple[Call, ...]) -> bool:
         """Send more calls to running groups on `feed`; False if the feed is gone."""
@@ -163,29 +162,33 @@ class BatchingExecutor(Executor):
         """`batch` went to `feed`, which runs on: its groups may take more calls there."""
         with self._lock:
             for group in batch.groups:
-                entry = next(filter(None, map(self._running.get, _ids(group))), None)
-                if entry is not None:  # else the group ended already
-                    entry[1].fed = feed
+                for call in group.calls:  # the group's _Held, through a call still running
+                    entry = self._running.get(call.id)
+                    if entry is not None:
+                        entry[1].fed = feed
+                        break
 
     def deliver(self, outcomes: list[Outcome]) -> None:
         """Calls ended: set each one's result or exception. An outcome of a call that is not
         running (its batch ran again after a lost worker) is ignored. A group on a feed left
         with no call to start is topped up with more of its host's calls."""
         ended = []
-        low: list[_Held] = []  # groups on feeds with nothing left to start
+        low: dict[_Held, str] = {}  # groups on feeds with nothing left to start: their feeds
         with self._lock:
             for call_id, ok, value in outcomes:
                 entry = self._running.get(call_id)
                 if entry is not None:
                     ended.append((self._ended(call_id).future, ok, value))
-                    held = entry[1]
-                    if held.fed and 0 < held.left <= held.group.allowance and held not in low:
-                        low.append(held)
+                    held, feed = entry[1], entry[1].fed
+                    if feed and 0 < held.left <= held.group.allowance:
+                        low[held] = feed
             # (a group whose last call ended after it was noted gave its allowance back)
-            topped = [(held, self._topped_up(held)) for held in low if held.left]
+            topped = [
+                (feed, held, self._topped_up(held)) for held, feed in low.items() if held.left
+            ]
         self._start_freed()  # first: the fetches it starts need not wait for the results' callbacks
-        for held, calls in topped:
-            if calls and not self.top_up(str(held.fed), _payload([(held.group, calls)]), calls):
+        for feed, held, calls in topped:
+            if calls and not self.top_up(feed, _payload([(held.group, calls)]), calls):
                 self.lose_calls(calls, WorkerLost("its Dask worker was lost"), split=True)
         for future, ok, value in ended:
             if ok:
@@ -280,7 +283,8 @@ class BatchingExecutor(Executor):
                 self._returned = False
                 groups = self._lanes.take() if self._broken is None else []
             started = [group for group in map(self._started, groups) if group]
-            batches = _packed(started, self.packing())
+            share = math.ceil(self._lanes.workers / PACKED_SHARE)
+            batches = _packed(started, max(share, FED_PACK) if self.feeding() else share)
             if batches:
                 with self._lock:
                     running = self._running
@@ -340,10 +344,6 @@ class BatchingExecutor(Executor):
                 self._lanes.finish(group)
             return None
         return Group(group.host, group.allowance, calls, group.alone, group.last)
-
-
-def _ids(group: Group[Call]) -> Iterable[int]:
-    return (call.id for call in group.calls)
 
 
 def _packed(groups: list[Group[Call]], most: int) -> list[Batch]:

@@ -116,8 +116,8 @@ class ClusterExecutor(BatchingExecutor):
         tasks = self._client.map(run_batch, [batch.payload for batch in as_tasks], pure=False)
         self._watch(list(zip(as_tasks, tasks, strict=True)))
 
-    def packing(self, *, fed: bool = False) -> int:
-        return super().packing(fed=fed or self._feeds.connected)
+    def feeding(self) -> bool:
+        return self._feeds.connected
 
     def top_up(self, feed: str, payload: bytes, calls: tuple[Call, ...]) -> bool:
         return self._feeds.send_to(feed, payload, calls)
