@@ -19,11 +19,10 @@ import os
 import pickle
 import secrets
 import socket
-import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -202,7 +201,11 @@ class Feeds:
         too, which still reaches threading.excepthook), the feed is dropped and the calls it
         had whose outcomes were not passed on run again: nothing waits for them forever."""
         try:
-            for message in _messages(link.peer):
+            while True:
+                try:
+                    message = link.connection.recv_bytes()
+                except (EOFError, OSError):  # gone
+                    break
                 outcomes: list[Outcome] = pickle.loads(message)
                 self._deliver(outcomes)
                 with self._lock:
@@ -226,18 +229,3 @@ class Feeds:
             current.peer.shutdown(socket.SHUT_RDWR)
         if lost:
             self._lose(lost)
-
-
-def _messages(peer: socket.socket) -> Iterator[bytes]:
-    """The messages a feed sends (framed as multiprocessing's Connection frames them), until
-    it is gone: read through a buffer, so that a message, or several, take one system call
-    (Connection.recv_bytes makes two a message)."""
-    with contextlib.suppress(OSError), peer.makefile("rb") as stream:
-        while len(header := stream.read(4)) == 4:
-            (size,) = struct.unpack("!i", header)
-            if size == -1:  # a message of 2 GiB or more
-                (size,) = struct.unpack("!Q", stream.read(8))
-            message = stream.read(size)
-            if len(message) < size:
-                return
-            yield message
