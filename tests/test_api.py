@@ -140,6 +140,7 @@ def test_the_package_exports_every_public_name_and_its_modules_are_private():
         "_api",
         "_async_api",
         "_errors",
+        "_lazy",
         "_options",
         "_results",
         "_version",

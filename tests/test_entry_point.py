@@ -140,3 +140,27 @@ def test_a_fetch_loads_what_help_leaves_out(server: PageServer):
     assert "titlefetch.html._titles" in modules
     assert "titlefetch.cli._output" in modules
     assert "xml.etree.ElementTree" not in modules  # the JUnit writer's, for --format junit only
+
+
+@pytest.mark.parametrize("package", ["titlefetch", "titlefetch.run"])
+def test_a_packages_public_names_load_on_first_use_and_stay(package):
+    # Both packages export through titlefetch._lazy: a name is imported when first asked
+    # for and kept in the package; an unknown one is the usual AttributeError.
+    code = f"""
+import importlib, sys
+package = importlib.import_module({package!r})
+name = "get_title" if package.__name__ == "titlefetch.run" else "fetch_titles"
+print(name in vars(package), name in dir(package))
+value = getattr(package, name)
+print(vars(package)[name] is value, value.__name__ == name)
+try:
+    package.no_such_name
+except AttributeError as exc:
+    print(exc)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.splitlines() == [
+        "False True",
+        "True True",
+        f"module {package!r} has no attribute 'no_such_name'",
+    ], done.stderr
